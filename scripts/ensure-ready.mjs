@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Runs before `npm test` and `npm start`: makes a fresh clone ready with no other step. Installs dependencies when
+// they are missing or older than the lockfile, and builds the web app when its bundle is missing. Plain Node: it must
+// run before any dependency exists.
+import { execSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const say = (msg) => process.stderr.write(`[sirena] ${msg}\n`)
+const run = (cmd) =>
+  execSync(cmd, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' },
+  })
+
+const installedMarker = join(root, 'node_modules', '.package-lock.json')
+const lock = join(root, 'package-lock.json')
+const stale =
+  !existsSync(installedMarker) ||
+  (existsSync(lock) && statSync(lock).mtimeMs > statSync(installedMarker).mtimeMs + 1000)
+if (stale) {
+  say('installing dependencies (npm ci)…')
+  run(existsSync(lock) ? 'npm ci' : 'npm install')
+}
+
+const webEntry = join(root, 'src', 'web', 'vite.config.ts')
+const webBuilt = join(root, 'dist', 'web', 'index.html')
+if (existsSync(webEntry) && !existsSync(webBuilt)) {
+  say('building the web app (vite build)…')
+  run('npm run build:web')
+}
