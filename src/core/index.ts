@@ -1,0 +1,11 @@
+// The pure domain: regions, alerts, the event log's shape and hash chain, the reducer, coverage and policy.
+export * from './alert.ts'
+export * from './commands.ts'
+export * from './coverage.ts'
+export * from './errors.ts'
+export * from './events.ts'
+export * from './hash-chain.ts'
+export * from './issuer.ts'
+export * from './policy.ts'
+export * from './regions.ts'
+export * from './state.ts'

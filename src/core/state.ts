@@ -1,0 +1,99 @@
+import type { Alert, Notice } from './alert.ts'
+import type { LogEvent } from './events.ts'
+import { genesisHash } from './events.ts'
+
+/** How many ended alerts and notices the live state keeps for the "recent" lists; history lives in the store. */
+export const recentLimit = 200
+
+/**
+ * The state the log folds into. Mutable for speed (it is rebuilt from ~10^5 events on start), but only
+ * `applyEvent` changes it, and replaying any log from scratch yields the same value (a property test proves it).
+ */
+export interface SirenaState {
+  seq: number
+  hash: string
+  /** Alerts that have started and not ended, of every CAP status, by id. */
+  active: Map<string, Alert>
+  /** Live alerts that ended (all-clear or cancel), newest last; imported history is not "recent". */
+  recentlyEnded: Alert[]
+  /** Notices, newest last. */
+  notices: Notice[]
+  /** Every alert id ever started (idempotent imports and id collisions are refused against it). */
+  knownAlertIds: Set<string>
+}
+
+export function emptyState(): SirenaState {
+  return {
+    seq: 0,
+    hash: genesisHash,
+    active: new Map(),
+    recentlyEnded: [],
+    notices: [],
+    knownAlertIds: new Set(),
+  }
+}
+
+const pushBounded = <T>(list: T[], item: T) => {
+  list.push(item)
+  if (list.length > recentLimit) list.splice(0, list.length - recentLimit)
+}
+
+/** Folds one event into the state. Events that do not apply (an update of an unknown alert) leave it unchanged. */
+export function applyEvent(state: SirenaState, e: LogEvent): SirenaState {
+  const p = e.payload
+  switch (p.type) {
+    case 'alert.started': {
+      const alert: Alert = {
+        ...p.alert,
+        regions: [...p.alert.regions],
+        updatedAt: p.alert.startedAt,
+        endedAt: null,
+        endReason: null,
+        startSeq: e.seq,
+        lastSeq: e.seq,
+      }
+      state.knownAlertIds.add(alert.id)
+      state.active.set(alert.id, alert)
+      break
+    }
+    case 'alert.updated': {
+      const a = state.active.get(p.alertId)
+      if (!a) break
+      state.active.set(p.alertId, {
+        ...a,
+        regions: p.regions ? [...p.regions] : a.regions,
+        message: p.message ?? a.message,
+        instructions: p.instructions ?? a.instructions,
+        updatedAt: e.time,
+        lastSeq: e.seq,
+      })
+      break
+    }
+    case 'alert.ended':
+    case 'alert.cancelled': {
+      const a = state.active.get(p.alertId)
+      if (!a) break
+      state.active.delete(p.alertId)
+      const ended: Alert = {
+        ...a,
+        endedAt: p.endedAt,
+        updatedAt: p.endedAt,
+        endReason: p.type === 'alert.ended' ? 'all_clear' : 'cancelled',
+        lastSeq: e.seq,
+      }
+      if (!a.source.startsWith('import:')) pushBounded(state.recentlyEnded, ended)
+      break
+    }
+    case 'notice.published':
+      pushBounded(state.notices, { ...p.notice, seq: e.seq })
+      break
+  }
+  state.seq = e.seq
+  state.hash = e.hash
+  return state
+}
+
+export function foldEvents(events: Iterable<LogEvent>, state: SirenaState = emptyState()): SirenaState {
+  for (const e of events) applyEvent(state, e)
+  return state
+}
