@@ -1,0 +1,453 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import type { EventBus } from '../bus/event-bus.ts'
+import type { Alert, CapStatus } from '../core/alert.ts'
+import { capStatuses } from '../core/alert.ts'
+import { type Command, commandScope, decide } from '../core/commands.ts'
+import { CoverageIndex } from '../core/coverage.ts'
+import { SirenaError } from '../core/errors.ts'
+import type { EventDraft, LogEvent } from '../core/events.ts'
+import type { Issuer } from '../core/issuer.ts'
+import { authoriseConfirm } from '../core/policy.ts'
+import type { RegionCatalogue } from '../core/regions.ts'
+import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
+import type { AuditEntry, EventStore, IssuerRecord, PendingCommand } from '../store/event-store.ts'
+import { Mutex } from './mutex.ts'
+import { hashToken } from './tokens.ts'
+
+export interface SirenaOptions {
+  catalogue: RegionCatalogue
+  store: EventStore
+  bus: EventBus
+  logger: Logger
+  confirmationTtlMinutes: number
+  /** Injected for tests; wall clock otherwise. */
+  clock?: () => Date
+  newId?: () => string
+}
+
+/** The answer to a command, ready for any transport (HTTP, CLI, CAP ingest). */
+export type CommandResult =
+  | { outcome: 'accepted'; statusCode: 200 | 201; alert?: Alert; events: LogEvent[] }
+  | { outcome: 'pending'; statusCode: 202; pending: PendingCommand }
+
+export interface ExecuteOptions {
+  idempotencyKey?: string
+  /** Identifies the request for Idempotency-Key checks (method, path, body). */
+  requestFingerprint?: string
+  /** Extra detail for the audit trail (request id, transport). */
+  auditDetail?: Record<string, unknown>
+}
+
+export type EventListener = (event: LogEvent, state: SirenaState) => void
+
+const issuerCacheMs = 5_000
+
+const actionOf = (cmd: Command) => (cmd.kind === 'notice' ? 'notice.publish' : `alert.${cmd.kind}`)
+
+/**
+ * The application service: the one place where a command becomes an event. Flow (DESIGN.md): command → policy check
+ * against the in-memory state → event appended (durable) → state updated → listeners (stream, channels) → bus.
+ */
+export class Sirena {
+  readonly catalogue: RegionCatalogue
+  readonly store: EventStore
+  readonly logger: Logger
+  private readonly bus: EventBus
+  private readonly clock: () => Date
+  private readonly newId: () => string
+  private readonly ttlMs: number
+  private readonly mutex = new Mutex()
+  private readonly listeners = new Set<EventListener>()
+  private readonly coverageCache = new Map<CapStatus, CoverageIndex>()
+  /** Token lookups, kept briefly so that a revocation made by another process (the CLI) takes effect within seconds. */
+  private readonly issuerCache = new Map<string, { issuer: IssuerRecord | null; at: number }>()
+  private unsubscribeBus: (() => void) | null = null
+  private storeWatch: NodeJS.Timeout | null = null
+  state: SirenaState = emptyState()
+
+  constructor(o: SirenaOptions) {
+    this.catalogue = o.catalogue
+    this.store = o.store
+    this.bus = o.bus
+    this.logger = o.logger
+    this.clock = o.clock ?? (() => new Date())
+    this.newId = o.newId ?? randomUUID
+    this.ttlMs = o.confirmationTtlMinutes * 60_000
+  }
+
+  now(): string {
+    return this.clock().toISOString()
+  }
+
+  /**
+   * Opens the store (verifying the chain), replays the log into memory and joins the bus. `watchStoreMs` polls the
+   * log head so that events appended by another process on the same store (a history import from the CLI) are
+   * picked up without a restart.
+   */
+  async start(options: { watchStoreMs?: number } = {}): Promise<void> {
+    await this.store.open()
+    const started = Date.now()
+    await this.catchUp()
+    this.logger.info({ seq: this.state.seq, ms: Date.now() - started }, 'state rebuilt from the event log')
+    this.unsubscribeBus = this.bus.subscribe((e) => {
+      // Events this process appended were applied already; events from other writers (cluster) are applied here.
+      if (e.seq === this.state.seq + 1) this.apply([e])
+      else if (e.seq > this.state.seq + 1) void this.catchUp()
+    })
+    if (options.watchStoreMs) {
+      this.storeWatch = setInterval(() => {
+        void this.mutex.run(async () => {
+          if ((await this.store.head()).seq > this.state.seq) await this.catchUp()
+        })
+      }, options.watchStoreMs)
+      this.storeWatch.unref()
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.storeWatch) clearInterval(this.storeWatch)
+    this.unsubscribeBus?.()
+    await this.mutex.run(async () => undefined)
+    await this.store.close()
+  }
+
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const page = await this.store.readEvents(this.state.seq, 5000)
+      if (page.length === 0) return
+      this.apply(page)
+    }
+  }
+
+  private apply(events: readonly LogEvent[]) {
+    for (const e of events) {
+      if (e.seq !== this.state.seq + 1) continue
+      applyEvent(this.state, e)
+      this.coverageCache.clear()
+      for (const l of this.listeners) {
+        try {
+          l(e, this.state)
+        } catch (err) {
+          this.logger.error({ err, seq: e.seq }, 'event listener failed')
+        }
+      }
+    }
+  }
+
+  /** Called with every applied event, in seq order, after it is durable. */
+  onEvent(listener: EventListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  coverage(status: CapStatus = 'Actual'): CoverageIndex {
+    let c = this.coverageCache.get(status)
+    if (!c) {
+      c = new CoverageIndex(this.catalogue, this.state.active.values(), status)
+      this.coverageCache.set(status, c)
+    }
+    return c
+  }
+
+  activeAlerts(status?: CapStatus): Alert[] {
+    return [...this.state.active.values()].filter((a) => !status || a.status === status)
+  }
+
+  /** Resolves any id form to a KATOTTG code, or throws unknown_region naming the input. */
+  resolveRegions(ids: readonly (string | number)[]): string[] {
+    return ids.map((id) => {
+      const r = this.catalogue.resolve(id)
+      if (!r) throw new SirenaError('unknown_region', `unknown region ${JSON.stringify(id)}`, { region: id })
+      return r.id
+    })
+  }
+
+  // ---- issuers and authentication ------------------------------------------------------------
+
+  async authenticate(token: string | undefined): Promise<IssuerRecord> {
+    if (!token) throw new SirenaError('unauthorized', 'a bearer token is required')
+    const h = hashToken(token)
+    const cached = this.issuerCache.get(h)
+    let issuer = cached && Date.now() - cached.at < issuerCacheMs ? cached.issuer : undefined
+    if (issuer === undefined) {
+      issuer = (await this.store.issuerByTokenHash(h)) ?? null
+      if (this.issuerCache.size > 10_000) this.issuerCache.clear()
+      this.issuerCache.set(h, { issuer, at: Date.now() })
+    }
+    if (!issuer || issuer.revokedAt) {
+      await this.audit({
+        actor: null,
+        action: 'auth',
+        outcome: 'refused',
+        code: 'unauthorized',
+        reason: 'unknown or revoked token',
+        detail: {},
+      })
+      throw new SirenaError('unauthorized', 'unknown or revoked token')
+    }
+    return issuer
+  }
+
+  async addIssuer(
+    issuer: Omit<IssuerRecord, 'createdAt' | 'revokedAt' | 'id'> & { id?: string },
+    actor = 'system',
+  ): Promise<IssuerRecord> {
+    for (const j of issuer.jurisdiction)
+      if (!this.catalogue.get(j)) throw new SirenaError('unknown_region', `unknown region ${j}`)
+    const record: IssuerRecord = { ...issuer, id: issuer.id ?? this.newId(), createdAt: this.now(), revokedAt: null }
+    await this.store.addIssuer(record)
+    this.issuerCache.clear()
+    await this.audit({
+      actor,
+      action: 'issuer.add',
+      outcome: 'accepted',
+      code: null,
+      reason: null,
+      detail: { issuer: record.id, role: record.role },
+    })
+    return record
+  }
+
+  async revokeIssuer(id: string, actor = 'system'): Promise<boolean> {
+    const ok = await this.store.revokeIssuer(id, this.now())
+    this.issuerCache.clear()
+    await this.audit({
+      actor,
+      action: 'issuer.revoke',
+      outcome: ok ? 'accepted' : 'refused',
+      code: ok ? null : 'not_found',
+      reason: null,
+      detail: { issuer: id },
+    })
+    return ok
+  }
+
+  private audit(entry: Omit<AuditEntry, 'time'>): Promise<void> {
+    return this.store.recordAudit({ ...entry, time: this.now() })
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  /** A fresh id for a new alert or notice. */
+  id(): string {
+    return this.newId()
+  }
+
+  async execute(issuer: Issuer, command: Command, opts: ExecuteOptions = {}): Promise<CommandResult> {
+    return this.mutex.run(async () => {
+      const replay = await this.checkIdempotency(issuer, opts)
+      if (replay) return replay
+      const action = actionOf(command)
+      const scope = commandScope(this.state, command)
+      const detail = { ...opts.auditDetail, ...this.commandDetail(command), regions: scope.regions }
+      let decision: ReturnType<typeof decide>
+      try {
+        decision = decide({ catalogue: this.catalogue, state: this.state, issuer, now: this.now() }, command)
+      } catch (err) {
+        await this.refuse(issuer.id, action, err, detail)
+        throw err
+      }
+      if (decision.kind === 'needs_confirmation') {
+        const now = this.clock()
+        const pending: PendingCommand = {
+          id: command.kind === 'issue' ? command.alertId : this.newId(),
+          command,
+          requestedBy: issuer.id,
+          reason: decision.reason,
+          createdAt: now.toISOString(),
+          expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
+          state: 'pending',
+          decidedBy: null,
+          decidedAt: null,
+        }
+        await this.store.addPending(pending)
+        await this.audit({
+          actor: issuer.id,
+          action,
+          outcome: 'pending',
+          code: 'confirmation_required',
+          reason: decision.reason,
+          detail: { ...detail, pending: pending.id },
+        })
+        this.logger.info(
+          { issuer: issuer.id, pending: pending.id, reason: decision.reason },
+          'command awaits confirmation',
+        )
+        return { outcome: 'pending', statusCode: 202, pending }
+      }
+      return this.commit(issuer.id, action, command, decision.events, detail, opts)
+    })
+  }
+
+  /** The second person confirms a pending command; it is re-decided against the current state. */
+  async confirm(confirmer: Issuer, idOrAlertId: string, opts: ExecuteOptions = {}): Promise<CommandResult> {
+    return this.mutex.run(async () => {
+      const pending = await this.findPending(idOrAlertId)
+      const detail = { ...opts.auditDetail, pending: pending.id }
+      try {
+        if (pending.state !== 'pending')
+          throw new SirenaError('conflict', `the pending action is already ${pending.state}`)
+        if (this.clock().toISOString() > pending.expiresAt) {
+          await this.store.resolvePending(pending.id, 'expired', null, this.now())
+          throw new SirenaError('confirmation_expired')
+        }
+        const scope = commandScope(this.state, pending.command)
+        authoriseConfirm(this.catalogue, confirmer, pending.requestedBy, scope.type ?? 'air_raid', scope.regions)
+      } catch (err) {
+        await this.refuse(confirmer.id, 'alert.confirm', err, detail)
+        throw err
+      }
+      const requester = await this.store.getIssuer(pending.requestedBy)
+      if (!requester) throw new SirenaError('conflict', 'the requesting issuer no longer exists')
+      let decision: ReturnType<typeof decide>
+      try {
+        decision = decide(
+          {
+            catalogue: this.catalogue,
+            state: this.state,
+            issuer: requester,
+            now: this.now(),
+            confirmedBy: confirmer.id,
+          },
+          pending.command,
+        )
+        if (decision.kind !== 'accepted')
+          throw new SirenaError('internal', 'confirmed command still needs confirmation')
+      } catch (err) {
+        await this.refuse(confirmer.id, 'alert.confirm', err, detail)
+        throw err
+      }
+      return this.commit(confirmer.id, 'alert.confirm', pending.command, decision.events, detail, opts, {
+        id: pending.id,
+        state: 'confirmed',
+        decidedBy: confirmer.id,
+        decidedAt: this.now(),
+      })
+    })
+  }
+
+  async reject(issuer: Issuer, idOrAlertId: string): Promise<PendingCommand> {
+    return this.mutex.run(async () => {
+      const pending = await this.findPending(idOrAlertId)
+      if (pending.state !== 'pending')
+        throw new SirenaError('conflict', `the pending action is already ${pending.state}`)
+      if (issuer.id !== pending.requestedBy && issuer.role === 'upstream') throw new SirenaError('forbidden')
+      const scope = commandScope(this.state, pending.command)
+      if (issuer.id !== pending.requestedBy)
+        authoriseConfirm(this.catalogue, issuer, pending.requestedBy, scope.type ?? 'air_raid', scope.regions)
+      const at = this.now()
+      await this.store.resolvePending(pending.id, 'rejected', issuer.id, at)
+      await this.audit({
+        actor: issuer.id,
+        action: 'alert.reject',
+        outcome: 'accepted',
+        code: null,
+        reason: null,
+        detail: { pending: pending.id },
+      })
+      return { ...pending, state: 'rejected', decidedBy: issuer.id, decidedAt: at }
+    })
+  }
+
+  async listPending(): Promise<PendingCommand[]> {
+    const now = this.now()
+    return (await this.store.listPending('pending')).map((p) =>
+      p.expiresAt < now ? { ...p, state: 'expired' as const } : p,
+    )
+  }
+
+  private async findPending(idOrAlertId: string): Promise<PendingCommand> {
+    const direct = await this.store.getPending(idOrAlertId)
+    if (direct) return direct
+    const byAlert = (await this.store.listPending('pending')).find(
+      (p) => 'alertId' in p.command && p.command.alertId === idOrAlertId,
+    )
+    if (!byAlert) throw new SirenaError('not_found', `nothing awaits confirmation under ${idOrAlertId}`)
+    return byAlert
+  }
+
+  private async commit(
+    actor: string,
+    action: string,
+    command: Command,
+    drafts: EventDraft[],
+    detail: Record<string, unknown>,
+    opts: ExecuteOptions,
+    resolvePending?: { id: string; state: 'confirmed'; decidedBy: string; decidedAt: string },
+  ): Promise<CommandResult> {
+    const statusCode = command.kind === 'issue' || command.kind === 'notice' ? 201 : 200
+    const alertId = 'alertId' in command ? command.alertId : undefined
+    const idempotency =
+      opts.idempotencyKey && opts.requestFingerprint
+        ? {
+            issuerId: actor,
+            key: opts.idempotencyKey,
+            requestHash: opts.requestFingerprint,
+            createdAt: this.now(),
+            respond: (events: LogEvent[]) => ({
+              statusCode,
+              body: JSON.stringify({ seq: events.at(-1)?.seq, alertId }),
+            }),
+          }
+        : undefined
+    const events = await this.store.append(drafts, {
+      audit: [{ time: this.now(), actor, action, outcome: 'accepted', code: null, reason: null, detail }],
+      idempotency,
+      resolvePending,
+    })
+    // Another process may have appended before us (a CLI import): read what we missed, then our own events.
+    if (events[0] && events[0].seq !== this.state.seq + 1) await this.catchUp()
+    else this.apply(events)
+    await this.bus
+      .publish(events)
+      .catch((err) => this.logger.error({ err }, 'bus publish failed; the relay will retry'))
+    const alert = alertId ? this.alertById(alertId) : undefined
+    this.logger.info({ actor, action, seq: events.map((e) => e.seq), alertId }, 'command accepted')
+    return { outcome: 'accepted', statusCode, alert, events }
+  }
+
+  private async checkIdempotency(issuer: Issuer, opts: ExecuteOptions): Promise<CommandResult | null> {
+    if (!opts.idempotencyKey || !opts.requestFingerprint) return null
+    const record = await this.store.getIdempotency(issuer.id, opts.idempotencyKey)
+    if (!record) return null
+    if (record.requestHash !== opts.requestFingerprint) {
+      throw new SirenaError('idempotency_conflict', 'this Idempotency-Key was already used with a different request')
+    }
+    const stored = JSON.parse(record.body) as { seq?: number; alertId?: string }
+    const events = stored.seq ? await this.store.readEvents(stored.seq - 1, 1) : []
+    const alert = stored.alertId ? this.alertById(stored.alertId) : undefined
+    return { outcome: 'accepted', statusCode: record.statusCode as 200 | 201, alert, events }
+  }
+
+  private async refuse(actor: string, action: string, err: unknown, detail: Record<string, unknown>) {
+    const code = err instanceof SirenaError ? err.code : 'internal'
+    const reason = err instanceof Error ? err.message : String(err)
+    await this.audit({ actor, action, outcome: 'refused', code, reason, detail })
+    this.logger.warn({ actor, action, code, reason }, 'command refused')
+  }
+
+  private commandDetail(cmd: Command): Record<string, unknown> {
+    switch (cmd.kind) {
+      case 'issue':
+        return { alertId: cmd.alertId, type: cmd.type, status: cmd.status }
+      case 'notice':
+        return { noticeId: cmd.noticeId }
+      default:
+        return { alertId: cmd.alertId }
+    }
+  }
+
+  /** An active alert, or an ended one from the recent list. */
+  alertById(id: string): Alert | undefined {
+    return this.state.active.get(id) ?? this.state.recentlyEnded.findLast((a) => a.id === id)
+  }
+}
+
+/** Fingerprint of a request for Idempotency-Key: same key, different request → conflict. */
+export const requestFingerprint = (method: string, path: string, body: unknown): string =>
+  createHash('sha256')
+    .update(`${method} ${path} ${JSON.stringify(body ?? null)}`)
+    .digest('hex')
+
+export const allCapStatuses = capStatuses

@@ -1,0 +1,196 @@
+import { type Static, Type } from 'typebox'
+import { Value } from 'typebox/value'
+
+/**
+ * Every setting in one typed tree: key, default and purpose together. The env name derives from the key
+ * (`port` → `SIRENA_PORT`, `confirmationTtlMinutes` → `SIRENA_CONFIRMATION_TTL_MINUTES`); CLI flags override env.
+ * `sirena config` prints the effective values and these descriptions.
+ */
+export const configSchema = Type.Object({
+  host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server listens on.' }),
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 picks a free one).' }),
+  data: Type.String({ default: './var', minLength: 1, description: 'Data directory: the SQLite log, keys, state.' }),
+  adminToken: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description: 'If set, ensures an admin issuer with nationwide jurisdiction holding this bearer token.',
+    }),
+  ),
+  publicUrl: Type.Optional(
+    Type.String({ description: 'Base URL residents reach Sirena at, used in links (CAP `web`, feeds).' }),
+  ),
+  capSender: Type.Optional(
+    Type.String({
+      minLength: 1,
+      pattern: '^[^\\s,<&]+$',
+      description:
+        'CAP `sender` of published messages (no spaces or commas); defaults to the host of publicUrl, else "sirena".',
+    }),
+  ),
+  capSigningKey: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM RSA private key that signs CAP documents; default <data>/cap-signing-key.pem, generated on first start.',
+    }),
+  ),
+  capUpstreamKey: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM public key or certificate of the CAP upstream; when set, POST /cap/ingest accepts only documents it signed.',
+    }),
+  ),
+  capIngestMaxBytes: Type.Integer({
+    minimum: 1024,
+    maximum: 16 * 1024 * 1024,
+    default: 1024 * 1024,
+    description:
+      'Largest CAP document POST /cap/ingest accepts; IPAWS messages with inline images reach a few hundred KB.',
+  }),
+  logLevel: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info', description: 'Log level (pino).' },
+  ),
+  confirmationTtlMinutes: Type.Integer({
+    minimum: 1,
+    maximum: 1440,
+    default: 15,
+    description: 'How long an alert awaiting a second person stays confirmable before it expires.',
+  }),
+  bodyLimitBytes: Type.Integer({
+    minimum: 1024,
+    maximum: 16 * 1024 * 1024,
+    default: 256 * 1024,
+    description: 'Largest accepted request body; alerts are small, so anything bigger is refused early.',
+  }),
+  rateLimitPerMinute: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: 'Requests per minute per token (or per IP without one) on the native API.',
+  }),
+  streamHeartbeatMs: Type.Integer({
+    minimum: 1000,
+    default: 15000,
+    description: 'SSE heartbeat interval; under typical proxy idle timeouts (30-60 s), not so often it drains phones.',
+  }),
+  streamMaxBufferedBytes: Type.Integer({
+    minimum: 16 * 1024,
+    default: 1024 * 1024,
+    description: 'A stream subscriber further behind than this is dropped (it resumes with Last-Event-ID).',
+  }),
+  alertsInUaRateLimitPerMinute: Type.Integer({
+    minimum: 1,
+    default: 12,
+    description:
+      'alerts.in.ua-compatible /v1 reads per minute per token (or per IP without one); 12 is the original hard limit.',
+  }),
+  alertsInUaHistoryRateLimitPerMinute: Type.Integer({
+    minimum: 1,
+    default: 2,
+    description:
+      'alerts.in.ua-compatible history reads (/v1/regions/{uid}/alerts/…) per minute per token, as the original.',
+  }),
+  ukrainealarmRateLimitPerMinute: Type.Integer({
+    minimum: 1,
+    default: 60,
+    description:
+      'ukrainealarm-compatible /api/v3 requests per minute per key (or IP); Home Assistant polls each region every 10 s.',
+  }),
+  compatAnonymousRead: Type.Boolean({
+    default: false,
+    description:
+      'Let compat API reads without any key through (rate-limited per IP), for keyless clients such as the siren.pp.ua wrapper Home Assistant uses.',
+  }),
+  compatWebhookMaxAttempts: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'Attempts per ukrainealarm webhook delivery before it is given up (backoff doubles, capped at 5 min).',
+  }),
+  compatWebhookRetryBaseMs: Type.Integer({
+    minimum: 10,
+    default: 1000,
+    description: 'Wait before the first webhook retry; each further retry waits twice as long.',
+  }),
+  compatWebhookAllowPrivateTargets: Type.Boolean({
+    default: false,
+    description:
+      'Let webhooks target loopback and private addresses. Off so that an API key cannot probe the internal network.',
+  }),
+  webPushSubject: Type.String({
+    default: 'mailto:webpush@sirena.invalid',
+    pattern: '^(mailto:|https://)',
+    description: 'VAPID contact (mailto: or https: URL) that push services use to reach the operator; set a real one.',
+  }),
+  webPushMaxSubscriptions: Type.Integer({
+    minimum: 1,
+    default: 500_000,
+    description: 'Most Web Push subscriptions stored; bounds what an anonymous caller can make the server keep.',
+  }),
+  webPushAllowInsecureEndpoints: Type.Boolean({
+    default: false,
+    description: 'Accept http:// and loopback push endpoints. Only for tests with a local fake push service.',
+  }),
+})
+
+export type Config = Static<typeof configSchema>
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const envName = (key: string) => `SIRENA_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
+
+/** The effective config: defaults, then env, then explicit overrides (CLI flags). Throws ConfigError on a bad value. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(configSchema.properties)) {
+    const fromEnv = env[envName(key)]
+    if (fromEnv !== undefined && fromEnv !== '') raw[key] = fromEnv
+    const o = overrides[key as keyof Config]
+    if (o !== undefined) raw[key] = o
+  }
+  const converted = Value.Convert(configSchema, Value.Default(configSchema, raw))
+  const errors = [...Value.Errors(configSchema, converted)]
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const key =
+        e.instancePath.replace(/^\//, '') ||
+        String((e.params as { requiredProperties?: string[] }).requiredProperties ?? '')
+      return `  ${envName(key)} (${key}) = ${JSON.stringify((raw as Record<string, unknown>)[key])}: ${e.message}`
+    })
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  return converted as Config
+}
+
+/** Rows for `sirena config`: key, env name, effective value, default, description. */
+export function describeConfig(
+  config: Config,
+): Array<{ key: string; env: string; value: unknown; default: unknown; description: string }> {
+  return Object.entries(configSchema.properties).map(([key, schema]) => {
+    const s = schema as { default?: unknown; description?: string }
+    const value = (config as Record<string, unknown>)[key]
+    return {
+      key,
+      env: envName(key),
+      value: key === 'adminToken' && value ? '(set)' : value,
+      default: s.default,
+      description: s.description ?? '',
+    }
+  })
+}

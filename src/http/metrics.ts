@@ -1,0 +1,40 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+/** Prometheus metrics, one registry per server so that tests can run several servers in one process. */
+export function createMetrics() {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  return {
+    registry,
+    events: new Counter({
+      name: 'sirena_events_total',
+      help: 'Events applied, by type',
+      labelNames: ['type'],
+      registers: [registry],
+    }),
+    subscribers: new Gauge({
+      name: 'sirena_stream_subscribers',
+      help: 'Open live-stream connections',
+      registers: [registry],
+    }),
+    dropped: new Counter({
+      name: 'sirena_stream_dropped_total',
+      help: 'Stream subscribers dropped for falling too far behind (they resume with Last-Event-ID)',
+      registers: [registry],
+    }),
+    commandSeconds: new Histogram({
+      name: 'sirena_command_duration_seconds',
+      help: 'Time from a command request to its durable answer',
+      labelNames: ['route', 'status'],
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    seq: new Gauge({
+      name: 'sirena_log_seq',
+      help: 'Sequence number of the last applied event',
+      registers: [registry],
+    }),
+  }
+}
+
+export type Metrics = ReturnType<typeof createMetrics>

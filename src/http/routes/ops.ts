@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { Sirena } from '../../app/sirena.ts'
+import type { Metrics } from '../metrics.ts'
+import type { StreamHub } from '../stream-hub.ts'
+
+/** Health and metrics for operators and load balancers. */
+export const opsRoutes =
+  (sirena: Sirena, hub: StreamHub, metrics: Metrics): FastifyPluginAsync =>
+  async (app) => {
+    app.get(
+      '/healthz',
+      { config: { rateLimit: false }, schema: { tags: ['ops'], summary: 'Liveness and log position' } },
+      async () => ({
+        status: 'ok',
+        seq: sirena.state.seq,
+        hash: sirena.state.hash,
+        activeAlerts: sirena.state.active.size,
+        subscribers: hub.size,
+        store: sirena.store.kind,
+      }),
+    )
+    app.get(
+      '/metrics',
+      { config: { rateLimit: false }, schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
+      async (_req, reply) => {
+        metrics.seq.set(sirena.state.seq)
+        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+      },
+    )
+  }

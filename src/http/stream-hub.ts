@@ -1,0 +1,187 @@
+import type { ServerResponse } from 'node:http'
+import type { Sirena } from '../app/sirena.ts'
+import { isHistoricalImport, type LogEvent } from '../core/events.ts'
+import type { Metrics } from './metrics.ts'
+import { alertView } from './views.ts'
+
+/**
+ * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
+ * once into one Buffer that is written to every matching socket; a subscriber whose socket buffer grows past
+ * `maxBufferedBytes` is disconnected rather than allowed to hold memory or slow the others, and resumes from its
+ * Last-Event-ID (the log has everything).
+ */
+export interface StreamOptions {
+  heartbeatMs: number
+  maxBufferedBytes: number
+}
+
+interface Subscriber {
+  res: ServerResponse
+  /** KATOTTG codes; null = everything. */
+  filter: string[] | null
+  /** While catching up from the log, live frames wait here. */
+  backlog: Array<{ seq: number; frame: Buffer }> | null
+  lastSeq: number
+}
+
+export interface StreamEnvelope {
+  seq: number
+  time: string
+  type: LogEvent['payload']['type']
+  actor: string
+  hash: string
+  payload: LogEvent['payload']
+  /** The alert after this event, when the event concerns one. */
+  alert?: ReturnType<typeof alertView>
+  /** Regions the event concerns (an alert's regions for ends and updates too). */
+  regions: string[]
+}
+
+const heartbeatFrame = Buffer.from(': heartbeat\n\n')
+const catchUpPage = 500
+
+export class StreamHub {
+  private readonly subscribers = new Set<Subscriber>()
+  private readonly timer: NodeJS.Timeout
+  private readonly unsubscribe: () => void
+
+  constructor(
+    private readonly sirena: Sirena,
+    private readonly options: StreamOptions,
+    private readonly metrics?: Metrics,
+  ) {
+    this.unsubscribe = sirena.onEvent((e) => this.broadcast(e))
+    this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs)
+    this.timer.unref()
+  }
+
+  get size(): number {
+    return this.subscribers.size
+  }
+
+  /** Builds the envelope of an event: the payload plus the alert as it now stands, so clients need no second call. */
+  envelope(e: LogEvent): StreamEnvelope {
+    const p = e.payload
+    const alertId = p.type === 'alert.started' ? p.alert.id : 'alertId' in p ? p.alertId : undefined
+    const alert = alertId ? this.sirena.alertById(alertId) : undefined
+    let regions: string[]
+    if (p.type === 'notice.published') regions = p.notice.regions
+    else if (p.type === 'alert.started') regions = p.alert.regions
+    else regions = [...new Set([...(alert?.regions ?? []), ...(p.type === 'alert.updated' ? (p.regions ?? []) : [])])]
+    return {
+      seq: e.seq,
+      time: e.time,
+      type: p.type,
+      actor: e.actor,
+      hash: e.hash,
+      payload: p,
+      alert: alert ? alertView(alert) : undefined,
+      regions,
+    }
+  }
+
+  private frame(e: LogEvent): { frame: Buffer; regions: string[] } {
+    const env = this.envelope(e)
+    return {
+      frame: Buffer.from(`id: ${e.seq}\nevent: ${e.payload.type}\ndata: ${JSON.stringify(env)}\n\n`),
+      regions: env.regions,
+    }
+  }
+
+  private matches(sub: Subscriber, regions: readonly string[]): boolean {
+    if (!sub.filter) return true
+    const cat = this.sirena.catalogue
+    return regions.some((r) => sub.filter!.some((f) => cat.related(r, f)))
+  }
+
+  private broadcast(e: LogEvent) {
+    // Imported history is state and history, not news: it never goes out live.
+    if (this.subscribers.size === 0 || isHistoricalImport(e)) return
+    const { frame, regions } = this.frame(e)
+    for (const sub of this.subscribers) {
+      if (!this.matches(sub, regions)) continue
+      if (sub.backlog) sub.backlog.push({ seq: e.seq, frame })
+      else this.write(sub, e.seq, frame)
+    }
+  }
+
+  private write(sub: Subscriber, seq: number, frame: Buffer) {
+    if (seq <= sub.lastSeq) return
+    sub.lastSeq = seq
+    const res = sub.res
+    if (res.destroyed) return
+    res.write(frame)
+    if (res.writableLength > this.options.maxBufferedBytes) {
+      this.metrics?.dropped.inc()
+      res.destroy()
+    }
+  }
+
+  private heartbeat() {
+    for (const sub of this.subscribers) {
+      if (!sub.backlog && !sub.res.destroyed && sub.res.writableLength < this.options.maxBufferedBytes) {
+        sub.res.write(heartbeatFrame)
+      }
+    }
+  }
+
+  /**
+   * Takes over a response: writes the SSE headers, replays the log after `lastEventId` (if given), then goes live.
+   * Live events that arrive during the replay are held and sent after it, without duplicates.
+   */
+  async attach(res: ServerResponse, lastEventId: number | null, filter: string[] | null): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    })
+    res.socket?.setNoDelay(true)
+    const catchingUp = lastEventId !== null && lastEventId < this.sirena.state.seq
+    const sub: Subscriber = {
+      res,
+      filter,
+      backlog: catchingUp ? [] : null,
+      lastSeq: lastEventId ?? this.sirena.state.seq,
+    }
+    this.subscribers.add(sub)
+    this.metrics?.subscribers.set(this.subscribers.size)
+    res.on('close', () => {
+      this.subscribers.delete(sub)
+      this.metrics?.subscribers.set(this.subscribers.size)
+    })
+    // Tell the client how long to wait before reconnecting, and where the log stands.
+    res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
+    if (!catchingUp) return
+    try {
+      let after = lastEventId
+      const until = this.sirena.state.seq
+      while (after < until && !res.destroyed) {
+        const page = await this.sirena.store.readEvents(after, catchUpPage)
+        if (page.length === 0) break
+        for (const e of page) {
+          if (e.seq > until) break
+          if (isHistoricalImport(e)) {
+            sub.lastSeq = e.seq
+            continue
+          }
+          const { frame, regions } = this.frame(e)
+          if (this.matches(sub, regions)) this.write(sub, e.seq, frame)
+          else sub.lastSeq = e.seq
+        }
+        after = page.at(-1)!.seq
+      }
+    } finally {
+      const held = sub.backlog ?? []
+      sub.backlog = null
+      for (const { seq, frame } of held) this.write(sub, seq, frame)
+    }
+  }
+
+  close() {
+    clearInterval(this.timer)
+    this.unsubscribe()
+    for (const sub of this.subscribers) sub.res.end()
+    this.subscribers.clear()
+  }
+}

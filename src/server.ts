@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import pino, { type Logger } from 'pino'
+import { Sirena } from './app/sirena.ts'
+import { hashToken } from './app/tokens.ts'
+import { MemoryEventBus } from './bus/memory-bus.ts'
+import type { Config } from './config.ts'
+import { alertTypes } from './core/alert.ts'
+import { loadRegionCatalogue } from './geo/catalogue-file.ts'
+import { buildHttpApp, type HttpApp, type HttpExtension } from './http/app.ts'
+import { httpExtensions } from './http/extensions.ts'
+import { SqliteEventStore } from './store/sqlite-store.ts'
+
+export interface RunningServer {
+  url: string
+  sirena: Sirena
+  http: HttpApp
+  config: Config
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  logger?: Logger
+  /** Replaces the default extensions (compat APIs, CAP, web); tests pass their own. */
+  extensions?: HttpExtension[]
+}
+
+/** The embedded mode: one process, a SQLite log under `data`, an in-process bus, the HTTP server. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
+  mkdirSync(config.data, { recursive: true })
+  const catalogue = loadRegionCatalogue()
+  const store = new SqliteEventStore(join(config.data, 'sirena.db'))
+  const bus = new MemoryEventBus()
+  const sirena = new Sirena({ catalogue, store, bus, logger, confirmationTtlMinutes: config.confirmationTtlMinutes })
+  await sirena.start({ watchStoreMs: 1000 })
+  if (config.adminToken) await ensureAdmin(sirena, config.adminToken)
+
+  const http = await buildHttpApp(sirena, config, logger, options.extensions ?? httpExtensions(config))
+  const address = await http.app.listen({ host: config.host, port: config.port })
+  const url = address.replace('[::1]', 'localhost')
+  logger.info({ url, data: config.data, seq: sirena.state.seq, regions: catalogue.size }, 'Sirena is listening')
+  return {
+    url,
+    sirena,
+    http,
+    config,
+    async close() {
+      await http.app.close()
+      await sirena.stop()
+      await bus.close()
+    },
+  }
+}
+
+/** `SIRENA_ADMIN_TOKEN`: an admin with nationwide jurisdiction holding this token, created on first start. */
+async function ensureAdmin(sirena: Sirena, token: string) {
+  const existing = await sirena.store.issuerByTokenHash(hashToken(token))
+  if (existing && !existing.revokedAt) return
+  const id = `admin-${hashToken(token).slice(0, 8)}`
+  if (await sirena.store.getIssuer(id)) return
+  await sirena.addIssuer({
+    id,
+    name: 'Administrator (SIRENA_ADMIN_TOKEN)',
+    role: 'admin',
+    jurisdiction: [],
+    allowedTypes: [...alertTypes],
+    tokenHash: hashToken(token),
+  })
+  sirena.logger.info({ issuer: id }, 'admin issuer created from SIRENA_ADMIN_TOKEN')
+}

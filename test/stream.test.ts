@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { after, before, describe, test } from 'node:test'
+import { regions, startTestServer, type TestServer } from './harness.ts'
+
+interface SseEvent {
+  id: string
+  event: string
+  data: any
+}
+
+/** A minimal SSE reader over node:http, so that the test sees exactly the bytes on the wire. */
+function subscribe(url: string, headers: Record<string, string> = {}) {
+  const events: SseEvent[] = []
+  const waiters: Array<() => void> = []
+  let buffer = ''
+  let status = 0
+  const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+    status = res.statusCode ?? 0
+    res.setEncoding('utf8')
+    res.on('data', (chunk: string) => {
+      buffer += chunk
+      let i = buffer.indexOf('\n\n')
+      while (i >= 0) {
+        const block = buffer.slice(0, i)
+        buffer = buffer.slice(i + 2)
+        const fields = Object.fromEntries(
+          block
+            .split('\n')
+            .filter((l) => l && !l.startsWith(':'))
+            .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+        )
+        if (fields.data) events.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) })
+        for (const w of waiters.splice(0)) w()
+        i = buffer.indexOf('\n\n')
+      }
+    })
+  })
+  req.on('error', () => {})
+  return {
+    events,
+    get status() {
+      return status
+    },
+    async waitFor(n: number, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs
+      while (events.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} events, got ${events.length}`)
+        await new Promise<void>((r) => {
+          waiters.push(r)
+          setTimeout(r, 50)
+        })
+      }
+      return events
+    },
+    close: () => req.destroy(),
+  }
+}
+
+describe('live stream', () => {
+  let s: TestServer
+  let officer: { token: string }
+  before(async () => {
+    s = await startTestServer({ extensions: [] })
+    officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
+  })
+  after(() => s.close())
+
+  test('a subscriber receives the alert and its all-clear, with the alert in the envelope', async () => {
+    const sub = subscribe(`${s.url}/api/v1/stream`)
+    await new Promise((r) => setTimeout(r, 100))
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'] },
+    })
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const [started, ended] = await sub.waitFor(2)
+    assert.equal(started!.event, 'alert.started')
+    assert.equal(started!.data.alert.id, a.json.alert.id)
+    assert.deepEqual(started!.data.regions, [regions.kyivCity])
+    assert.equal(ended!.event, 'alert.ended')
+    assert.deepEqual(ended!.data.regions, [regions.kyivCity], 'an all-clear names the regions it clears')
+    assert.equal(Number(ended!.id), Number(started!.id) + 1)
+    sub.close()
+  })
+
+  test('a client resuming with Last-Event-ID gets exactly the events it missed, then live ones', async () => {
+    const from = s.sirena.state.seq
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-46'] },
+    })
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const sub = subscribe(`${s.url}/api/v1/stream`, { 'last-event-id': String(from) })
+    await sub.waitFor(2)
+    const b = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-46'] },
+    })
+    const events = await sub.waitFor(3)
+    assert.deepEqual(
+      events.map((e) => Number(e.id)),
+      [from + 1, from + 2, from + 3],
+      'no gap and no duplicate',
+    )
+    assert.equal(events[2]!.data.alert.id, b.json.alert.id)
+    await s.call('POST', `/api/v1/alerts/${b.json.alert.id}/end`, { token: officer.token })
+    sub.close()
+  })
+
+  test('a region filter passes events for the region, its ancestors and descendants only', async () => {
+    const lvivHromada = s.sirena.catalogue.atLevel('hromada').find((h) => h.oblast === regions.lvivOblast)!
+    const sub = subscribe(`${s.url}/api/v1/stream?regions=${lvivHromada.id}`)
+    await new Promise((r) => setTimeout(r, 100))
+    const kyiv = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'] },
+    })
+    const lviv = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-46'] },
+    })
+    const [only] = await sub.waitFor(1)
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(sub.events.length, 1)
+    assert.equal(only!.data.alert.id, lviv.json.alert.id)
+    for (const x of [kyiv, lviv])
+      await s.call('POST', `/api/v1/alerts/${x.json.alert.id}/end`, { token: officer.token })
+    sub.close()
+  })
+
+  test('a malformed Last-Event-ID or unknown filter region is refused before streaming', async () => {
+    const bad = await s.call('GET', '/api/v1/stream', { headers: { 'last-event-id': 'abc' } })
+    assert.equal(bad.status, 400)
+    assert.equal(bad.json.code, 'invalid_query')
+    const unknown = await s.call('GET', '/api/v1/stream?regions=Atlantis')
+    assert.equal(unknown.json.code, 'unknown_region')
+  })
+})
