@@ -88,6 +88,37 @@ describe('public API', () => {
     assert.ok(res.json.alerts.every((a: { endedAt: string | null }) => a.endedAt !== null))
   })
 
+  test('the map GeoJSON carries every oblast with its status', async () => {
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-46'] },
+    })
+    const map = await s.call('GET', '/api/v1/map.geojson?level=oblast')
+    assert.equal(map.status, 200)
+    assert.match(map.headers.get('content-type')!, /geo\+json/)
+    assert.equal(map.json.features.length, 27)
+    const lviv = map.json.features.find((f: { id: string }) => f.id === regions.lvivOblast)
+    assert.equal(lviv.properties.status, 'active')
+    assert.equal(lviv.properties.name.en, 'Lviv Oblast')
+    assert.ok(['Polygon', 'MultiPolygon'].includes(lviv.geometry.type))
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    assert.equal((await s.call('GET', '/api/v1/map.geojson?level=country')).json.code, 'invalid_query')
+  })
+
+  test('an ended alert is still found by id once it has left the recent list', async () => {
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-46'] },
+    })
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    s.sirena.state.recentlyEnded.length = 0
+    const res = await s.call('GET', `/api/v1/alerts/${a.json.alert.id}`)
+    assert.equal(res.status, 200, res.text)
+    assert.equal(res.json.alert.endReason, 'all_clear')
+    assert.deepEqual(res.json.alert.regions, [regions.lvivOblast])
+    assert.equal((await s.call('GET', '/api/v1/alerts/nope')).json.code, 'not_found')
+  })
+
   test('health, metrics and the OpenAPI document are served', async () => {
     const health = await s.call('GET', '/healthz')
     assert.equal(health.json.status, 'ok')

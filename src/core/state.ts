@@ -97,3 +97,26 @@ export function foldEvents(events: Iterable<LogEvent>, state: SirenaState = empt
   for (const e of events) applyEvent(state, e)
   return state
 }
+
+/** One alert as it stands after its own events (from `EventStore.alertEvents`): for alerts no longer in memory. */
+export function alertFromEvents(events: readonly LogEvent[]): Alert | undefined {
+  const state = emptyState()
+  let alert: Alert | undefined
+  for (const e of events) {
+    const p = e.payload
+    const before = p.type === 'alert.ended' || p.type === 'alert.cancelled' ? state.active.get(p.alertId) : undefined
+    applyEvent(state, e)
+    if (p.type === 'alert.started' || p.type === 'alert.updated') {
+      alert = state.active.get(p.type === 'alert.started' ? p.alert.id : p.alertId) ?? alert
+    } else if (before && (p.type === 'alert.ended' || p.type === 'alert.cancelled')) {
+      alert = {
+        ...before,
+        endedAt: p.endedAt,
+        updatedAt: p.endedAt,
+        endReason: p.type === 'alert.ended' ? 'all_clear' : 'cancelled',
+        lastSeq: e.seq,
+      }
+    }
+  }
+  return alert
+}

@@ -13,6 +13,7 @@ import { installErrorHandler } from './error-handler.ts'
 import { installJsonParser } from './json-body.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { issuerApi } from './routes/issuer-api.ts'
+import { mapRoutes } from './routes/map.ts'
 import { opsRoutes } from './routes/ops.ts'
 import { publicApi } from './routes/public-api.ts'
 import { streamRoutes } from './routes/stream.ts'
@@ -109,6 +110,7 @@ export async function buildHttpApp(
         scoped.addHook('onRequest', scoped.rateLimit())
         await scoped.register(issuerApi(sirena))
         await scoped.register(publicApi(sirena, cache))
+        await scoped.register(mapRoutes(sirena, cache))
       })
       await api.register(streamRoutes(sirena, hub))
     },

@@ -4,6 +4,7 @@ import type { Sirena } from '../../app/sirena.ts'
 import { type CapStatus, isCapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { type Region, regionLevels } from '../../core/regions.ts'
+import { alertFromEvents } from '../../core/state.ts'
 import { type CachedResponse, sendCached } from '../cached-response.ts'
 import { alertView, coverageView, regionView } from '../views.ts'
 
@@ -188,7 +189,8 @@ export const publicApi =
     )
 
     app.get<{ Params: { id: string } }>('/alerts/:id', { schema: { tags, summary: 'One alert' } }, async (request) => {
-      const a = sirena.alertById(request.params.id)
+      const a =
+        sirena.alertById(request.params.id) ?? alertFromEvents(await sirena.store.alertEvents(request.params.id))
       if (!a) throw new SirenaError('not_found', `no alert ${request.params.id}`)
       return { alert: alertView(a) }
     })
