@@ -1,0 +1,14 @@
+import type { Command } from 'commander'
+import * as importHistory from './import-history.ts'
+import * as replay from './replay.ts'
+import * as stats from './stats.ts'
+
+/**
+ * Commands that features add to `sirena` (import-history, stats, replay, apikey …). Each lives in its own file in
+ * this folder and exports `register(program)`; add one line below.
+ */
+export function registerFeatureCommands(program: Command): void {
+  importHistory.register(program)
+  stats.register(program)
+  replay.register(program)
+}
