@@ -82,6 +82,22 @@ export const configSchema = Type.Object({
     default: 15000,
     description: 'SSE heartbeat interval; under typical proxy idle timeouts (30-60 s), not so often it drains phones.',
   }),
+  mqttEnabled: Type.Boolean({ default: true, description: 'Run the MQTT channel (embedded broker, or mqttUrl).' }),
+  mqttHost: Type.String({ default: '127.0.0.1', description: 'Address the embedded MQTT broker listens on.' }),
+  mqttPort: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 1883,
+    description: 'Port of the embedded MQTT broker (1883 is often taken by a system Mosquitto; 0 picks a free one).',
+  }),
+  mqttUrl: Type.Optional(
+    Type.String({ description: 'External broker (mqtt://host:1883) instead of the embedded one, as in cluster mode.' }),
+  ),
+  mqttTopicPrefix: Type.String({
+    default: 'sirena',
+    pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$',
+    description: 'Root of every MQTT topic Sirena publishes.',
+  }),
   streamMaxBufferedBytes: Type.Integer({
     minimum: 16 * 1024,
     default: 1024 * 1024,

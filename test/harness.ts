@@ -41,7 +41,10 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-test-'))
   const adminToken = newToken()
-  const config = loadConfig({ ...o.env }, { host: '127.0.0.1', port: 0, data: dataDir, adminToken, logLevel: 'silent' })
+  const config = loadConfig(
+    { ...o.env },
+    { host: '127.0.0.1', port: 0, mqttPort: 0, data: dataDir, adminToken, logLevel: 'silent' },
+  )
   const server = await startServer(config, { logger: pino({ level: 'silent' }), extensions: o.extensions })
   let n = 0
   const ts: TestServer = {

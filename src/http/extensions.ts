@@ -1,3 +1,4 @@
+import { mqttChannel } from '../channels/mqtt/channel.ts'
 import type { Config } from '../config.ts'
 import { statsHttp } from '../history/http.ts'
 import type { HttpExtension } from './app.ts'
@@ -6,6 +7,6 @@ import type { HttpExtension } from './app.ts'
  * Everything the server mounts beside the native API. Each feature (compat APIs, CAP, web, statistics) adds one
  * entry here; the HTTP core does not import them.
  */
-export function httpExtensions(_config: Config): HttpExtension[] {
-  return [statsHttp]
+export function httpExtensions(config: Config): HttpExtension[] {
+  return [statsHttp, ...(config.mqttEnabled ? [mqttChannel(config)] : [])]
 }

@@ -1,0 +1,52 @@
+/** What Sirena last heard from each siren: acknowledgements of commands and health reports. In memory by design: a
+ * siren re-reports on reconnect (its health message is retained on the broker). */
+export interface SirenReport {
+  id: string
+  region: string | null
+  lastAck: { seq: number | null; command: string | null; state: string | null; at: string } | null
+  health: { ok: boolean; message: string | null; battery: number | null; at: string } | null
+}
+
+const maxSirens = 100_000
+
+export class SirenRegistry {
+  private readonly sirens = new Map<string, SirenReport>()
+
+  /** Applies one message; returns false (and changes nothing) when the payload is not the expected JSON. */
+  record(id: string, kind: 'ack' | 'health', payload: Buffer, now: string): boolean {
+    if (payload.length > 4096) return false
+    let body: Record<string, unknown>
+    try {
+      const parsed = JSON.parse(payload.toString('utf8'))
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return false
+      body = parsed
+    } catch {
+      return false
+    }
+    if (!this.sirens.has(id) && this.sirens.size >= maxSirens) return false
+    const s = this.sirens.get(id) ?? { id, region: null, lastAck: null, health: null }
+    const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : null)
+    if (typeof body.region === 'string') s.region = body.region.slice(0, 32)
+    if (kind === 'ack') {
+      s.lastAck = {
+        seq: typeof body.seq === 'number' ? body.seq : null,
+        command: str(body.command),
+        state: str(body.state),
+        at: now,
+      }
+    } else {
+      s.health = {
+        ok: body.ok === true,
+        message: str(body.message),
+        battery: typeof body.battery === 'number' ? body.battery : null,
+        at: now,
+      }
+    }
+    this.sirens.set(id, s)
+    return true
+  }
+
+  list(): SirenReport[] {
+    return [...this.sirens.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+}

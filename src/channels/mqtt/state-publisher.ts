@@ -1,0 +1,74 @@
+import type { Sirena } from '../../app/sirena.ts'
+import type { AlertType } from '../../core/alert.ts'
+import type { RegionStatus } from '../../core/coverage.ts'
+import { isHistoricalImport } from '../../core/events.ts'
+import type { Topics } from './topics.ts'
+
+export type Publish = (topic: string, payload: string, options: { retain: boolean; qos: 0 | 1 }) => void
+
+interface Published {
+  status: RegionStatus
+  types: string
+  since: string | null
+}
+
+const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 'N' }
+
+/**
+ * Keeps the retained state topics equal to the Actual coverage: on start every region is published once, then only
+ * the regions whose status changed. Exercise and Test alerts never reach these public topics.
+ */
+export class MqttStatePublisher {
+  private readonly last = new Map<string, Published>()
+  private unsubscribe: (() => void) | null = null
+
+  constructor(
+    private readonly sirena: Sirena,
+    private readonly topics: Topics,
+    private readonly publish: Publish,
+  ) {}
+
+  start() {
+    this.sync(0)
+    this.unsubscribe = this.sirena.onEvent((e) => {
+      if (!isHistoricalImport(e)) this.sync(e.seq)
+    })
+  }
+
+  stop() {
+    this.unsubscribe?.()
+  }
+
+  private sync(seq: number) {
+    const coverage = this.sirena.coverage('Actual')
+    for (const region of this.sirena.catalogue.regions) {
+      const c = coverage.get(region.id)
+      const types = (Object.entries(c.byType) as Array<[AlertType, RegionStatus]>)
+        .filter(([, s]) => s === 'active')
+        .map(([t]) => t)
+        .sort()
+      const next: Published = { status: c.status, types: types.join(','), since: c.since }
+      const prev = this.last.get(region.id)
+      if (prev && prev.status === next.status && prev.types === next.types && prev.since === next.since) continue
+      this.last.set(region.id, next)
+      this.publish(
+        this.topics.regionState(region.id),
+        JSON.stringify({ status: c.status, types, since: c.since, seq: seq || this.sirena.state.seq }),
+        { retain: true, qos: 1 },
+      )
+      if (region.level === 'oblast' && region.uid !== undefined && prev?.status !== next.status) {
+        this.publish(this.topics.oblastStatus(region.uid), letter[c.status], { retain: true, qos: 1 })
+      }
+      // Sirens switch on where an alert now covers the region itself, and off when it no longer does.
+      const wasOn = prev?.status === 'active'
+      const isOn = next.status === 'active'
+      if (prev && wasOn !== isOn) {
+        this.publish(
+          this.topics.sirenCommand(region.id),
+          JSON.stringify({ command: isOn ? 'on' : 'off', alertIds: c.alertIds, seq }),
+          { retain: false, qos: 1 },
+        )
+      }
+    }
+  }
+}
