@@ -1,4 +1,5 @@
 import { mqttChannel } from '../channels/mqtt/channel.ts'
+import { compatApis } from '../compat/index.ts'
 import type { Config } from '../config.ts'
 import { statsHttp } from '../history/http.ts'
 import type { HttpExtension } from './app.ts'
@@ -8,5 +9,5 @@ import type { HttpExtension } from './app.ts'
  * entry here; the HTTP core does not import them.
  */
 export function httpExtensions(config: Config): HttpExtension[] {
-  return [statsHttp, ...(config.mqttEnabled ? [mqttChannel(config)] : [])]
+  return [statsHttp, compatApis(config), ...(config.mqttEnabled ? [mqttChannel(config)] : [])]
 }

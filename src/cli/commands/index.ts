@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import * as apikey from './apikey.ts'
 import * as importHistory from './import-history.ts'
 import * as replay from './replay.ts'
 import * as stats from './stats.ts'
@@ -8,6 +9,7 @@ import * as stats from './stats.ts'
  * this folder and exports `register(program)`; add one line below.
  */
 export function registerFeatureCommands(program: Command): void {
+  apikey.register(program)
   importHistory.register(program)
   stats.register(program)
   replay.register(program)

@@ -1,0 +1,106 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { CachedBody } from '../http/cached-response.ts'
+import { alertsInUaKeyOf, type KnownKeys, ukraineAlarmKeyOf } from './access.ts'
+import { parseUid } from './formats.ts'
+import type { HotReads } from './hot-reads.ts'
+import type { CompatLocations } from './locations.ts'
+import type { FixedWindowLimiter } from './rate-limiter.ts'
+
+export interface FastPathOptions {
+  hot: HotReads
+  locations: CompatLocations
+  knownKeys: KnownKeys
+  alertsInUaLimiter: FixedWindowLimiter
+  ukraineAlarmLimiter: FixedWindowLimiter
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void
+
+/**
+ * The polled compat reads answered straight from Node's request event, ahead of Fastify's routing and hooks, which
+ * cost about as much again as the response itself; thousands of devices polling every few seconds make that the
+ * difference that matters. Only the plain case is taken: a GET of a current-state read by a key that passed the full
+ * check within the last second, under its rate limit. Everything else (a key seen first, a wrong key, no key, an
+ * unknown id, a limit reached, any other route) goes on to the Fastify routes, which hold the one definition of
+ * every error. Both answer from the same cache, so the bytes, ETag and Last-Modified are the same.
+ */
+export function compatFastPath(o: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const aiu = o.hot.alertsInUa
+  const ua = o.hot.ukraineAlarm
+  const alertsInUaReads: Record<string, () => CachedBody> = {
+    '/v1/alerts/active.json': aiu.active,
+    '/v1/iot/active_air_raid_alerts_by_oblast.json': aiu.oblasts,
+    '/v1/iot/active_air_raid_alerts.json': aiu.all,
+  }
+  const ukraineAlarmReads: Record<string, () => CachedBody> = {
+    '/api/v3/alerts': ua.alerts,
+    '/api/v3/alerts/status': ua.status,
+    '/api/v3/regions': ua.regions,
+  }
+  const oneStatus = /^\/v1\/iot\/active_air_raid_alerts\/(\d{1,6})\.json$/
+  const oneRegion = /^\/api\/v3\/alerts\/(\d{1,6})$/
+
+  const read = (path: string): { body: () => CachedBody; api: 'alerts-in-ua' | 'ukrainealarm' } | undefined => {
+    const direct = alertsInUaReads[path] ?? ukraineAlarmReads[path]
+    if (direct) return { body: direct, api: path.startsWith('/v1/') ? 'alerts-in-ua' : 'ukrainealarm' }
+    const status = oneStatus.exec(path)?.[1]
+    const region = status === undefined ? oneRegion.exec(path)?.[1] : undefined
+    const location = o.locations.byUid(parseUid(status ?? region) ?? -1)
+    if (!location) return undefined
+    return status !== undefined
+      ? { body: () => aiu.one(location), api: 'alerts-in-ua' }
+      : { body: () => ua.region(location), api: 'ukrainealarm' }
+  }
+
+  return (req, res) => {
+    if (req.method !== 'GET') return false
+    const url = req.url ?? ''
+    const q = url.indexOf('?')
+    const path = q === -1 ? url : url.slice(0, q)
+    if (!path.startsWith('/v1/') && !path.startsWith('/api/v3/')) return false
+    const hit = read(path)
+    if (!hit) return false
+    const key =
+      hit.api === 'alerts-in-ua'
+        ? alertsInUaKeyOf(
+            req.headers.authorization,
+            q === -1 ? undefined : new URLSearchParams(url.slice(q + 1)).get('token'),
+          )
+        : ukraineAlarmKeyOf(req.headers.authorization)
+    if (key === undefined || !o.knownKeys.has(key)) return false
+    const limiter = hit.api === 'alerts-in-ua' ? o.alertsInUaLimiter : o.ukraineAlarmLimiter
+    if (limiter.hit(`key:${key}`) > 0) return false
+    send(req, res, hit.body())
+    return true
+  }
+}
+
+/** As `sendCached`: 304 when the client has this version (If-None-Match first, RFC 9110 §13.2.2), else the body. */
+function send(req: IncomingMessage, res: ServerResponse, c: CachedBody): void {
+  const validators = ['etag', c.etag, 'last-modified', c.lastModified, 'cache-control', 'no-cache']
+  const inm = req.headers['if-none-match']
+  const ims = req.headers['if-modified-since']
+  const fresh =
+    inm !== undefined
+      ? inm.split(',').some((t) => t.trim() === c.etag || t.trim() === '*')
+      : ims !== undefined && !Number.isNaN(Date.parse(ims)) && Date.parse(c.lastModified) <= Date.parse(ims)
+  if (fresh) {
+    res.writeHead(304, validators)
+    res.end()
+    return
+  }
+  res.writeHead(200, [...validators, 'content-type', c.contentType, 'content-length', String(c.body.length)])
+  res.end(c.body)
+}
+
+/** Puts `fast` in front of the server's one request handler (Fastify's); leaves the server alone otherwise. */
+export function installFastPath(server: Server, fast: (req: IncomingMessage, res: ServerResponse) => boolean): boolean {
+  const handlers = server.listeners('request') as Handler[]
+  const fastify = handlers[0]
+  if (!fastify || handlers.length !== 1) return false
+  server.removeListener('request', fastify)
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!fast(req, res)) fastify.call(server, req, res)
+  })
+  return true
+}

@@ -1,0 +1,75 @@
+import { join } from 'node:path'
+import type { Config } from '../config.ts'
+import type { HttpExtension } from '../http/app.ts'
+import { KnownKeys } from './access.ts'
+import { alertsInUaApi } from './alerts-in-ua/routes.ts'
+import { compatFastPath, installFastPath } from './fast-path.ts'
+import { hotReads } from './hot-reads.ts'
+import { CompatLocations } from './locations.ts'
+import { FixedWindowLimiter } from './rate-limiter.ts'
+import { ukraineAlarmApi } from './ukrainealarm/routes.ts'
+import { WebhookDelivery } from './ukrainealarm/webhook-delivery.ts'
+import { WebhookStore } from './ukrainealarm/webhook-store.ts'
+import { startWebhookFanout } from './ukrainealarm/webhooks.ts'
+
+type CompatConfig = Pick<
+  Config,
+  | 'data'
+  | 'alertsInUaRateLimitPerMinute'
+  | 'alertsInUaHistoryRateLimitPerMinute'
+  | 'ukrainealarmRateLimitPerMinute'
+  | 'compatAnonymousRead'
+  | 'compatWebhookMaxAttempts'
+  | 'compatWebhookRetryBaseMs'
+  | 'compatWebhookAllowPrivateTargets'
+>
+
+/**
+ * The compatibility APIs: alerts.in.ua v1 at `/v1` and ukrainealarm v3 at `/api/v3`, both projections of the event
+ * log, so existing clients switch by changing a base URL. Webhook registrations live in the embedded SQLite file.
+ */
+export const compatApis =
+  (config: CompatConfig): HttpExtension =>
+  async (http, sirena) => {
+    const locations = new CompatLocations(sirena.catalogue)
+    const webhooks = new WebhookStore(join(config.data, 'sirena.db'))
+    const delivery = new WebhookDelivery({
+      maxAttempts: config.compatWebhookMaxAttempts,
+      retryBaseMs: config.compatWebhookRetryBaseMs,
+      allowPrivateTargets: config.compatWebhookAllowPrivateTargets,
+      logger: sirena.logger.child({ component: 'compat-webhooks' }),
+    })
+    const stopFanout = startWebhookFanout(sirena, webhooks, delivery, locations)
+    http.app.addHook('onClose', async () => {
+      stopFanout()
+      delivery.close()
+      webhooks.close()
+    })
+
+    const hot = hotReads(sirena, http.cache, locations)
+    const knownKeys = new KnownKeys()
+    const alertsInUaLimiter = new FixedWindowLimiter(config.alertsInUaRateLimitPerMinute)
+    const ukraineAlarmLimiter = new FixedWindowLimiter(config.ukrainealarmRateLimitPerMinute)
+    await http.app.register(
+      alertsInUaApi(sirena, http.cache, hot, locations, {
+        limiter: alertsInUaLimiter,
+        historyLimiter: new FixedWindowLimiter(config.alertsInUaHistoryRateLimitPerMinute),
+        knownKeys,
+        anonymousRead: config.compatAnonymousRead,
+      }),
+      { prefix: '/v1' },
+    )
+    await http.app.register(
+      ukraineAlarmApi(sirena, hot, locations, webhooks, {
+        limiter: ukraineAlarmLimiter,
+        knownKeys,
+        anonymousRead: config.compatAnonymousRead,
+        allowPrivateWebhooks: config.compatWebhookAllowPrivateTargets,
+      }),
+      { prefix: '/api/v3' },
+    )
+    installFastPath(
+      http.app.server,
+      compatFastPath({ hot, locations, knownKeys, alertsInUaLimiter, ukraineAlarmLimiter }),
+    )
+  }
