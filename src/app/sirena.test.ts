@@ -3,6 +3,7 @@ import { describe, test } from 'node:test'
 import pino from 'pino'
 import { MemoryEventBus } from '../bus/memory-bus.ts'
 import { alertTypes } from '../core/alert.ts'
+import type { Command } from '../core/commands.ts'
 import { fixtureCatalogue, ids } from '../core/testdata/fixture-regions.ts'
 import type { IssuerRecord } from '../store/event-store.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
@@ -43,14 +44,14 @@ async function setup(store = new SqliteEventStore(':memory:')) {
 describe('Sirena service', () => {
   test('a two-person action expires after the configured time and can no longer be confirmed', async () => {
     const { sirena, alice, bob, advance } = await setup()
-    const cmd = {
+    const cmd: Command = {
       kind: 'issue',
       alertId: 'a1',
       type: 'air_raid',
       status: 'Actual',
       regions: [ids.kyivOblast, ids.lvivOblast],
       source: 'operator',
-    } as const
+    }
     const pending = await sirena.execute(alice, cmd)
     assert.equal(pending.outcome, 'pending')
     advance(16 * 60_000)

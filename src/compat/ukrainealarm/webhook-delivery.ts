@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises'
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
 import type { Logger } from 'pino'
+import { isPrivateAddress, isPrivateHost } from '../../channels/private-network.ts'
 
 /**
  * Direct webhook delivery: one queue per target URL, so a receiver sees an alert before its all-clear; each POST is
@@ -22,35 +23,6 @@ const maxRetryDelayMs = 5 * 60_000
 const maxQueuedPerTarget = 1000
 const userAgent = 'Sirena-Webhooks (ukrainealarm v3 compatible)'
 
-const privateRanges = new BlockList()
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv4')
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  privateRanges.addSubnet(net, prefix, 'ipv6')
-}
-
-export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1]
-  if (mapped) return isPrivateAddress(mapped)
-  const family = isIP(address)
-  if (family === 0) return false
-  return privateRanges.check(address, family === 4 ? 'ipv4' : 'ipv6')
-}
-
 /** A webhook URL as registered: http(s), no credentials, and (unless allowed) not a literal private address. */
 export function webhookUrlProblem(raw: string, allowPrivateTargets: boolean): string | undefined {
   let url: URL
@@ -61,8 +33,7 @@ export function webhookUrlProblem(raw: string, allowPrivateTargets: boolean): st
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'webHookUrl must be an http or https URL'
   if (url.username || url.password) return 'webHookUrl must not carry credentials'
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  if (!allowPrivateTargets && (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host))) {
+  if (!allowPrivateTargets && isPrivateHost(url)) {
     return 'webHookUrl points at a loopback or private address'
   }
   return undefined
