@@ -1,3 +1,4 @@
+import { capHttp } from '../cap/http.ts'
 import { mqttChannel } from '../channels/mqtt/channel.ts'
 import { compatApis } from '../compat/index.ts'
 import type { Config } from '../config.ts'
@@ -9,5 +10,5 @@ import type { HttpExtension } from './app.ts'
  * entry here; the HTTP core does not import them.
  */
 export function httpExtensions(config: Config): HttpExtension[] {
-  return [statsHttp, compatApis(config), ...(config.mqttEnabled ? [mqttChannel(config)] : [])]
+  return [statsHttp, compatApis(config), capHttp(config), ...(config.mqttEnabled ? [mqttChannel(config)] : [])]
 }

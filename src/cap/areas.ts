@@ -1,0 +1,137 @@
+/**
+ * CAP `<area>` → Sirena regions. Geocodes are exact and win: `KATOTTG`, `ISO3166-2` (`UA-…`) and the alerts.in.ua
+ * location uid. Only an area without any of them is matched by geometry: its polygons and circles select the
+ * hromadas they overlap (see `RegionShapes.leavesOverlapping`), rolled up to the raion or oblast they fill. Every
+ * area must match, or the whole document is refused: silently dropping part of an upstream's alert would leave
+ * people without a warning.
+ */
+import { circle } from '@turf/circle'
+import type { Polygon } from 'geojson'
+import { SirenaError } from '../core/errors.ts'
+import type { RegionCatalogue } from '../core/regions.ts'
+import { RegionLocator } from '../geo/locate.ts'
+import type { CapArea, CapCircle, LatLon } from './model.ts'
+import { RegionShapes } from './region-shapes.ts'
+
+/** Geocode value names Sirena publishes and reads (compared case-insensitively). */
+export const geocodeNames = {
+  katottg: 'KATOTTG',
+  iso: 'ISO3166-2',
+  alertsInUa: 'alerts.in.ua',
+} as const
+const alertsInUaNames = new Set(['alerts.in.ua', 'alerts-in-ua', 'ua-alerts-uid', 'ukrainealarm'])
+// Profiles name ISO 3166 codes differently; CAP-AU, for one, uses the URL of the ISO country code page.
+const isIsoName = (name: string) => /^iso[\s_-]?3166(-2)?$/.test(name) || name.includes('iso.org')
+
+/** Circles are drawn as polygons with this many sides: within 0.2 % of the true area. */
+const circleSteps = 64
+/**
+ * Far beyond any real alert (IPAWS allows 100 points a polygon; real documents carry a handful of shapes) and a bound
+ * on the cost of overlap tests, up to a second for an oblast-sized polygon, that a hostile document could demand.
+ */
+export const maxPolygonPoints = 5000
+export const maxShapesPerDocument = 50
+
+export class AreaMatcher {
+  private locator: RegionLocator | undefined
+
+  constructor(
+    private readonly catalogue: RegionCatalogue,
+    private readonly shapes: () => RegionShapes = RegionShapes.fromDataFiles,
+  ) {}
+
+  /** The regions of every area (a minimal cover), or `no_matching_region` naming the first area that matches none. */
+  regionsFor(areas: readonly CapArea[]): string[] {
+    // Each language's info repeats the same areas: match each distinct one once.
+    const distinct = [...new Map(areas.map((a) => [JSON.stringify({ ...a, areaDesc: '' }), a])).values()]
+    const shapes = distinct.filter((a) => this.byGeocode(a).length === 0).flatMap((a) => [...a.polygons, ...a.circles])
+    if (shapes.length > maxShapesPerDocument) {
+      throw new SirenaError(
+        'invalid_cap',
+        `a document may give at most ${maxShapesPerDocument} polygons and circles without geocodes`,
+      )
+    }
+    const all: string[] = []
+    for (const a of distinct) {
+      const ids = this.regionsOfArea(a)
+      if (ids.length === 0) {
+        throw new SirenaError('no_matching_region', `no region matches the area ${JSON.stringify(a.areaDesc)}`, {
+          areaDesc: a.areaDesc,
+        })
+      }
+      all.push(...ids)
+    }
+    return this.catalogue.minimalCover(all)
+  }
+
+  regionsOfArea(a: CapArea): string[] {
+    const byCode = this.byGeocode(a)
+    if (byCode.length > 0) return byCode
+    const leaves = new Set<string>()
+    try {
+      for (const ring of a.polygons) {
+        if (ring.length > maxPolygonPoints) {
+          throw new SirenaError('invalid_cap', `a polygon may have at most ${maxPolygonPoints} points`)
+        }
+        for (const id of this.shapes().leavesOverlapping(polygonOf(ring))) leaves.add(id)
+      }
+      for (const c of a.circles) for (const id of this.byCircle(c)) leaves.add(id)
+    } catch (err) {
+      if (err instanceof SirenaError) throw err
+      // The clipping library refuses some degenerate rings (e.g. self-intersecting ones).
+      throw new SirenaError(
+        'invalid_cap',
+        `the area ${JSON.stringify(a.areaDesc)} has an unusable polygon: ${(err as Error).message}`,
+      )
+    }
+    return this.rollUp(leaves)
+  }
+
+  /** A code that claims to be Ukrainian but is unknown is an error, not a miss: the upstream meant a real place. */
+  private byGeocode(a: CapArea): string[] {
+    const ids: string[] = []
+    for (const { valueName, value } of a.geocodes) {
+      const name = valueName.toLowerCase()
+      let region: { id: string } | undefined
+      if (name === 'katottg') region = this.catalogue.get(value.toUpperCase())
+      else if (isIsoName(name)) {
+        if (!/^UA-/i.test(value)) continue
+        region = this.catalogue.resolve(value)
+      } else if (alertsInUaNames.has(name)) {
+        region = /^\d{1,6}$/.test(value) ? this.catalogue.byAlertsInUaUid(Number(value)) : undefined
+      } else continue
+      if (!region)
+        throw new SirenaError('unknown_region', `unknown region: geocode ${valueName} ${JSON.stringify(value)}`)
+      ids.push(region.id)
+    }
+    return ids
+  }
+
+  private byCircle(c: CapCircle): string[] {
+    if (c.radiusKm === 0) {
+      this.locator ??= RegionLocator.fromDataFiles()
+      const region = this.locator.regionAt(c.lon, c.lat)
+      return region ? [region.id] : []
+    }
+    const disc = circle([c.lon, c.lat], c.radiusKm, { steps: circleSteps, units: 'kilometers' })
+    return this.shapes().leavesOverlapping(disc.geometry)
+  }
+
+  /** Replaces children by their parent wherever all of them are selected, bottom up. */
+  private rollUp(leaves: Set<string>): string[] {
+    const selected = new Set(leaves)
+    for (const depth of [1, 0]) {
+      for (const r of this.catalogue.regions) {
+        if (r.depth !== depth || selected.has(r.id)) continue
+        const children = this.catalogue.children(r.id)
+        if (children.length > 0 && children.every((c) => selected.has(c.id))) selected.add(r.id)
+      }
+    }
+    return this.catalogue.minimalCover([...selected])
+  }
+}
+
+const polygonOf = (ring: readonly LatLon[]): Polygon => ({
+  type: 'Polygon',
+  coordinates: [ring.map((p) => [p.lon, p.lat])],
+})

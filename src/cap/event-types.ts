@@ -1,0 +1,62 @@
+/**
+ * Alert types in CAP terms, both ways. Published messages name the type in an `eventCode` (`sirena:type`) as well as
+ * in the `event` text, so that Sirena reads its own documents exactly; documents from other systems are recognised
+ * by keywords of the event text in English or Ukrainian.
+ */
+import { type AlertType, isAlertType, type LocalizedText } from '../core/alert.ts'
+import { SirenaError } from '../core/errors.ts'
+import type { CapInfo, Category, Severity } from './model.ts'
+
+export const typeEventCodeName = 'sirena:type'
+
+export interface CapEventKind {
+  event: LocalizedText
+  categories: Category[]
+  severity: Severity
+}
+
+export const capEventKinds: Record<AlertType, CapEventKind> = {
+  air_raid: { event: { uk: 'Повітряна тривога', en: 'Air raid alert' }, categories: ['Security'], severity: 'Extreme' },
+  artillery_shelling: {
+    event: { uk: 'Загроза артобстрілу', en: 'Artillery shelling threat' },
+    categories: ['Security'],
+    severity: 'Severe',
+  },
+  urban_fights: {
+    event: { uk: 'Загроза вуличних боїв', en: 'Urban fighting threat' },
+    categories: ['Security'],
+    severity: 'Severe',
+  },
+  chemical: { event: { uk: 'Хімічна загроза', en: 'Chemical threat' }, categories: ['CBRNE'], severity: 'Extreme' },
+  nuclear: { event: { uk: 'Радіаційна загроза', en: 'Nuclear threat' }, categories: ['CBRNE'], severity: 'Extreme' },
+}
+
+// Order matters: "nuclear missile strike" is nuclear, not an air raid.
+const keywords: Array<[AlertType, RegExp]> = [
+  ['nuclear', /nuclear|radiation|radiolog|ядерн|радіац/i],
+  ['chemical', /chemical|хімічн/i],
+  ['artillery_shelling', /artillery|shelling|артобстріл|обстріл/i],
+  ['urban_fights', /urban fight|street fight|вуличн/i],
+  ['air_raid', /air[\s-]?raid|air[\s-]?strike|missile|drone|\buav\b|ballistic|повітрян|ракет|дрон|бпла/i],
+]
+
+/** The alert type of a CAP message: the `sirena:type` event code, else keywords of `event`; all infos must agree. */
+export function alertTypeOf(infos: readonly CapInfo[]): AlertType {
+  const found = new Set<AlertType>()
+  for (const info of infos) {
+    const code = info.eventCodes.find((c) => c.valueName.toLowerCase() === typeEventCodeName)?.value
+    const type = isAlertType(code) ? code : keywords.find(([, re]) => re.test(info.event))?.[0]
+    if (type) found.add(type)
+  }
+  if (found.size > 1)
+    throw new SirenaError('invalid_cap', `the infos name different alert types: ${[...found].join(', ')}`)
+  const [type] = found
+  if (!type) {
+    const events = infos.map((i) => JSON.stringify(i.event)).join(', ') || 'none'
+    throw new SirenaError(
+      'invalid_cap',
+      `cannot tell the alert type from the event (${events}); name it in an eventCode ${typeEventCodeName} (${Object.keys(capEventKinds).join(', ')})`,
+    )
+  }
+  return type
+}
