@@ -300,7 +300,8 @@ describe('SqliteEventStore on disk', () => {
     })
   })
 
-  test('a history import of 86,000 events goes in as one append at import speed', async (t) => {
+  // Speed is measured in bench/import; this proves one append of that size is whole and verifiable.
+  test('a history import of 86,000 events goes in as one append and verifies', async (t) => {
     const store = await openAt(freshPath())
     try {
       const drafts: EventDraft[] = []
@@ -317,8 +318,6 @@ describe('SqliteEventStore on disk', () => {
       const rate = Math.round(events.length / seconds)
       t.diagnostic(`appended ${events.length} events in ${seconds.toFixed(2)} s: ${rate} events/s`)
       assert.equal(events.at(-1)?.seq, 86_000)
-      // The target is 50,000/s; the bound here is loose so a busy CI machine does not fail the suite on timing.
-      assert.ok(rate > 15_000, `${rate} events/s`)
       const progress: number[] = []
       assert.equal((await store.verify({ onProgress: (seq) => progress.push(seq) })).ok, true)
       assert.ok(progress.length > 1, 'verify streams in chunks')
