@@ -3,7 +3,7 @@
 // they are missing or older than the lockfile, and builds the web app when its bundle is missing. Plain Node: it must
 // run before any dependency exists.
 import { execSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -26,9 +26,24 @@ if (stale) {
   run(existsSync(lock) ? 'npm ci' : 'npm install')
 }
 
-const webEntry = join(root, 'src', 'web', 'vite.config.ts')
+/** Newest modification time of any file under `dir`. */
+function newestMtime(dir) {
+  let newest = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs)
+  }
+  return newest
+}
+
+// Built when missing, and rebuilt when a web source is newer than the build (after a pull), so that `npm start`
+// never serves a stale app.
+const webSources = join(root, 'src', 'web')
 const webBuilt = join(root, 'dist', 'web', 'index.html')
-if (existsSync(webEntry) && !existsSync(webBuilt)) {
-  say('building the web app (vite build)…')
-  run('npm run build:web')
+if (existsSync(join(webSources, 'vite.config.ts'))) {
+  const missing = !existsSync(webBuilt)
+  if (missing || newestMtime(webSources) > statSync(webBuilt).mtimeMs) {
+    say(missing ? 'building the web app (vite build)…' : 'web sources changed: rebuilding the web app…')
+    run('npm run build:web')
+  }
 }

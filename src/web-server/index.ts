@@ -1,0 +1,66 @@
+import { join } from 'node:path'
+import type { Config } from '../config.ts'
+import { projectRoot } from '../geo/catalogue-file.ts'
+import type { HttpExtension } from '../http/app.ts'
+import { consoleApi } from './console-api.ts'
+import { mapDataRoute } from './map-data.ts'
+import { PushDelivery, type PushDeliveryOptions } from './push-delivery.ts'
+import { pushRoutes } from './push-routes.ts'
+import { PushSubscriptionStore } from './push-store.ts'
+import { staticSite } from './static-site.ts'
+import { loadOrCreateVapidKeys } from './vapid.ts'
+
+export type WebConfig = Pick<
+  Config,
+  'data' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
+>
+
+export interface WebExtensionOptions {
+  /** The built app; `dist/web` of the project by default. */
+  webDir?: string
+  /** Retry and concurrency of Web Push delivery (tests shorten the waits). */
+  push?: Pick<PushDeliveryOptions, 'retryDelaysMs' | 'concurrency' | 'timeoutMs'>
+  /** Called once the delivery is running, so tests can wait for it to go idle and reach the store. */
+  onPushDelivery?: (delivery: PushDelivery, store: PushSubscriptionStore) => void
+}
+
+export const defaultWebDir = join(projectRoot, 'dist', 'web')
+
+/**
+ * The web: the public map at `/`, the operator console at `/console`, and the small API they need beside the native
+ * one (map geometry, Web Push subscriptions, issuer names for the console).
+ */
+export function webExtension(config: WebConfig, options: WebExtensionOptions = {}): HttpExtension {
+  return async ({ app }, sirena) => {
+    const keys = loadOrCreateVapidKeys(config.data)
+    const store = new PushSubscriptionStore(config.data)
+    const delivery = new PushDelivery(sirena, store, {
+      keys,
+      subject: config.webPushSubject,
+      allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
+      ...options.push,
+    })
+    options.onPushDelivery?.(delivery, store)
+    app.addHook('onClose', async () => {
+      delivery.close()
+      // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
+      await Promise.race([delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
+      store.close()
+    })
+
+    await app.register(staticSite(options.webDir ?? defaultWebDir))
+    await app.register(
+      async (api) => {
+        await api.register(mapDataRoute(sirena))
+        await api.register(
+          pushRoutes(sirena, store, keys, {
+            maxSubscriptions: config.webPushMaxSubscriptions,
+            allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
+          }),
+        )
+        await api.register(consoleApi(sirena))
+      },
+      { prefix: '/api/v1' },
+    )
+  }
+}

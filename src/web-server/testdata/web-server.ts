@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startTestServer, type TestServer } from '../../../test/harness.ts'
+import { type WebExtensionOptions, webExtension } from '../index.ts'
+import type { PushDelivery } from '../push-delivery.ts'
+import type { PushSubscriptionStore } from '../push-store.ts'
+
+export interface WebTestServer extends TestServer {
+  delivery: PushDelivery
+  pushStore: PushSubscriptionStore
+}
+
+/** A test server with only the web extension, its own data directory, and fast push retries. */
+export async function startWebServer(
+  o: WebExtensionOptions & { allowInsecureEndpoints?: boolean; maxSubscriptions?: number; dataDir?: string } = {},
+): Promise<WebTestServer> {
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-web-'))
+  let delivery: PushDelivery | undefined
+  let pushStore: PushSubscriptionStore | undefined
+  const ext = webExtension(
+    {
+      data: dataDir,
+      webPushSubject: 'mailto:duty@sirena.test',
+      webPushMaxSubscriptions: o.maxSubscriptions ?? 1000,
+      webPushAllowInsecureEndpoints: o.allowInsecureEndpoints ?? true,
+    },
+    {
+      webDir: o.webDir,
+      push: { retryDelaysMs: [50, 50], timeoutMs: 2000, ...o.push },
+      onPushDelivery: (d, s) => {
+        delivery = d
+        pushStore = s
+      },
+    },
+  )
+  const server = await startTestServer({ extensions: [ext], dataDir })
+  const closeServer = server.close
+  return Object.assign(server, {
+    delivery: delivery!,
+    pushStore: pushStore!,
+    async close() {
+      await closeServer()
+      if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true })
+    },
+  })
+}

@@ -1,0 +1,36 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import webPush from 'web-push'
+
+/**
+ * The VAPID key pair that identifies this server to push services (RFC 8292). Generated on first start under the data
+ * directory and kept: every browser subscription is bound to the public key, so a new key would silently orphan them.
+ */
+export interface VapidKeys {
+  publicKey: string
+  privateKey: string
+}
+
+const fileName = 'vapid.json'
+const base64url = /^[A-Za-z0-9_-]+$/
+
+export function loadOrCreateVapidKeys(dataDir: string): VapidKeys {
+  const path = join(dataDir, fileName)
+  if (existsSync(path)) {
+    const keys = JSON.parse(readFileSync(path, 'utf8')) as Partial<VapidKeys>
+    if (
+      typeof keys.publicKey !== 'string' ||
+      typeof keys.privateKey !== 'string' ||
+      !base64url.test(keys.publicKey + keys.privateKey)
+    ) {
+      throw new Error(`${path} is not a VAPID key file (expected {"publicKey","privateKey"} in base64url)`)
+    }
+    return { publicKey: keys.publicKey, privateKey: keys.privateKey }
+  }
+  const keys = webPush.generateVAPIDKeys()
+  // Written whole then renamed, so a crash never leaves half a key; readable by the owner only.
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify({ ...keys, createdAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600 })
+  renameSync(tmp, path)
+  return { publicKey: keys.publicKey, privateKey: keys.privateKey }
+}
