@@ -1,0 +1,20 @@
+/**
+ * The durable outbox: the event log plus one cursor per delivery target (`channel_cursors` in the embedded SQLite
+ * file), a worker per target that delivers in order with capped exponential backoff, and an admin view.
+ *
+ * Adopting it for another channel: implement `OutboxTarget` (`prepare` turns an `OutboxEvent`, which carries the
+ * alert as it stood at the event, into a message or null; `deliver` answers ok, retry-after, or gone) and `add` it
+ * with a stable id. Two notes for the channels that could move here:
+ * - ukrainealarm webhooks (`src/compat/ukrainealarm/webhooks.ts`, in-memory retries today) build each body from the
+ *   whole state of a location at the event (every alert on it), not from one alert; a target for them needs that
+ *   location view as of the event's seq, e.g. by folding `store.history` or keeping a per-location projection.
+ * - Web Push has up to 10^5 subscriptions: one worker each is too many. One target per push service (or per shard)
+ *   whose `deliver` fans out and treats a 404/410 endpoint as removed keeps the cursor count small.
+ */
+export { type Cursor, CursorStore } from './cursor-store.ts'
+export { openChannelDatabase } from './database.ts'
+export { type OutboxChannelsConfig, outboxChannels } from './extension.ts'
+export { LogReader, type LogSource } from './log-reader.ts'
+export { Outbox, type TargetState, type TargetStatus } from './outbox.ts'
+export type { DeliveryResult, OutboxEvent, OutboxTarget } from './target.ts'
+export { type RetryPolicy, retryDelayMs } from './worker.ts'

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify'
+import type { Sirena } from '../../app/sirena.ts'
+import { SirenaError } from '../../core/errors.ts'
+import { requireIssuer } from '../../http/auth.ts'
+import type { Outbox } from './outbox.ts'
+
+/** `GET /api/v1/channels`: every delivery target, where its cursor stands and whether it is failing (admins). */
+export const outboxRoutes =
+  (sirena: Sirena, outbox: Outbox): FastifyPluginAsync =>
+  async (app) => {
+    app.addHook('preHandler', requireIssuer(sirena))
+    app.get(
+      '/channels',
+      {
+        schema: {
+          tags: ['channels'],
+          security: [{ bearer: [] }],
+          summary: 'Outbound delivery targets (Telegram chats, webhooks): cursor, lag, retries, failures (admins)',
+        },
+      },
+      async (request) => {
+        if (request.issuer!.role !== 'admin') throw new SirenaError('forbidden', 'only an admin sees every channel')
+        const headSeq = sirena.state.seq
+        return {
+          headSeq,
+          targets: outbox.list().map((t) => ({ ...t, lag: Math.max(0, headSeq - t.deliveredSeq) })),
+        }
+      },
+    )
+  }

@@ -1,0 +1,46 @@
+import type { Alert, CapStatus } from '../../core/alert.ts'
+import type { LogEvent } from '../../core/events.ts'
+
+/** An event as channels need it: with the alert as it stood right after the event, not as it stands now. */
+export interface OutboxEvent {
+  event: LogEvent
+  /** Imported history: state and history, never a live delivery. */
+  historical: boolean
+  /** The alert right after this event (alert events only). */
+  alert?: Alert
+  /** The alert right before an update, to tell which regions the update released. */
+  alertBefore?: Alert
+  /** Every region the event concerns: for an update, those covered before or after it. */
+  regions: string[]
+  /** CAP status of the alert or notice; null when it cannot be known, and then nothing public goes out. */
+  status: CapStatus | null
+}
+
+export type DeliveryResult =
+  | { ok: true }
+  | {
+      ok: false
+      /** Says what failed, for the admin API and logs ("connect ECONNREFUSED", "HTTP 503"). */
+      error: string
+      /** The receiver asked for this wait (Telegram `retry_after`, HTTP `Retry-After`); never retried sooner. */
+      retryAfterMs?: number
+      /** The receiver said it is gone for good (HTTP 410): the target is disabled instead of retried. */
+      gone?: boolean
+    }
+
+/**
+ * One delivery target behind the outbox: a Telegram chat, a webhook subscription. The outbox walks the log after
+ * the target's cursor, asks `prepare` what (if anything) this event means for it, and `deliver`s that in order.
+ */
+export interface OutboxTarget<M = unknown> {
+  /** Stable across restarts: the cursor is stored under it (`telegram:@kyiv_alerts`, `webhook:<id>`). */
+  readonly id: string
+  readonly kind: 'telegram' | 'webhook'
+  /** For the admin API: where it goes, without secrets. */
+  readonly description: string
+  /** The message for this event, or null when the event does not concern the target. */
+  prepare(e: OutboxEvent): M | null | Promise<M | null>
+  deliver(message: M, signal: AbortSignal): Promise<DeliveryResult>
+  /** Called once when the receiver answered that it is gone; the outbox stops delivering to it. */
+  onGone?(reason: string): void
+}
