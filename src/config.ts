@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
+import { redactUrl } from './cluster/redact-url.ts'
 
 /**
  * Every setting in one typed tree: key, default and purpose together. The env name derives from the key
@@ -10,6 +11,49 @@ export const configSchema = Type.Object({
   host: Type.String({ default: '127.0.0.1', description: 'Address the HTTP server listens on.' }),
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 picks a free one).' }),
   data: Type.String({ default: './var', minLength: 1, description: 'Data directory: the SQLite log, keys, state.' }),
+  mode: Type.Union([Type.Literal('embedded'), Type.Literal('cluster')], {
+    default: 'embedded',
+    description:
+      'embedded: one process, SQLite log, in-process bus. cluster: PostgreSQL log of record, NATS JetStream bus, any number of edges.',
+  }),
+  postgresUrl: Type.String({
+    default: 'postgres://postgres@127.0.0.1:5432/sirena',
+    minLength: 1,
+    description:
+      'Cluster mode: PostgreSQL holding the log of record, issuers and audit (postgres://user:pass@host/db).',
+  }),
+  postgresSchema: Type.String({
+    default: 'sirena',
+    pattern: '^[a-z_][a-z0-9_]{0,62}$',
+    description: 'Cluster mode: schema of the tables, created if missing; one schema per deployment.',
+  }),
+  postgresPoolSize: Type.Integer({
+    minimum: 2,
+    maximum: 200,
+    default: 10,
+    description: 'Cluster mode: PostgreSQL connections per edge; a command holds one for its write lock.',
+  }),
+  natsUrl: Type.String({
+    default: 'nats://127.0.0.1:4222',
+    minLength: 1,
+    description: 'Cluster mode: NATS server(s) with JetStream, comma-separated.',
+  }),
+  natsStream: Type.String({
+    default: 'SIRENA_EVENTS',
+    pattern: '^[A-Za-z0-9_-]+$',
+    description: 'Cluster mode: JetStream stream carrying the events, created if missing; one per log.',
+  }),
+  natsSubject: Type.String({
+    default: 'sirena.events',
+    pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$',
+    description: 'Cluster mode: subject the events are published on.',
+  }),
+  outboxRelayIntervalMs: Type.Integer({
+    minimum: 100,
+    default: 1000,
+    description:
+      'Cluster mode: how often each edge republishes events a crashed writer left unpublished; bounds that delay.',
+  }),
   adminToken: Type.Optional(
     Type.String({
       minLength: 16,
@@ -65,6 +109,11 @@ export const configSchema = Type.Object({
     maximum: 1440,
     default: 15,
     description: 'How long an alert awaiting a second person stays confirmable before it expires.',
+  }),
+  threatAutoRaise: Type.Boolean({
+    default: true,
+    description:
+      'Raise air-raid alerts (one per oblast) for the regions an upstream threat report targets; off records threats only.',
   }),
   bodyLimitBytes: Type.Integer({
     minimum: 1024,
@@ -141,6 +190,55 @@ export const configSchema = Type.Object({
     description:
       'Let webhooks target loopback and private addresses. Off so that an API key cannot probe the internal network.',
   }),
+  channelRetryBaseMs: Type.Integer({
+    minimum: 10,
+    default: 1000,
+    description:
+      'Telegram and webhook deliveries: wait before the first retry; each further retry waits twice as long.',
+  }),
+  channelRetryMaxMs: Type.Integer({
+    minimum: 10,
+    default: 5 * 60_000,
+    description: 'Longest wait between two delivery attempts; a target that stays down is retried this often, forever.',
+  }),
+  channelFailingAfterAttempts: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description:
+      'Failed attempts in a row after which a delivery target is reported as failing (GET /api/v1/channels).',
+  }),
+  webhooksEnabled: Type.Boolean({
+    default: true,
+    description: 'Serve /api/v1/webhooks and deliver native webhooks (Standard Webhooks signatures).',
+  }),
+  webhookAllowPrivateTargets: Type.Boolean({
+    default: false,
+    description:
+      'Let native webhooks target loopback and private addresses. Off so that an API key cannot probe the internal network.',
+  }),
+  webhookTimeoutMs: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'How long one webhook POST may take before it counts as failed and is retried.',
+  }),
+  webhookMaxPerIssuer: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: 'Most native webhooks one issuer (API key) may hold.',
+  }),
+  telegramBotToken: Type.Optional(
+    Type.String({ minLength: 1, description: 'Bot API token from @BotFather; Telegram channels are off without it.' }),
+  ),
+  telegramApiRoot: Type.String({
+    default: 'https://api.telegram.org',
+    pattern: '^https?://',
+    description: 'Bot API server: the public one, a self-hosted telegram-bot-api, or an emulator in tests.',
+  }),
+  telegramChannels: Type.String({
+    default: '[]',
+    description:
+      'JSON list of channels the bot posts to, e.g. [{"chat":"@kyiv_alerts","regions":["UA-30"]}]; add "includeExercises":true only for a test channel.',
+  }),
   webPushSubject: Type.String({
     default: 'mailto:webpush@sirena.invalid',
     pattern: '^(mailto:|https://)',
@@ -194,6 +292,11 @@ export function loadConfig(
   return converted as Config
 }
 
+/** Settings that are credentials: `sirena config` says whether they are set, never what they are. */
+const secretKeys = new Set(['adminToken', 'telegramBotToken'])
+/** Service URLs, shown with any password in them masked. */
+const urlKeys = new Set(['postgresUrl', 'natsUrl'])
+
 /** Rows for `sirena config`: key, env name, effective value, default, description. */
 export function describeConfig(
   config: Config,
@@ -204,7 +307,7 @@ export function describeConfig(
     return {
       key,
       env: envName(key),
-      value: key === 'adminToken' && value ? '(set)' : value,
+      value: secretKeys.has(key) && value ? '(set)' : urlKeys.has(key) ? redactUrl(String(value)) : value,
       default: s.default,
       description: s.description ?? '',
     }

@@ -43,7 +43,12 @@ export type EventListener = (event: LogEvent, state: SirenaState) => void
 
 const issuerCacheMs = 5_000
 
-const actionOf = (cmd: Command) => (cmd.kind === 'notice' ? 'notice.publish' : `alert.${cmd.kind}`)
+const actionOf = (cmd: Command): string => {
+  if (cmd.kind === 'notice') return 'notice.publish'
+  if (cmd.kind === 'report_threat') return 'threat.report'
+  if (cmd.kind === 'clear_threat') return 'threat.clear'
+  return `alert.${cmd.kind}`
+}
 
 /**
  * The application service: the one place where a command becomes an event. Flow (DESIGN.md): command → policy check
@@ -64,6 +69,8 @@ export class Sirena {
   private readonly issuerCache = new Map<string, { issuer: IssuerRecord | null; at: number }>()
   private unsubscribeBus: (() => void) | null = null
   private storeWatch: NodeJS.Timeout | null = null
+  private gapFilling = false
+  private gapFillAgain = false
   state: SirenaState = emptyState()
 
   constructor(o: SirenaOptions) {
@@ -93,7 +100,7 @@ export class Sirena {
     this.unsubscribeBus = this.bus.subscribe((e) => {
       // Events this process appended were applied already; events from other writers (cluster) are applied here.
       if (e.seq === this.state.seq + 1) this.apply([e])
-      else if (e.seq > this.state.seq + 1) void this.catchUp()
+      else if (e.seq > this.state.seq + 1) this.fillGap()
     })
     if (options.watchStoreMs) {
       this.storeWatch = setInterval(() => {
@@ -110,6 +117,28 @@ export class Sirena {
     this.unsubscribeBus?.()
     await this.mutex.run(async () => undefined)
     await this.store.close()
+  }
+
+  /**
+   * A bus event ahead of the state (cluster: another edge's, or a relayed backlog): read the missing events from the
+   * store. A burst of such events makes one read at a time, and one more if any arrived meanwhile, not one per event.
+   */
+  private fillGap(): void {
+    this.gapFillAgain = true
+    if (this.gapFilling) return
+    this.gapFilling = true
+    void (async () => {
+      try {
+        while (this.gapFillAgain) {
+          this.gapFillAgain = false
+          await this.catchUp()
+        }
+      } catch (err) {
+        this.logger.error({ err }, 'catching up from the event store failed; the store watch retries')
+      } finally {
+        this.gapFilling = false
+      }
+    })()
   }
 
   private async catchUp(): Promise<void> {
@@ -229,13 +258,28 @@ export class Sirena {
 
   // ---- commands ------------------------------------------------------------------------------
 
+  /**
+   * Runs a command's decide-and-append one at a time: within this process by the mutex, and across processes by the
+   * store's write lock where it has one (cluster), catching up first so the decision sees every other writer's events.
+   */
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const exclusive = this.store.exclusive?.bind(this.store)
+    if (!exclusive) return this.mutex.run(fn)
+    return this.mutex.run(() =>
+      exclusive(async () => {
+        await this.catchUp()
+        return fn()
+      }),
+    )
+  }
+
   /** A fresh id for a new alert or notice. */
   id(): string {
     return this.newId()
   }
 
   async execute(issuer: Issuer, command: Command, opts: ExecuteOptions = {}): Promise<CommandResult> {
-    return this.mutex.run(async () => {
+    return this.serialised(async () => {
       const replay = await this.checkIdempotency(issuer, opts)
       if (replay) return replay
       const action = actionOf(command)
@@ -282,7 +326,7 @@ export class Sirena {
 
   /** The second person confirms a pending command; it is re-decided against the current state. */
   async confirm(confirmer: Issuer, idOrAlertId: string, opts: ExecuteOptions = {}): Promise<CommandResult> {
-    return this.mutex.run(async () => {
+    return this.serialised(async () => {
       const pending = await this.findPending(idOrAlertId)
       const detail = { ...opts.auditDetail, pending: pending.id }
       try {
@@ -433,6 +477,10 @@ export class Sirena {
         return { alertId: cmd.alertId, type: cmd.type, status: cmd.status }
       case 'notice':
         return { noticeId: cmd.noticeId }
+      case 'report_threat':
+        return { threatId: cmd.threat.id, kind: cmd.threat.kind }
+      case 'clear_threat':
+        return { threatId: cmd.threatId }
       default:
         return { alertId: cmd.alertId }
     }

@@ -2,6 +2,7 @@ import type { Sirena } from '../app/sirena.ts'
 import type { CachedBody, CachedResponse } from '../http/cached-response.ts'
 import { activeAlertObjects, airRaidStatus, allStatuses, envelope, oblastStatuses } from './alerts-in-ua/views.ts'
 import type { CompatLocation, CompatLocations } from './locations.ts'
+import { threatAlertLevels, threatLevelsKey } from './ukrainealarm/alert-levels.ts'
 import { alertRecords, alertRegionModel, type LocatedAlert, regionsTree } from './ukrainealarm/views.ts'
 
 /**
@@ -26,6 +27,8 @@ export interface HotReads {
 export function hotReads(sirena: Sirena, cache: CachedResponse, locations: CompatLocations): HotReads {
   const asOf = () => new Date(cache.lastModifiedHeader())
   const coverage = () => sirena.coverage('Actual')
+  const levelsKey = () => threatLevelsKey(sirena.state, sirena.now())
+  const levels = () => threatAlertLevels(sirena.state, sirena.catalogue, sirena.now())
 
   /** Alerts that apply to a location: issued for it or for a region containing it. */
   const covering = (location: CompatLocation): LocatedAlert[] => {
@@ -53,11 +56,13 @@ export function hotReads(sirena: Sirena, cache: CachedResponse, locations: Compa
     },
     ukraineAlarm: {
       alerts: () =>
-        cache.get('ukrainealarm:alerts', () => alertRecords(sirena.state.active.values(), locations, asOf())),
+        cache.get(`ukrainealarm:alerts${levelsKey()}`, () =>
+          alertRecords(sirena.state.active.values(), locations, asOf(), levels()),
+        ),
       status: () => cache.get('ukrainealarm:status', () => ({ lastActionIndex: sirena.state.seq })),
       region: (location) =>
-        cache.get(`ukrainealarm:alerts:${location.uid}`, () => [
-          alertRegionModel(location, covering(location), asOf()),
+        cache.get(`ukrainealarm:alerts:${location.uid}${levelsKey()}`, () => [
+          alertRegionModel(location, covering(location), asOf(), levels()),
         ]),
       regions: () => cache.get('ukrainealarm:regions', () => regionsTree(locations)),
     },

@@ -23,6 +23,8 @@ export interface Alert {
   message: LocalizedText
   instructions: LocalizedText
   source: AlertSource
+  /** The threat this alert was raised for, when the threat engine raised it (absent otherwise). */
+  threatId?: string
   issuerId: string
   /** The second person who confirmed it, when the two-person rule applied. */
   confirmedBy: string | null

@@ -6,6 +6,7 @@ import type { Issuer } from './issuer.ts'
 import { authoriseCancel, authoriseEnd, authoriseIssue, authoriseNotice, authoriseUpdate } from './policy.ts'
 import type { RegionCatalogue } from './regions.ts'
 import type { SirenaState } from './state.ts'
+import { decideThreatClear, decideThreatReport, reportedThreat, type ThreatInput } from './threat.ts'
 
 /**
  * Commands are what issuers ask for; `decide` checks them against policy and the current state and answers with
@@ -23,6 +24,8 @@ export type Command =
       message?: Partial<LocalizedText>
       instructions?: Partial<LocalizedText>
       source: AlertSource
+      /** Set by the threat engine: the active threat this alert is raised for. */
+      threatId?: string
     }
   | {
       kind: 'update'
@@ -34,6 +37,8 @@ export type Command =
   | { kind: 'end'; alertId: string }
   | { kind: 'cancel'; alertId: string; reason: string }
   | { kind: 'notice'; noticeId: string; regions: string[]; text: LocalizedText; status: CapStatus }
+  | { kind: 'report_threat'; threat: ThreatInput }
+  | { kind: 'clear_threat'; threatId: string }
 
 export type CommandKind = Command['kind']
 
@@ -84,6 +89,7 @@ export function decide(ctx: DecideContext, cmd: Command): Decision {
     case 'issue': {
       const regions = checkRegions(catalogue, cmd.regions)
       if (state.knownAlertIds.has(cmd.alertId)) throw new SirenaError('conflict', `alert id ${cmd.alertId} is taken`)
+      if (cmd.threatId !== undefined) reportedThreat(state, cmd.threatId, now)
       const { confirmationReason } = authoriseIssue(catalogue, issuer, cmd.type, regions)
       if (confirmationReason && !ctx.confirmedBy) return { kind: 'needs_confirmation', reason: confirmationReason }
       return draft({
@@ -96,6 +102,7 @@ export function decide(ctx: DecideContext, cmd: Command): Decision {
           message: fill(cmd.message, defaultMessages[cmd.type]),
           instructions: fill(cmd.instructions, defaultInstructions[cmd.type]),
           source: cmd.source,
+          ...(cmd.threatId !== undefined && { threatId: cmd.threatId }),
           issuerId: issuer.id,
           confirmedBy: ctx.confirmedBy ?? null,
           startedAt: now,
@@ -151,6 +158,10 @@ export function decide(ctx: DecideContext, cmd: Command): Decision {
         },
       })
     }
+    case 'report_threat':
+      return { kind: 'accepted', events: [decideThreatReport(ctx, cmd.threat)] }
+    case 'clear_threat':
+      return { kind: 'accepted', events: [decideThreatClear(ctx, cmd.threatId)] }
   }
 }
 
@@ -161,6 +172,10 @@ export function commandScope(state: SirenaState, cmd: Command): { type: AlertTyp
       return { type: cmd.type, regions: cmd.regions }
     case 'notice':
       return { type: null, regions: cmd.regions }
+    case 'report_threat':
+      return { type: null, regions: cmd.threat.regions }
+    case 'clear_threat':
+      return { type: null, regions: state.threats.get(cmd.threatId)?.threat.regions ?? [] }
     case 'update': {
       const a = state.active.get(cmd.alertId)
       return { type: a?.type ?? null, regions: cmd.regions ?? a?.regions ?? [] }

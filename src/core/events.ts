@@ -1,4 +1,5 @@
 import type { Alert, AlertType, CapStatus, LocalizedText, Notice } from './alert.ts'
+import type { Threat } from './threat.ts'
 
 /**
  * The event log: every change is one of these, appended with a gap-free `seq` and chained by SHA-256
@@ -21,8 +22,22 @@ export type AlertEnded = { type: 'alert.ended'; alertId: string; endedAt: string
 /** A false alarm, or an alert issued in error. */
 export type AlertCancelled = { type: 'alert.cancelled'; alertId: string; endedAt: string; reason: string }
 export type NoticePublished = { type: 'notice.published'; notice: Omit<Notice, 'seq'> }
+/** A threat report from the air-force warning service (see `threat.ts`); the alerts it raises follow as their own events. */
+export type ThreatReported = { type: 'threat.reported'; threat: Threat }
+/**
+ * The upstream says the threat is over. It repeats the threat's regions so that a reader far behind (an outbox, a
+ * resumed stream) can route it after the threat has left memory.
+ */
+export type ThreatCleared = { type: 'threat.cleared'; threatId: string; regions: string[]; clearedAt: string }
 
-export type EventPayload = AlertStarted | AlertUpdated | AlertEnded | AlertCancelled | NoticePublished
+export type EventPayload =
+  | AlertStarted
+  | AlertUpdated
+  | AlertEnded
+  | AlertCancelled
+  | NoticePublished
+  | ThreatReported
+  | ThreatCleared
 export type EventType = EventPayload['type']
 export const eventTypes: readonly EventType[] = [
   'alert.started',
@@ -30,6 +45,8 @@ export const eventTypes: readonly EventType[] = [
   'alert.ended',
   'alert.cancelled',
   'notice.published',
+  'threat.reported',
+  'threat.cleared',
 ]
 
 /** What a command produces before the store gives it its place in the log. */
@@ -63,6 +80,10 @@ export function eventRegions(p: EventPayload): string[] {
       return p.regions ?? []
     case 'notice.published':
       return p.notice.regions
+    case 'threat.reported':
+      return p.threat.regions
+    case 'threat.cleared':
+      return p.regions
     default:
       return []
   }

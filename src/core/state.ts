@@ -1,6 +1,7 @@
 import type { Alert, Notice } from './alert.ts'
 import type { LogEvent } from './events.ts'
 import { genesisHash } from './events.ts'
+import { applyThreatCleared, applyThreatReported, pruneThreats, type ThreatRecord } from './threat.ts'
 
 /** How many ended alerts and notices the live state keeps for the "recent" lists; history lives in the store. */
 export const recentLimit = 200
@@ -20,6 +21,13 @@ export interface SirenaState {
   notices: Notice[]
   /** Every alert id ever started (idempotent imports and id collisions are refused against it). */
   knownAlertIds: Set<string>
+  /**
+   * Threats reported and not yet forgotten, by id: active ones, and those over (cleared or expired) while an alert
+   * raised for them is still on. Expiry depends on a clock, so readers ask `activeThreats(state, now)`.
+   */
+  threats: Map<string, ThreatRecord>
+  /** Every threat id ever reported: an upstream's id is never reused for another threat. */
+  knownThreatIds: Set<string>
 }
 
 export function emptyState(): SirenaState {
@@ -30,6 +38,8 @@ export function emptyState(): SirenaState {
     recentlyEnded: [],
     notices: [],
     knownAlertIds: new Set(),
+    threats: new Map(),
+    knownThreatIds: new Set(),
   }
 }
 
@@ -41,6 +51,7 @@ const pushBounded = <T>(list: T[], item: T) => {
 /** Folds one event into the state. Events that do not apply (an update of an unknown alert) leave it unchanged. */
 export function applyEvent(state: SirenaState, e: LogEvent): SirenaState {
   const p = e.payload
+  if (state.threats.size > 0) pruneThreats(state, e.time)
   switch (p.type) {
     case 'alert.started': {
       const alert: Alert = {
@@ -54,6 +65,7 @@ export function applyEvent(state: SirenaState, e: LogEvent): SirenaState {
       }
       state.knownAlertIds.add(alert.id)
       state.active.set(alert.id, alert)
+      if (alert.threatId !== undefined) state.threats.get(alert.threatId)?.alertIds.push(alert.id)
       break
     }
     case 'alert.updated': {
@@ -86,6 +98,12 @@ export function applyEvent(state: SirenaState, e: LogEvent): SirenaState {
     }
     case 'notice.published':
       pushBounded(state.notices, { ...p.notice, seq: e.seq })
+      break
+    case 'threat.reported':
+      applyThreatReported(state, p, e.actor, e.seq)
+      break
+    case 'threat.cleared':
+      applyThreatCleared(state, p, e.actor)
       break
   }
   state.seq = e.seq

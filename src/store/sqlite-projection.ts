@@ -104,7 +104,10 @@ export class IntervalProjection {
         }
         break
       }
+      // Notices and threat reports open no interval; the alerts a threat raises are events of their own.
       case 'notice.published':
+      case 'threat.reported':
+      case 'threat.cleared':
         break
     }
   }

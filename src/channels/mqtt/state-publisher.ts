@@ -2,6 +2,7 @@ import type { Sirena } from '../../app/sirena.ts'
 import type { AlertType } from '../../core/alert.ts'
 import type { RegionStatus } from '../../core/coverage.ts'
 import { isHistoricalImport } from '../../core/events.ts'
+import { nextThreatExpiry, type ThreatLevel, threatLevelsByRegion } from '../../core/threat.ts'
 import type { Topics } from './topics.ts'
 
 export type Publish = (topic: string, payload: string, options: { retain: boolean; qos: 0 | 1 }) => void
@@ -10,6 +11,7 @@ interface Published {
   status: RegionStatus
   types: string
   since: string | null
+  threatLevel: ThreatLevel | null
 }
 
 const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 'N' }
@@ -21,6 +23,7 @@ const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 
 export class MqttStatePublisher {
   private readonly last = new Map<string, Published>()
   private unsubscribe: (() => void) | null = null
+  private expiryTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly sirena: Sirena,
@@ -37,23 +40,45 @@ export class MqttStatePublisher {
 
   stop() {
     this.unsubscribe?.()
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
+  }
+
+  /** A threat level lapses with no event when its threat expires: the topics are brought up to date then. */
+  private syncAtNextExpiry(now: string) {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer)
+    this.expiryTimer = null
+    const next = nextThreatExpiry(this.sirena.state, now)
+    if (next === null) return
+    const delayMs = Math.min(Math.max(0, Date.parse(next) - Date.parse(now)) + 1, 2 ** 31 - 1)
+    this.expiryTimer = setTimeout(() => this.sync(0), delayMs)
+    this.expiryTimer.unref()
   }
 
   private sync(seq: number) {
     const coverage = this.sirena.coverage('Actual')
+    const now = this.sirena.now()
+    const levels = threatLevelsByRegion(this.sirena.state, this.sirena.catalogue, now)
     for (const region of this.sirena.catalogue.regions) {
       const c = coverage.get(region.id)
       const types = (Object.entries(c.byType) as Array<[AlertType, RegionStatus]>)
         .filter(([, s]) => s === 'active')
         .map(([t]) => t)
         .sort()
-      const next: Published = { status: c.status, types: types.join(','), since: c.since }
+      const threatLevel = levels.get(region.id) ?? null
+      const next: Published = { status: c.status, types: types.join(','), since: c.since, threatLevel }
       const prev = this.last.get(region.id)
-      if (prev && prev.status === next.status && prev.types === next.types && prev.since === next.since) continue
+      if (
+        prev &&
+        prev.status === next.status &&
+        prev.types === next.types &&
+        prev.since === next.since &&
+        prev.threatLevel === next.threatLevel
+      )
+        continue
       this.last.set(region.id, next)
       this.publish(
         this.topics.regionState(region.id),
-        JSON.stringify({ status: c.status, types, since: c.since, seq: seq || this.sirena.state.seq }),
+        JSON.stringify({ status: c.status, types, since: c.since, threatLevel, seq: seq || this.sirena.state.seq }),
         { retain: true, qos: 1 },
       )
       if (region.level === 'oblast' && region.uid !== undefined && prev?.status !== next.status) {
@@ -70,5 +95,6 @@ export class MqttStatePublisher {
         )
       }
     }
+    this.syncAtNextExpiry(now)
   }
 }

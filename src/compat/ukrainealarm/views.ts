@@ -25,8 +25,8 @@ export interface ActiveAlertLevel {
 }
 
 /**
- * Where threat levels come from. Sirena has no threat reports yet, so the routes pass none and the key is left out,
- * as the upstream API does for alerts without levels; the threat engine plugs in here.
+ * Where threat levels come from: `alert-levels.ts` derives them from the active threats. An alert with none leaves
+ * the key out, as the upstream API does for alerts without levels.
  */
 export type AlertLevelsOf = (alert: Alert) => ActiveAlertLevel[] | undefined
 

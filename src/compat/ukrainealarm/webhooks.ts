@@ -2,6 +2,7 @@ import type { Sirena } from '../../app/sirena.ts'
 import { isHistoricalImport, type LogEvent } from '../../core/events.ts'
 import type { SirenaState } from '../../core/state.ts'
 import type { CompatLocations } from '../locations.ts'
+import { threatAlertLevels } from './alert-levels.ts'
 import { alertRegionModel, alertsByLocation } from './views.ts'
 import type { WebhookDelivery } from './webhook-delivery.ts'
 import type { WebhookRegistration, WebhookStore } from './webhook-store.ts'
@@ -52,9 +53,10 @@ export function startWebhookFanout(
   // Bodies are built at the event, from the state as it is then; sending waits for the key check, in event order.
   const bodiesFor = (regionIds: string[], state: SirenaState, at: Date): string[] => {
     const own = alertsByLocation(state.active.values(), locations)
+    const levels = threatAlertLevels(state, locations.catalogue, at.toISOString())
     return regionIds.flatMap((regionId) => {
       const location = locations.ofRegion(regionId)
-      return location ? [JSON.stringify(alertRegionModel(location, own.get(location.uid) ?? [], at))] : []
+      return location ? [JSON.stringify(alertRegionModel(location, own.get(location.uid) ?? [], at, levels))] : []
     })
   }
   const send = async (registrations: WebhookRegistration[], bodies: string[]) => {

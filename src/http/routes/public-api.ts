@@ -6,6 +6,7 @@ import { SirenaError } from '../../core/errors.ts'
 import { type Region, regionLevels } from '../../core/regions.ts'
 import { alertFromEvents } from '../../core/state.ts'
 import { type CachedResponse, sendCached } from '../cached-response.ts'
+import { regionThreatsView } from '../threat-views.ts'
 import { alertView, coverageView, regionView } from '../views.ts'
 
 const StatusQuery = Type.Object({ status: Type.Optional(Type.String({ maxLength: 16 })) })
@@ -121,6 +122,7 @@ export const publicApi =
             .children(r.id)
             .map((c) => ({ id: c.id, name: c.name, status: sirena.coverage(status).status(c.id) })),
           latestNotice: notice ?? null,
+          ...regionThreatsView(sirena.state, sirena.catalogue, r.id, sirena.now()),
           seq: sirena.state.seq,
         }
       },

@@ -1,0 +1,191 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import { type Static, Type } from 'typebox'
+import { requestFingerprint, type Sirena } from '../../app/sirena.ts'
+import { type ClearOutcome, type ReportOutcome, ThreatEngine } from '../../app/threat-engine.ts'
+import type { Config } from '../../config.ts'
+import { SirenaError } from '../../core/errors.ts'
+import { activeThreats, threatKinds, threatLevels } from '../../core/threat.ts'
+import type { HttpExtension } from '../app.ts'
+import { requireIssuer } from '../auth.ts'
+import { IdParams, RegionIdSchema } from '../schemas.ts'
+import { threatView } from '../threat-views.ts'
+import { alertView } from '../views.ts'
+
+const literals = (values: readonly string[], description: string) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { description },
+  )
+
+const Text = Type.Object(
+  { uk: Type.Optional(Type.String({ maxLength: 1000 })), en: Type.Optional(Type.String({ maxLength: 1000 })) },
+  { additionalProperties: false },
+)
+
+export const ReportThreatBody = Type.Object(
+  {
+    id: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$',
+        description: 'The upstream’s own id for the threat (a track id); one is made up when absent.',
+      }),
+    ),
+    kind: literals(threatKinds, 'What is flying'),
+    level: Type.Optional(literals(threatLevels, 'yellow or red; by default yellow for a drone, red for the rest')),
+    regions: Type.Array(RegionIdSchema, { minItems: 1, maxItems: 2000, description: 'Targeted regions, any id form' }),
+    eta: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 32 }), Type.String({ format: 'date-time' }), {
+        maxProperties: 2000,
+        description: 'When the threat is expected over a region (the region or one inside a target → ISO time)',
+      }),
+    ),
+    message: Type.Optional(Text),
+    expiresAt: Type.String({ format: 'date-time', description: 'When the report lapses unless renewed or cleared' }),
+  },
+  { additionalProperties: false },
+)
+
+const tags = ['threats']
+const security = [{ bearer: [] }]
+
+function idempotency(request: FastifyRequest) {
+  const key = request.headers['idempotency-key']
+  if (key === undefined) return {}
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+    throw new SirenaError('invalid_body', 'Idempotency-Key must be 1-200 characters')
+  }
+  return {
+    idempotencyKey: key,
+    requestFingerprint: requestFingerprint(request.method, request.routeOptions.url ?? '', request.body),
+  }
+}
+
+/** The threat API: the air-force upstream (or an admin) reports and clears threats; anyone reads them. */
+export const threatRoutes =
+  (sirena: Sirena, engine: ThreatEngine): FastifyPluginAsync =>
+  async (app) => {
+    app.addHook('onRequest', app.rateLimit())
+    const auth = requireIssuer(sirena)
+
+    app.post<{ Body: Static<typeof ReportThreatBody> }>(
+      '/threats',
+      {
+        preHandler: auth,
+        schema: {
+          tags,
+          security,
+          body: ReportThreatBody,
+          summary: 'Report a threat (upstream or admin); an upstream’s report raises air-raid alerts, one per oblast',
+        },
+      },
+      async (request, reply) => {
+        const b = request.body
+        const eta: Record<string, string> = {}
+        for (const [key, time] of Object.entries(b.eta ?? {})) {
+          const [regionId] = sirena.resolveRegions([key])
+          // Two spellings of one region: the earlier time is the one to shelter by.
+          if (regionId && (eta[regionId] === undefined || Date.parse(time) < Date.parse(eta[regionId]))) {
+            eta[regionId] = time
+          }
+        }
+        const outcome = await engine.report(
+          request.issuer!,
+          {
+            id: b.id ?? sirena.id(),
+            kind: b.kind,
+            level: b.level,
+            regions: sirena.resolveRegions(b.regions),
+            eta,
+            message: b.message,
+            expiresAt: b.expiresAt,
+          },
+          { ...idempotency(request), auditDetail: { requestId: request.id, via: 'http' } },
+        )
+        return reply.code(201).send(reportBody(sirena, outcome))
+      },
+    )
+
+    app.post<{ Params: Static<typeof IdParams> }>(
+      '/threats/:id/clear',
+      {
+        preHandler: auth,
+        schema: {
+          tags,
+          security,
+          params: IdParams,
+          summary: 'Clear a threat: the alerts it raised get the all-clear unless another threat still overlaps them',
+        },
+      },
+      async (request) => {
+        // No Idempotency-Key here: clearing twice is already harmless (the second gets threat_not_active).
+        const outcome = await engine.clear(request.issuer!, request.params.id, {
+          auditDetail: { requestId: request.id, via: 'http' },
+        })
+        return clearBody(sirena, outcome)
+      },
+    )
+
+    app.get(
+      '/threats',
+      {
+        schema: {
+          tags,
+          summary: 'Active threats, and alerts raised for threats that are over but still wait for an all-clear',
+        },
+      },
+      async () => {
+        const now = sirena.now()
+        return {
+          seq: sirena.state.seq,
+          now,
+          threats: activeThreats(sirena.state, now).map((r) => threatView(r, now)),
+          awaitingAllClear: engine.awaitingAllClear(now).map(({ alert, threat }) => ({
+            alert: alertView(alert),
+            threat: threatView(threat, now),
+          })),
+        }
+      },
+    )
+
+    app.get<{ Params: Static<typeof IdParams> }>(
+      '/threats/:id',
+      { schema: { tags, params: IdParams, summary: 'One threat that is active, or over with an alert still on' } },
+      async (request) => {
+        const record = sirena.state.threats.get(request.params.id)
+        if (!record) throw new SirenaError('not_found', `no current threat ${request.params.id}`)
+        return { threat: threatView(record, sirena.now()) }
+      },
+    )
+  }
+
+function reportBody(sirena: Sirena, o: ReportOutcome) {
+  const record = sirena.state.threats.get(o.threat.id)
+  return {
+    state: 'accepted',
+    seq: o.seq,
+    threat: record ? threatView(record, sirena.now()) : o.threat,
+    alerts: o.alerts.map(alertView),
+    notRaised: o.notRaised,
+  }
+}
+
+function clearBody(sirena: Sirena, o: ClearOutcome) {
+  const record = sirena.state.threats.get(o.threatId)
+  return {
+    state: 'accepted',
+    seq: o.seq,
+    threat: record ? threatView(record, sirena.now()) : null,
+    ended: o.ended.map(alertView),
+    kept: o.kept.map(alertView),
+  }
+}
+
+/** Mounts the threat engine and its API under `/api/v1`. */
+export const threatsHttp =
+  (config: Pick<Config, 'threatAutoRaise'>): HttpExtension =>
+  async (http, sirena) => {
+    const engine = new ThreatEngine(sirena, { autoRaise: config.threatAutoRaise })
+    await engine.start()
+    http.app.addHook('onClose', async () => engine.stop())
+    await http.app.register(threatRoutes(sirena, engine), { prefix: '/api/v1' })
+  }

@@ -1,0 +1,60 @@
+import type { RegionCatalogue } from '../core/regions.ts'
+import type { SirenaState } from '../core/state.ts'
+import {
+  activeThreats,
+  higherLevel,
+  type Threat,
+  type ThreatLevel,
+  type ThreatRecord,
+  threatCovers,
+  threatEta,
+  timeToShelterSeconds,
+} from '../core/threat.ts'
+
+/** The public shape of a threat: the report, who made it, where it stands at `now`, and the alerts raised for it. */
+export interface ThreatView extends Threat {
+  state: 'active' | 'expired' | 'cleared'
+  reportedBy: string
+  clearedAt: string | null
+  alertIds: string[]
+}
+
+export function threatView(r: ThreatRecord, now: string): ThreatView {
+  const state =
+    r.clearedAt !== null ? 'cleared' : Date.parse(r.threat.expiresAt) > Date.parse(now) ? 'active' : 'expired'
+  return { ...r.threat, state, reportedBy: r.reportedBy, clearedAt: r.clearedAt, alertIds: [...r.alertIds] }
+}
+
+/** What a region's page shows of the threats: the level, the time left to reach a shelter, and each threat's ETA there. */
+export interface RegionThreatsView {
+  threatLevel: ThreatLevel | null
+  /** Seconds until the earliest ETA over the region (0: now), or null when no active threat targets it. */
+  timeToShelterSeconds: number | null
+  threats: Array<
+    Pick<Threat, 'id' | 'kind' | 'level' | 'message' | 'reportedAt' | 'expiresAt'> & { eta: string | null }
+  >
+}
+
+export function regionThreatsView(
+  state: SirenaState,
+  catalogue: RegionCatalogue,
+  regionId: string,
+  now: string,
+): RegionThreatsView {
+  const covering = activeThreats(state, now).filter((r) => threatCovers(catalogue, r.threat, regionId))
+  let threatLevel: ThreatLevel | null = null
+  for (const r of covering) threatLevel = higherLevel(threatLevel, r.threat.level)
+  return {
+    threatLevel,
+    timeToShelterSeconds: timeToShelterSeconds(state, catalogue, regionId, now),
+    threats: covering.map(({ threat: t }) => ({
+      id: t.id,
+      kind: t.kind,
+      level: t.level,
+      message: t.message,
+      reportedAt: t.reportedAt,
+      expiresAt: t.expiresAt,
+      eta: threatEta(catalogue, t, regionId),
+    })),
+  }
+}
