@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino'
 import { Sirena } from './app/sirena.ts'
 import { hashToken } from './app/tokens.ts'
 import { MemoryEventBus } from './bus/memory-bus.ts'
+import { connectCluster } from './cluster/cluster-mode.ts'
 import type { Config } from './config.ts'
 import { alertTypes } from './core/alert.ts'
 import { loadRegionCatalogue } from './geo/catalogue-file.ts'
@@ -25,21 +26,33 @@ export interface StartOptions {
   extensions?: HttpExtension[]
 }
 
-/** The embedded mode: one process, a SQLite log under `data`, an in-process bus, the HTTP server. */
+/**
+ * The embedded mode: one process, a SQLite log under `data`, an in-process bus, the HTTP server. In cluster mode
+ * (`config.mode`) the log is PostgreSQL and the bus NATS JetStream, with an outbox relay; the rest is the same edge.
+ */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
   mkdirSync(config.data, { recursive: true })
   const catalogue = loadRegionCatalogue()
-  const store = new SqliteEventStore(join(config.data, 'sirena.db'))
-  const bus = new MemoryEventBus()
+  const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
+  const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
+  const bus = cluster?.bus ?? new MemoryEventBus()
   const sirena = new Sirena({ catalogue, store, bus, logger, confirmationTtlMinutes: config.confirmationTtlMinutes })
-  await sirena.start({ watchStoreMs: 1000 })
+  await sirena.start({ watchStoreMs: 1000 }).catch(async (err) => {
+    // An open NATS connection would keep a failed start-up's process alive.
+    await cluster?.bus.close()
+    throw err
+  })
+  cluster?.relay.start()
   if (config.adminToken) await ensureAdmin(sirena, config.adminToken)
 
   const http = await buildHttpApp(sirena, config, logger, options.extensions ?? httpExtensions(config))
   const address = await http.app.listen({ host: config.host, port: config.port })
   const url = address.replace('[::1]', 'localhost')
-  logger.info({ url, data: config.data, seq: sirena.state.seq, regions: catalogue.size }, 'Sirena is listening')
+  logger.info(
+    { url, mode: config.mode, data: config.data, seq: sirena.state.seq, regions: catalogue.size },
+    'Sirena is listening',
+  )
   return {
     url,
     sirena,
@@ -47,6 +60,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config,
     async close() {
       await http.app.close()
+      await cluster?.relay.stop()
       await sirena.stop()
       await bus.close()
     },
@@ -59,13 +73,19 @@ async function ensureAdmin(sirena: Sirena, token: string) {
   if (existing && !existing.revokedAt) return
   const id = `admin-${hashToken(token).slice(0, 8)}`
   if (await sirena.store.getIssuer(id)) return
-  await sirena.addIssuer({
-    id,
-    name: 'Administrator (SIRENA_ADMIN_TOKEN)',
-    role: 'admin',
-    jurisdiction: [],
-    allowedTypes: [...alertTypes],
-    tokenHash: hashToken(token),
-  })
+  try {
+    await sirena.addIssuer({
+      id,
+      name: 'Administrator (SIRENA_ADMIN_TOKEN)',
+      role: 'admin',
+      jurisdiction: [],
+      allowedTypes: [...alertTypes],
+      tokenHash: hashToken(token),
+    })
+  } catch (err) {
+    // Cluster edges starting together with one token race to create it; the loser finds it made.
+    if ((err as { code?: string }).code === 'conflict' && (await sirena.store.getIssuer(id))) return
+    throw err
+  }
   sirena.logger.info({ issuer: id }, 'admin issuer created from SIRENA_ADMIN_TOKEN')
 }

@@ -1,11 +1,22 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { clusterStore } from '../cluster/cluster-mode.ts'
 import { loadConfig } from '../config.ts'
+import type { EventStore } from '../store/event-store.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
 
-/** Opens the local store for commands that work on the data directory directly (issuers, log). */
-export async function openLocalStore(data?: string): Promise<SqliteEventStore> {
-  const dir = loadConfig(process.env, { data }).data
+/**
+ * Opens the store for commands that work on the log directly (issuers, log): the SQLite file in the data directory,
+ * or in cluster mode (SIRENA_MODE=cluster) the PostgreSQL log every edge shares.
+ */
+export async function openLocalStore(data?: string): Promise<EventStore> {
+  const config = loadConfig(process.env, { data })
+  if (config.mode === 'cluster') {
+    const store = clusterStore(config)
+    await store.open()
+    return store
+  }
+  const dir = config.data
   const file = join(dir, 'sirena.db')
   if (!existsSync(file)) {
     throw new Error(`no Sirena data at ${file}; start the server once (sirena serve) or pass --data <dir>`)

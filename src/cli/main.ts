@@ -41,17 +41,19 @@ const print = (v: unknown) => process.stdout.write(`${typeof v === 'string' ? v 
 
 program
   .command('serve')
-  .description('run the embedded server (SQLite log, in-process bus, web app)')
+  .description('run the server: embedded (SQLite log, in-process bus, web app), or a cluster edge (--mode cluster)')
   .option('--host <host>', 'listen address (SIRENA_HOST, default 127.0.0.1)')
   .option('--port <port>', 'HTTP port (SIRENA_PORT, default 8080)')
   .option('--data <dir>', 'data directory (SIRENA_DATA, default ./var)')
   .option('--admin-token <token>', 'ensure an admin issuer with this token (SIRENA_ADMIN_TOKEN)')
+  .option('--mode <mode>', 'embedded, or cluster: PostgreSQL log + NATS JetStream (SIRENA_MODE, default embedded)')
   .action(async (opts) => {
     const config = loadConfig(process.env, {
       host: opts.host,
       port: opts.port,
       data: opts.data,
       adminToken: opts.adminToken,
+      mode: opts.mode,
     })
     const server = await startServer(config)
     if (process.stdout.isTTY) {

@@ -124,6 +124,12 @@ export interface EventStore {
    * the projections (intervals) in the same transaction. Returns the chained events.
    */
   append(drafts: readonly EventDraft[], extras?: AppendExtras): Promise<LogEvent[]>
+  /**
+   * Runs `fn` holding the log's write lock across every process sharing the store, so that a writer can catch up,
+   * decide and append with no other process appending in between. Only stores shared by several writing processes
+   * (PostgreSQL) have it; for SQLite, the one server process's own mutex already serialises its commands.
+   */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>
   /** Events with seq > afterSeq, ascending, at most `limit`. */
   readEvents(afterSeq: number, limit: number): Promise<LogEvent[]>
   /** Re-verifies the whole chain (or from a checkpoint when `fromCheckpoint`) and reports the first broken link. */

@@ -1,0 +1,209 @@
+/**
+ * Cluster mode against embedded mode, in one run, each in processes of its own on loopback:
+ * - write: sequential issue + all-clear pairs over HTTP on a cluster edge (PostgreSQL commit under the cluster write
+ *   lock, then a JetStream publish and the outbox mark) against the same on an embedded server (SQLite commit);
+ * - reach: from the issuing POST on one server until an SSE subscriber has the alert: on the other edge of the
+ *   cluster (through NATS) against the same server in embedded mode (in-process bus);
+ * - contended writes: two clients issuing and ending at once, on two edges against one embedded server.
+ * Needs PostgreSQL and NATS with JetStream (SIRENA_BENCH_POSTGRES_URL, SIRENA_BENCH_NATS_URL).
+ *
+ *   node --import tsx bench/cluster/run.ts [--pairs 300]
+ */
+import http from 'node:http'
+import { parseArgs } from 'node:util'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import postgres from 'postgres'
+import { BenchClient } from '../lib/http-client.ts'
+import { deadline } from '../lib/processes.ts'
+import { type BenchSirena, startSirena } from '../lib/sirena.ts'
+import { nowMs, type Summary, summarize } from '../lib/stats.ts'
+import { printTable, ratio } from '../lib/table.ts'
+
+const { values: args } = parseArgs({ options: { pairs: { type: 'string', default: '300' } } })
+const pairs = Number(args.pairs)
+if (!Number.isInteger(pairs) || pairs < 10 || pairs > 2000) throw new Error('--pairs takes 10..2000')
+deadline(180_000, 'bench/cluster')
+
+const postgresUrl = process.env.SIRENA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const natsUrl = process.env.SIRENA_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'
+const schema = `sirena_bench_${process.pid}`
+const stream = `SIRENA_BENCH_${process.pid}`
+const clusterEnv = {
+  SIRENA_MODE: 'cluster',
+  SIRENA_POSTGRES_URL: postgresUrl,
+  SIRENA_POSTGRES_SCHEMA: schema,
+  SIRENA_NATS_URL: natsUrl,
+  SIRENA_NATS_STREAM: stream,
+  SIRENA_NATS_SUBJECT: `sirena.bench.${process.pid}`,
+  SIRENA_MQTT_ENABLED: 'false',
+}
+const kyivCity = 'UA80000000000093317'
+const lvivOblast = 'UA46000000000026241'
+const warmupPairs = 30
+
+/** Receipt times (nowMs) of `alert.started` events on one SSE stream, by alert id. */
+function streamReceipts(url: string) {
+  const seen = new Map<string, number>()
+  const waiters = new Map<string, () => void>()
+  let buffer = ''
+  const req = http.get(`${url}/api/v1/stream`, { headers: { accept: 'text/event-stream' } }, (res) => {
+    res.setEncoding('utf8')
+    res.on('data', (chunk: string) => {
+      const at = nowMs()
+      buffer += chunk
+      for (let i = buffer.indexOf('\n\n'); i >= 0; i = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, i)
+        buffer = buffer.slice(i + 2)
+        if (!block.includes('event: alert.started')) continue
+        const data = block.split('\n').find((l) => l.startsWith('data: '))
+        const id = (JSON.parse(data!.slice(6)) as { alert: { id: string } }).alert.id
+        seen.set(id, at)
+        waiters.get(id)?.()
+      }
+    })
+  })
+  req.on('error', () => {})
+  return {
+    async receipt(id: string): Promise<number> {
+      if (!seen.has(id)) {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`alert ${id} never reached the stream`)), 10_000)
+          waiters.set(id, () => {
+            clearTimeout(timer)
+            resolve()
+          })
+        })
+        waiters.delete(id)
+      }
+      return seen.get(id)!
+    },
+    close: () => req.destroy(),
+  }
+}
+
+interface Target {
+  name: string
+  issueOn: BenchClient
+  watch: ReturnType<typeof streamReceipts>
+  token: string
+}
+
+async function issueAndEnd(t: Target, region: string) {
+  const issued = await t.issueOn.expect(201, 'POST', '/api/v1/alerts', {
+    token: t.token,
+    body: { type: 'air_raid', regions: [region] },
+  })
+  const id = (JSON.parse(issued.body) as { alert: { id: string } }).alert.id
+  const reached = (await t.watch.receipt(id)) - issued.startedAt
+  const ended = await t.issueOn.expect(200, 'POST', `/api/v1/alerts/${id}/end`, { token: t.token })
+  return { issue: issued.ms, end: ended.ms, reach: reached }
+}
+
+async function sequential(t: Target) {
+  const s = { issue: [] as number[], end: [] as number[], reach: [] as number[] }
+  for (let i = 0; i < warmupPairs; i++) await issueAndEnd(t, kyivCity)
+  for (let i = 0; i < pairs; i++) {
+    const r = await issueAndEnd(t, kyivCity)
+    s.issue.push(r.issue)
+    s.end.push(r.end)
+    s.reach.push(r.reach)
+  }
+  return { issue: summarize(s.issue), end: summarize(s.end), reach: summarize(s.reach) }
+}
+
+/** Two writers at once (their own regions, so neither refuses the other): pairs per second over both. */
+async function contended(targets: [Target, Target]): Promise<number> {
+  const half = Math.ceil(pairs / 2)
+  const t0 = nowMs()
+  await Promise.all(
+    targets.map(async (t, k) => {
+      for (let i = 0; i < half; i++) await issueAndEnd(t, k === 0 ? kyivCity : lvivOblast)
+    }),
+  )
+  return (half * 2) / ((nowMs() - t0) / 1000)
+}
+
+const servers: BenchSirena[] = []
+const clients: BenchClient[] = []
+const watches: ReturnType<typeof streamReceipts>[] = []
+try {
+  const embedded = await startSirena()
+  servers.push(embedded)
+  const edgeA = await startSirena({ env: clusterEnv })
+  servers.push(edgeA)
+  const edgeB = await startSirena({ env: clusterEnv })
+  servers.push(edgeB)
+  const client = (url: string) => {
+    const c = new BenchClient(url)
+    clients.push(c)
+    return c
+  }
+  const watch = (url: string) => {
+    const w = streamReceipts(url)
+    watches.push(w)
+    return w
+  }
+  const embeddedWatch = watch(embedded.url)
+  const bWatch = watch(edgeB.url)
+  const aWatch = watch(edgeA.url)
+  await new Promise((r) => setTimeout(r, 300))
+  const embeddedTarget: Target = {
+    name: 'embedded',
+    issueOn: client(embedded.url),
+    watch: embeddedWatch,
+    token: embedded.adminTokens[0]!,
+  }
+  // Edge A's admin lives in the shared log, so B accepts the same token.
+  const clusterAtoB: Target = {
+    name: 'cluster',
+    issueOn: client(edgeA.url),
+    watch: bWatch,
+    token: edgeA.adminTokens[0]!,
+  }
+  const clusterBtoA: Target = {
+    name: 'cluster',
+    issueOn: client(edgeB.url),
+    watch: aWatch,
+    token: edgeA.adminTokens[0]!,
+  }
+
+  process.stderr.write(`cluster bench: ${pairs} sequential pairs on each mode\n`)
+  const emb = await sequential(embeddedTarget)
+  const clu = await sequential(clusterAtoB)
+  process.stderr.write('cluster bench: contended writers\n')
+  const embeddedSecond: Target = { ...embeddedTarget, issueOn: client(embedded.url) }
+  const embRate = await contended([embeddedTarget, embeddedSecond])
+  const cluRate = await contended([clusterAtoB, clusterBtoA])
+
+  const row = (what: string, c: Summary, e: Summary) => [what, c.n, c.p50, c.p99, e.p50, e.p99, ratio(c.p50, e.p50)]
+  printTable(
+    `Cluster edge vs embedded server, ${pairs} sequential issue + all-clear pairs (ms)`,
+    ['measure', 'n', 'cluster p50', 'cluster p99', 'embedded p50', 'embedded p99', 'cluster/embedded p50'],
+    [
+      row('issue (POST → 201)', clu.issue, emb.issue),
+      row('all-clear (POST → 200)', clu.end, emb.end),
+      row('reach: POST → SSE on the other edge / same server', clu.reach, emb.reach),
+    ],
+  )
+  printTable(
+    'Two writers at once (issue + all-clear pairs per second, both writers together)',
+    ['mode', 'pairs/s', 'vs embedded'],
+    [
+      ['cluster: one writer on each of two edges', cluRate, ratio(cluRate, embRate)],
+      ['embedded: two writers on one server', embRate, ratio(embRate, embRate)],
+    ],
+  )
+} finally {
+  for (const w of watches) w.close()
+  for (const c of clients) c.close()
+  for (const s of servers) await s.close()
+  const sql = postgres(postgresUrl, { max: 1, onnotice: () => {} })
+  await sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`.catch(() => undefined)
+  await sql.end()
+  const nc = await connect({ servers: natsUrl }).catch(() => undefined)
+  if (nc) {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
+    await nc.close()
+  }
+}

@@ -1,0 +1,628 @@
+import postgres, { type ISql, type Sql } from 'postgres'
+import { redactUrl } from '../cluster/redact-url.ts'
+import type { AlertType, CapStatus } from '../core/alert.ts'
+import type { Command } from '../core/commands.ts'
+import { SirenaError } from '../core/errors.ts'
+import type { EventDraft, LogEvent } from '../core/events.ts'
+import { genesisHash } from '../core/events.ts'
+import type { ChainCheck } from '../core/hash-chain.ts'
+import { verifyChain } from '../core/hash-chain.ts'
+import type { IssuerRole } from '../core/issuer.ts'
+import type {
+  AppendExtras,
+  AuditEntry,
+  EventStore,
+  HistoryQuery,
+  IdempotencyRecord,
+  IssuerRecord,
+  LogHead,
+  PendingCommand,
+  PendingState,
+  RegionInterval,
+  StoredAlert,
+  StoredAuditEntry,
+} from './event-store.ts'
+import { projectEvents, projectionTables, projectionVersion } from './postgres-projection.ts'
+import { migrate, schemaNamePattern } from './postgres-schema.ts'
+import { chainForStorage, type EventRow, rowToEvent } from './sqlite-chain.ts'
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database` */
+  url: string
+  /** Schema holding Sirena's tables; several logs can share one database under different schemas. */
+  schema: string
+  /** Events between checkpoints: the most `open()` has to re-verify. Default 1000. */
+  checkpointEvery?: number
+  /** Connections in the pool. `exclusive` holds one for its whole run, so at least two. Default 10. */
+  poolSize?: number
+  /**
+   * How long a writer waits for the log (the write lock or the head) before giving up with `unavailable`. A history
+   * import holds the head for seconds; an operator should get an answer, not a hung request.
+   */
+  lockTimeoutMs?: number
+}
+
+type AuditRow = {
+  id: number
+  time: string
+  actor: string | null
+  action: string
+  outcome: AuditEntry['outcome']
+  code: string | null
+  reason: string | null
+  detail: string
+}
+type IssuerRow = {
+  id: string
+  name: string
+  role: IssuerRole
+  jurisdiction: string
+  allowed_types: string
+  token_hash: string
+  created_at: string
+  revoked_at: string | null
+}
+type PendingRow = {
+  id: string
+  command: string
+  requested_by: string
+  reason: string
+  created_at: string
+  expires_at: string
+  state: PendingState
+  decided_by: string | null
+  decided_at: string | null
+}
+type AlertRow = {
+  id: string
+  type: AlertType
+  status: CapStatus
+  source: string
+  issuer_id: string
+  started_at: string
+  ended_at: string | null
+  end_reason: StoredAlert['endReason']
+  start_seq: number
+  last_seq: number
+}
+type IntervalRow = {
+  alert_id: string
+  region_id: string
+  type: AlertType
+  status: CapStatus
+  source: string
+  started_at: string
+  ended_at: string | null
+  end_reason: RegionInterval['endReason']
+}
+
+const toIssuer = (r: IssuerRow): IssuerRecord => ({
+  id: r.id,
+  name: r.name,
+  role: r.role,
+  jurisdiction: JSON.parse(r.jurisdiction),
+  allowedTypes: JSON.parse(r.allowed_types),
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+  tokenHash: r.token_hash,
+})
+
+const toPending = (r: PendingRow): PendingCommand => ({
+  id: r.id,
+  command: JSON.parse(r.command) as Command,
+  requestedBy: r.requested_by,
+  reason: r.reason,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  state: r.state,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+})
+
+const toAlert = (r: AlertRow): StoredAlert => ({
+  id: r.id,
+  type: r.type,
+  status: r.status,
+  source: r.source,
+  issuerId: r.issuer_id,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
+  startSeq: r.start_seq,
+  lastSeq: r.last_seq,
+})
+
+const toInterval = (r: IntervalRow): RegionInterval => ({
+  alertId: r.alert_id,
+  regionId: r.region_id,
+  type: r.type,
+  status: r.status,
+  source: r.source,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
+})
+
+const pgCode = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined
+
+/** `lock_not_available`: what a writer gets when it waited for a lock past `lock_timeout`. */
+const isLockTimeout = (err: unknown) => pgCode(err) === '55P03'
+const isUniqueViolation = (err: unknown) => pgCode(err) === '23505'
+
+/** Rows per read while verifying or rebuilding: big enough to amortise a round trip, small enough to stay responsive. */
+const chunkSize = 5000
+
+/**
+ * The cluster's log of record. Every append is one transaction that locks the `log_head` row, so writers in any
+ * number of processes take turns, each chains onto the true head, and the projections are written in the same
+ * transaction. `exclusive` adds a session advisory lock around a whole decide-and-append, which the head lock alone
+ * cannot give: the decision is made before the append's transaction begins.
+ */
+export class PostgresEventStore implements EventStore {
+  readonly kind = 'postgres' as const
+  readonly schema: string
+  readonly #url: string
+  readonly #checkpointEvery: number
+  readonly #poolSize: number
+  readonly #lockTimeoutMs: number
+  #sql: Sql | undefined
+  #opening: Promise<void> | undefined
+
+  constructor(options: PostgresStoreOptions) {
+    this.#url = options.url
+    this.schema = options.schema
+    this.#checkpointEvery = options.checkpointEvery ?? 1000
+    this.#poolSize = options.poolSize ?? 10
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+    if (!schemaNamePattern.test(this.schema)) {
+      throw new RangeError(`postgres schema must match ${schemaNamePattern}: ${JSON.stringify(this.schema)}`)
+    }
+    if (!Number.isSafeInteger(this.#checkpointEvery) || this.#checkpointEvery < 1) {
+      throw new RangeError('checkpointEvery must be a positive integer')
+    }
+    if (!Number.isSafeInteger(this.#poolSize) || this.#poolSize < 2) throw new RangeError('poolSize must be at least 2')
+  }
+
+  /** The connection pool, for tests and maintenance tools; everything else goes through the port. */
+  get sql(): Sql {
+    if (!this.#sql) throw new SirenaError('unavailable', 'the event store is not open')
+    return this.#sql
+  }
+
+  async open(): Promise<void> {
+    if (this.#sql) return
+    this.#opening ??= this.#open().finally(() => {
+      this.#opening = undefined
+    })
+    return this.#opening
+  }
+
+  async #open(): Promise<void> {
+    const sql = postgres(this.#url, {
+      max: this.#poolSize,
+      // An edge that cannot reach the log should say so within seconds, not hang its start-up.
+      connect_timeout: 10,
+      idle_timeout: 60,
+      onnotice: () => {},
+      connection: {
+        search_path: this.schema,
+        lock_timeout: this.#lockTimeoutMs,
+        application_name: 'sirena',
+      } as Record<string, string | number>,
+      types: {
+        // seq and ids are bigint; every value Sirena stores stays within Number.MAX_SAFE_INTEGER.
+        bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) },
+      },
+    })
+    try {
+      await migrate(sql, this.schema).catch((err) => {
+        const code = pgCode(err)
+        if (code && /^(ECONN|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|28|3D)/.test(code)) {
+          throw new SirenaError(
+            'unavailable',
+            `cannot use PostgreSQL at ${redactUrl(this.#url)}: ${(err as Error).message}`,
+          )
+        }
+        throw err
+      })
+      const check = await this.#verify(sql, true)
+      if (!check.ok) {
+        throw new SirenaError('chain_broken', `event log hash chain broken at seq ${check.seq}: ${check.reason}`, {
+          seq: check.seq,
+          reason: check.reason,
+        })
+      }
+      if (await this.#projectionStale(sql)) await this.#rebuildProjection(sql)
+      this.#sql = sql
+    } catch (err) {
+      await sql.end({ timeout: 5 })
+      throw err
+    }
+  }
+
+  async close(): Promise<void> {
+    const sql = this.#sql
+    if (!sql) return
+    this.#sql = undefined
+    await sql.end({ timeout: 5 })
+  }
+
+  async head(): Promise<LogHead> {
+    const [row] = await this.sql<LogHead[]>`SELECT seq, hash FROM log_head WHERE id = 1`
+    return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: genesisHash }
+  }
+
+  /**
+   * Holds the cluster-wide write lock (a session advisory lock keyed by the schema) while `fn` runs. A crashed holder's
+   * session ends and PostgreSQL releases its lock, so no writer can wedge the others for good.
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const reserved = await this.sql.reserve()
+    const key = `sirena.writer:${this.schema}`
+    try {
+      try {
+        await reserved`SELECT pg_advisory_lock(hashtextextended(${key}, 0))`
+      } catch (err) {
+        if (isLockTimeout(err)) throw new SirenaError('unavailable', 'the event log is busy; try again')
+        throw err
+      }
+      try {
+        return await fn()
+      } finally {
+        await reserved`SELECT pg_advisory_unlock(hashtextextended(${key}, 0))`
+      }
+    } finally {
+      reserved.release()
+    }
+  }
+
+  async append(drafts: readonly EventDraft[], extras?: AppendExtras): Promise<LogEvent[]> {
+    const sql = this.sql
+    if (drafts.length === 0 && !extras) return []
+    try {
+      return await sql.begin((tx) => this.#appendInTx(tx, drafts, extras))
+    } catch (err) {
+      if (isLockTimeout(err)) throw new SirenaError('unavailable', 'the event log is busy; try again')
+      throw err
+    }
+  }
+
+  async #appendInTx(tx: ISql, drafts: readonly EventDraft[], extras: AppendExtras | undefined): Promise<LogEvent[]> {
+    // The row lock is the serialisation point: whoever holds it reads the head every other writer left.
+    const [head] = await tx<LogHead[]>`SELECT seq, hash FROM log_head WHERE id = 1 FOR UPDATE`
+    let seq = head!.seq
+    let hash = head!.hash
+    const events: LogEvent[] = new Array(drafts.length)
+    const rows: EventRow[] = new Array(drafts.length)
+    for (let i = 0; i < drafts.length; i++) {
+      const { event: e, payloadJson } = chainForStorage(seq + 1, hash, drafts[i]!)
+      events[i] = e
+      rows[i] = {
+        seq: e.seq,
+        time: e.time,
+        actor: e.actor,
+        type: e.payload.type,
+        payload: payloadJson,
+        prev_hash: e.prevHash,
+        hash: e.hash,
+      }
+      seq = e.seq
+      hash = e.hash
+    }
+    if (events.length > 0) {
+      for (let i = 0; i < rows.length; i += 8000) await tx`INSERT INTO events ${tx(rows.slice(i, i + 8000))}`
+      await projectEvents(tx, events)
+      await tx`UPDATE log_head SET seq = ${seq}, hash = ${hash} WHERE id = 1`
+      const [cp] = await tx<{ seq: number }[]>`SELECT coalesce(max(seq), 0) AS seq FROM checkpoint`
+      if (seq - (cp?.seq ?? 0) >= this.#checkpointEvery) {
+        await tx`INSERT INTO checkpoint (seq, hash) VALUES (${seq}, ${hash}) ON CONFLICT (seq) DO NOTHING`
+      }
+    }
+    for (const a of extras?.audit ?? []) await this.#insertAudit(tx, a)
+    const idem = extras?.idempotency
+    if (idem) {
+      const [existing] = await tx<{ request_hash: string }[]>`
+        SELECT request_hash FROM idempotency WHERE issuer_id = ${idem.issuerId} AND key = ${idem.key}`
+      if (existing) {
+        throw existing.request_hash === idem.requestHash
+          ? new SirenaError('conflict', `a request with Idempotency-Key ${idem.key} has already been recorded`)
+          : new SirenaError('idempotency_conflict')
+      }
+      const { statusCode, body } = idem.respond(events)
+      await tx`
+        INSERT INTO idempotency (issuer_id, key, request_hash, status_code, body, created_at)
+        VALUES (${idem.issuerId}, ${idem.key}, ${idem.requestHash}, ${statusCode}, ${body}, ${idem.createdAt})`
+    }
+    const r = extras?.resolvePending
+    if (r) await this.#decidePending(tx, r.id, r.state, r.decidedBy, r.decidedAt)
+    return events
+  }
+
+  async readEvents(afterSeq: number, limit: number): Promise<LogEvent[]> {
+    // LIMIT takes a bigint; the port's "everything" is Number.MAX_SAFE_INTEGER, which fits.
+    const rows = await this.sql<EventRow[]>`
+      SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
+      WHERE seq > ${afterSeq} ORDER BY seq LIMIT ${Math.min(limit, Number.MAX_SAFE_INTEGER)}`
+    return rows.map(rowToEvent)
+  }
+
+  async verify(options: { fromCheckpoint?: boolean; onProgress?: (seq: number) => void } = {}): Promise<ChainCheck> {
+    return this.#verify(this.sql, options.fromCheckpoint ?? false, options.onProgress)
+  }
+
+  async #verify(sql: Sql, fromCheckpoint: boolean, onProgress?: (seq: number) => void): Promise<ChainCheck> {
+    let link: LogHead = { seq: 0, hash: genesisHash }
+    if (fromCheckpoint) {
+      const [cp] = await sql<LogHead[]>`SELECT seq, hash FROM checkpoint ORDER BY seq DESC LIMIT 1`
+      if (cp) {
+        const [at] = await sql<{ prev_hash: string; hash: string }[]>`
+          SELECT prev_hash, hash FROM events WHERE seq = ${cp.seq}`
+        if (!at) return { ok: false, seq: cp.seq, reason: 'the checkpointed event is missing' }
+        if (at.hash !== cp.hash) return { ok: false, seq: cp.seq, reason: 'hash differs from the checkpoint' }
+        link = { seq: cp.seq - 1, hash: at.prev_hash }
+      }
+    }
+    const [head] = await sql<LogHead[]>`SELECT seq, hash FROM log_head WHERE id = 1`
+    const [last] = await sql<{ seq: number }[]>`SELECT coalesce(max(seq), 0) AS seq FROM events`
+    const until = Math.max(head?.seq ?? 0, last?.seq ?? 0)
+    for (;;) {
+      const rows = await sql<EventRow[]>`
+        SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
+        WHERE seq > ${link.seq} AND seq <= ${until} ORDER BY seq LIMIT ${chunkSize}`
+      const events: LogEvent[] = []
+      let undecodable: { seq: number; reason: string } | undefined
+      for (const row of rows) {
+        let e: LogEvent
+        try {
+          e = rowToEvent(row)
+        } catch {
+          undecodable = { seq: row.seq, reason: 'payload is not valid JSON' }
+          break
+        }
+        if (e.payload?.type !== row.type) {
+          undecodable = { seq: row.seq, reason: 'type column does not match the payload' }
+          break
+        }
+        events.push(e)
+      }
+      const check = verifyChain(events, link.seq, link.hash)
+      if (!check.ok) return check
+      if (undecodable) return { ok: false, ...undecodable }
+      link = { seq: check.lastSeq, hash: check.lastHash }
+      onProgress?.(link.seq)
+      if (rows.length < chunkSize) break
+    }
+    // A log cut short still chains; the head the writers recorded tells the truth.
+    if (link.seq < until) return { ok: false, seq: link.seq + 1, reason: `missing: the log ends at seq ${link.seq}` }
+    if (head && (head.seq !== link.seq || head.hash !== link.hash)) {
+      return { ok: false, seq: head.seq, reason: 'the recorded head does not match the last event' }
+    }
+    return { ok: true, lastSeq: link.seq, lastHash: link.hash }
+  }
+
+  /** The projection is rebuilt when its version changed or its rows are gone while the log says they should exist. */
+  async #projectionStale(sql: Sql): Promise<boolean> {
+    const [version] = await sql<{ value: string }[]>`SELECT value FROM meta WHERE key = 'projection_version'`
+    if (version?.value !== String(projectionVersion)) return true
+    const [r] = await sql<
+      { alerts: boolean; intervals: boolean; updates: boolean; starts: boolean; updated: boolean }[]
+    >`SELECT
+        EXISTS (SELECT 1 FROM alerts) AS alerts,
+        EXISTS (SELECT 1 FROM region_intervals) AS intervals,
+        EXISTS (SELECT 1 FROM alert_updates) AS updates,
+        EXISTS (SELECT 1 FROM events WHERE type = 'alert.started') AS starts,
+        EXISTS (SELECT 1 FROM events WHERE type = 'alert.updated') AS updated`
+    if (!r!.alerts) return r!.starts
+    if (!r!.intervals) return true
+    return !r!.updates && r!.updated
+  }
+
+  async #rebuildProjection(sql: Sql): Promise<void> {
+    await sql.begin(async (tx) => {
+      // The head lock keeps writers out while the projection is rebuilt under them.
+      await tx`SELECT seq FROM log_head WHERE id = 1 FOR UPDATE`
+      for (const table of projectionTables) await tx`DELETE FROM ${tx(table)}`
+      for (let after = 0; ; ) {
+        const rows = await tx<EventRow[]>`
+          SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
+          WHERE seq > ${after} ORDER BY seq LIMIT ${chunkSize}`
+        await projectEvents(tx, rows.map(rowToEvent))
+        if (rows.length < chunkSize) break
+        after = rows.at(-1)!.seq
+      }
+      await tx`
+        INSERT INTO meta (key, value) VALUES ('projection_version', ${String(projectionVersion)})
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`
+    })
+  }
+
+  async history(q: HistoryQuery): Promise<RegionInterval[]> {
+    const norm = (t: string | undefined) => (t === undefined ? null : normaliseTime(t))
+    const from = norm(q.from)
+    const to = norm(q.to)
+    const rows = await this.sql<IntervalRow[]>`
+      SELECT alert_id, region_id, type, status, source, started_at, ended_at, end_reason
+      FROM region_intervals
+      WHERE region_id = ANY(${[...q.regionIds]}::text[])
+        AND (${to}::text IS NULL OR started_at < ${to})
+        AND (${from}::text IS NULL OR ended_at IS NULL OR ended_at > ${from})
+        AND (${q.status ?? null}::text IS NULL OR status = ${q.status ?? null})
+        AND (${q.type ?? null}::text IS NULL OR type = ${q.type ?? null})
+      ORDER BY started_at DESC, id DESC
+      LIMIT ${q.limit ?? 1000}`
+    return rows.map(toInterval)
+  }
+
+  async getAlert(id: string): Promise<StoredAlert | undefined> {
+    const [r] = await this.sql<AlertRow[]>`SELECT * FROM alerts WHERE id = ${id}`
+    return r && toAlert(r)
+  }
+
+  async alertEvents(alertId: string): Promise<LogEvent[]> {
+    // The start, the updates that took effect, and the end: an ended alert's last_seq is its end event.
+    const rows = await this.sql<EventRow[]>`
+      SELECT seq, time, actor, type, payload, prev_hash, hash FROM events WHERE seq IN (
+        SELECT start_seq FROM alerts WHERE id = ${alertId}
+        UNION SELECT seq FROM alert_updates WHERE alert_id = ${alertId}
+        UNION SELECT last_seq FROM alerts WHERE id = ${alertId} AND ended_at IS NOT NULL
+      ) ORDER BY seq`
+    return rows.map(rowToEvent)
+  }
+
+  async recordAudit(entry: AuditEntry): Promise<void> {
+    await this.#insertAudit(this.sql, entry)
+  }
+
+  async #insertAudit(sql: ISql, a: AuditEntry): Promise<void> {
+    await sql`
+      INSERT INTO audit (time, actor, action, outcome, code, reason, detail)
+      VALUES (${a.time}, ${a.actor}, ${a.action}, ${a.outcome}, ${a.code}, ${a.reason}, ${JSON.stringify(a.detail ?? {})})`
+  }
+
+  async listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
+    const actor = options.actor ?? null
+    const rows = await this.sql<AuditRow[]>`
+      SELECT id, time, actor, action, outcome, code, reason, detail FROM audit
+      WHERE id > ${options.afterId ?? 0} AND (${actor}::text IS NULL OR actor = ${actor})
+      ORDER BY id LIMIT ${options.limit}`
+    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }))
+  }
+
+  async addIssuer(i: IssuerRecord): Promise<void> {
+    try {
+      await this.sql`
+        INSERT INTO issuers (id, name, role, jurisdiction, allowed_types, token_hash, created_at, revoked_at)
+        VALUES (${i.id}, ${i.name}, ${i.role}, ${JSON.stringify(i.jurisdiction)}, ${JSON.stringify(i.allowedTypes)},
+                ${i.tokenHash}, ${i.createdAt}, ${i.revokedAt})`
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new SirenaError('conflict', `issuer ${i.id} or its token already exists`)
+      throw err
+    }
+  }
+
+  async getIssuer(id: string): Promise<IssuerRecord | undefined> {
+    const [r] = await this.sql<IssuerRow[]>`SELECT * FROM issuers WHERE id = ${id}`
+    return r && toIssuer(r)
+  }
+
+  async issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
+    const [r] = await this.sql<IssuerRow[]>`SELECT * FROM issuers WHERE token_hash = ${tokenHash}`
+    return r && toIssuer(r)
+  }
+
+  async listIssuers(): Promise<IssuerRecord[]> {
+    return (await this.sql<IssuerRow[]>`SELECT * FROM issuers ORDER BY created_at, id`).map(toIssuer)
+  }
+
+  async revokeIssuer(id: string, at: string): Promise<boolean> {
+    const r = await this.sql`UPDATE issuers SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`
+    return r.count > 0
+  }
+
+  async addPending(p: PendingCommand): Promise<void> {
+    await this.sql`
+      INSERT INTO pending (id, command, requested_by, reason, created_at, expires_at, state, decided_by, decided_at)
+      VALUES (${p.id}, ${JSON.stringify(p.command)}, ${p.requestedBy}, ${p.reason}, ${p.createdAt}, ${p.expiresAt},
+              ${p.state}, ${p.decidedBy}, ${p.decidedAt})`
+  }
+
+  async getPending(id: string): Promise<PendingCommand | undefined> {
+    const [r] = await this.sql<PendingRow[]>`SELECT * FROM pending WHERE id = ${id}`
+    return r && toPending(r)
+  }
+
+  async listPending(state?: PendingState): Promise<PendingCommand[]> {
+    const rows = state
+      ? await this.sql<PendingRow[]>`SELECT * FROM pending WHERE state = ${state} ORDER BY created_at, id`
+      : await this.sql<PendingRow[]>`SELECT * FROM pending ORDER BY created_at, id`
+    return rows.map(toPending)
+  }
+
+  async resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
+    await this.#decidePending(this.sql, id, state, decidedBy, decidedAt)
+  }
+
+  /**
+   * Only a pending command can be decided, exactly once. The UPDATE's row lock makes the second of two simultaneous
+   * confirmations wait, then find the state changed and fail its whole append.
+   */
+  async #decidePending(
+    sql: ISql,
+    id: string,
+    state: PendingState,
+    decidedBy: string | null,
+    decidedAt: string,
+  ): Promise<void> {
+    const r = await sql`
+      UPDATE pending SET state = ${state}, decided_by = ${decidedBy}, decided_at = ${decidedAt}
+      WHERE id = ${id} AND state = 'pending'`
+    if (r.count > 0) return
+    const [current] = await sql<{ state: string }[]>`SELECT state FROM pending WHERE id = ${id}`
+    if (!current) throw new SirenaError('not_found', `no pending command ${id}`)
+    throw new SirenaError('conflict', `pending command ${id} is already ${current.state}`)
+  }
+
+  async getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const [r] = await this.sql<
+      {
+        issuer_id: string
+        key: string
+        request_hash: string
+        status_code: number
+        body: string
+        created_at: string
+      }[]
+    >`SELECT * FROM idempotency WHERE issuer_id = ${issuerId} AND key = ${key}`
+    return (
+      r && {
+        issuerId: r.issuer_id,
+        key: r.key,
+        requestHash: r.request_hash,
+        statusCode: r.status_code,
+        body: r.body,
+        createdAt: r.created_at,
+      }
+    )
+  }
+
+  // ---- the outbox: which events have reached the bus ------------------------------------------------
+
+  /** Events appended but not yet marked published, oldest first, at most `limit`. */
+  async unpublished(limit: number): Promise<LogEvent[]> {
+    const rows = await this.sql<EventRow[]>`
+      SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
+      WHERE seq > (SELECT published_seq FROM outbox WHERE id = 1) ORDER BY seq LIMIT ${limit}`
+    return rows.map(rowToEvent)
+  }
+
+  /**
+   * Records that events fromSeq..toSeq reached the bus. The marker only moves forward over a contiguous run: if an
+   * earlier event is still unpublished (its writer crashed), the marker stays below it for the relay to find.
+   * Returns the marker after the update.
+   */
+  async markPublished(fromSeq: number, toSeq: number): Promise<number> {
+    return this.sql.begin(async (tx) => {
+      // A marker lost in a crash only makes the relay send again, which JetStream drops as a duplicate: so this
+      // commit need not wait for its fsync, which would otherwise double the cost of every command.
+      await tx`SET LOCAL synchronous_commit TO OFF`
+      const [row] = await tx<{ published_seq: number }[]>`
+        UPDATE outbox SET published_seq = CASE
+            WHEN published_seq >= ${fromSeq - 1} AND published_seq < ${toSeq} THEN ${toSeq}::bigint
+            ELSE published_seq END
+        WHERE id = 1 RETURNING published_seq`
+      return row!.published_seq
+    })
+  }
+}
+
+/** Times are compared as ISO text, as in SQLite; a query bound in another ISO form is brought to the stored form. */
+function normaliseTime(t: string): string {
+  const ms = Date.parse(t)
+  if (Number.isNaN(ms)) throw new SirenaError('invalid_query', `not an ISO 8601 time: ${t}`)
+  return new Date(ms).toISOString()
+}
+
+PostgresEventStore satisfies new (
+  options: PostgresStoreOptions,
+) => EventStore
