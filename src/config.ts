@@ -131,6 +131,11 @@ export const configSchema = Type.Object({
     default: 15000,
     description: 'SSE heartbeat interval; under typical proxy idle timeouts (30-60 s), not so often it drains phones.',
   }),
+  channelsEnabled: Type.Boolean({
+    default: true,
+    description:
+      'Deliver outbound channels from this process (Telegram, webhooks, Web Push, ukrainealarm webhooks). In cluster mode set it on exactly one edge, or every edge delivers every message.',
+  }),
   mqttEnabled: Type.Boolean({ default: true, description: 'Run the MQTT channel (embedded broker, or mqttUrl).' }),
   mqttHost: Type.String({ default: '127.0.0.1', description: 'Address the embedded MQTT broker listens on.' }),
   mqttPort: Type.Integer({

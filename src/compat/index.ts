@@ -15,6 +15,7 @@ import { startWebhookFanout } from './ukrainealarm/webhooks.ts'
 type CompatConfig = Pick<
   Config,
   | 'data'
+  | 'channelsEnabled'
   | 'alertsInUaRateLimitPerMinute'
   | 'alertsInUaHistoryRateLimitPerMinute'
   | 'ukrainealarmRateLimitPerMinute'
@@ -39,7 +40,8 @@ export const compatApis =
       allowPrivateTargets: config.compatWebhookAllowPrivateTargets,
       logger: sirena.logger.child({ component: 'compat-webhooks' }),
     })
-    const stopFanout = startWebhookFanout(sirena, webhooks, delivery, locations)
+    // Deliveries run where the channels run: in cluster mode on one edge only, or every edge would send each one.
+    const stopFanout = config.channelsEnabled ? startWebhookFanout(sirena, webhooks, delivery, locations) : () => {}
     http.app.addHook('onClose', async () => {
       stopFanout()
       delivery.close()
@@ -65,6 +67,7 @@ export const compatApis =
         knownKeys,
         anonymousRead: config.compatAnonymousRead,
         allowPrivateWebhooks: config.compatWebhookAllowPrivateTargets,
+        webhooksHere: config.channelsEnabled,
       }),
       { prefix: '/api/v3' },
     )

@@ -18,7 +18,7 @@ export function httpExtensions(config: Config): HttpExtension[] {
     webExtension(config),
     compatApis(config),
     capHttp(config),
-    outboxChannels(config),
+    ...(config.channelsEnabled ? [outboxChannels(config)] : []),
     threatsHttp(config),
     ...(config.mqttEnabled ? [mqttChannel(config)] : []),
   ]

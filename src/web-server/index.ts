@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
 import { projectRoot } from '../geo/catalogue-file.ts'
 import type { HttpExtension } from '../http/app.ts'
@@ -12,7 +13,7 @@ import { loadOrCreateVapidKeys } from './vapid.ts'
 
 export type WebConfig = Pick<
   Config,
-  'data' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
+  'data' | 'channelsEnabled' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
 >
 
 export interface WebExtensionOptions {
@@ -32,35 +33,45 @@ export const defaultWebDir = join(projectRoot, 'dist', 'web')
  */
 export function webExtension(config: WebConfig, options: WebExtensionOptions = {}): HttpExtension {
   return async ({ app }, sirena) => {
-    const keys = loadOrCreateVapidKeys(config.data)
-    const store = new PushSubscriptionStore(config.data)
-    const delivery = new PushDelivery(sirena, store, {
-      keys,
-      subject: config.webPushSubject,
-      allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
-      ...options.push,
-    })
-    options.onPushDelivery?.(delivery, store)
-    app.addHook('onClose', async () => {
-      delivery.close()
-      // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
-      await Promise.race([delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
-      store.close()
-    })
+    // Web Push runs where the channels run: on a cluster edge without them, subscribing there would never deliver.
+    const push = config.channelsEnabled ? startPush(config, sirena, options) : undefined
+    if (push) {
+      app.addHook('onClose', async () => {
+        push.delivery.close()
+        // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
+        await Promise.race([push.delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
+        push.store.close()
+      })
+    }
 
     await app.register(staticSite(options.webDir ?? defaultWebDir))
     await app.register(
       async (api) => {
         await api.register(mapDataRoute(sirena))
-        await api.register(
-          pushRoutes(sirena, store, keys, {
-            maxSubscriptions: config.webPushMaxSubscriptions,
-            allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
-          }),
-        )
+        if (push) {
+          await api.register(
+            pushRoutes(sirena, push.store, push.keys, {
+              maxSubscriptions: config.webPushMaxSubscriptions,
+              allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
+            }),
+          )
+        }
         await api.register(consoleApi(sirena))
       },
       { prefix: '/api/v1' },
     )
   }
+}
+
+function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptions) {
+  const keys = loadOrCreateVapidKeys(config.data)
+  const store = new PushSubscriptionStore(config.data)
+  const delivery = new PushDelivery(sirena, store, {
+    keys,
+    subject: config.webPushSubject,
+    allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
+    ...options.push,
+  })
+  options.onPushDelivery?.(delivery, store)
+  return { keys, store, delivery }
 }

@@ -17,6 +17,8 @@ export interface UkraineAlarmOptions {
   knownKeys: KnownKeys
   anonymousRead: boolean
   allowPrivateWebhooks: boolean
+  /** False on a cluster edge that does not run the channels: registering here would never be delivered. */
+  webhooksHere?: boolean
 }
 
 export const ukraineAlarmMissingKey = 'an API key is required in the Authorization header'
@@ -96,7 +98,16 @@ export const ukraineAlarmApi =
     )
 
     const registerSchema = (summary: string) => ({ tags, summary, body: WebhookBody })
+    const here = () => {
+      if (o.webhooksHere === false) {
+        throw new SirenaError(
+          'unavailable',
+          'webhooks are registered on the edge that runs the channels (SIRENA_CHANNELS_ENABLED)',
+        )
+      }
+    }
     const validUrl = (raw: string): string => {
+      here()
       const problem = webhookUrlProblem(raw, o.allowPrivateWebhooks)
       if (problem) throw new SirenaError('invalid_body', problem)
       return raw
@@ -123,6 +134,7 @@ export const ukraineAlarmApi =
     )
 
     app.delete('/webhook', { schema: { tags, summary: 'Remove this key’s webhook' } }, async (request, reply) => {
+      here()
       webhooks.remove(request.issuer!.id)
       return reply.code(200).send()
     })

@@ -13,7 +13,12 @@ export interface WebTestServer extends TestServer {
 
 /** A test server with only the web extension, its own data directory, and fast push retries. */
 export async function startWebServer(
-  o: WebExtensionOptions & { allowInsecureEndpoints?: boolean; maxSubscriptions?: number; dataDir?: string } = {},
+  o: WebExtensionOptions & {
+    allowInsecureEndpoints?: boolean
+    maxSubscriptions?: number
+    dataDir?: string
+    channelsEnabled?: boolean
+  } = {},
 ): Promise<WebTestServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-web-'))
   let delivery: PushDelivery | undefined
@@ -21,6 +26,7 @@ export async function startWebServer(
   const ext = webExtension(
     {
       data: dataDir,
+      channelsEnabled: o.channelsEnabled ?? true,
       webPushSubject: 'mailto:duty@sirena.test',
       webPushMaxSubscriptions: o.maxSubscriptions ?? 1000,
       webPushAllowInsecureEndpoints: o.allowInsecureEndpoints ?? true,
