@@ -64,7 +64,9 @@ export async function buildHttpApp(
     { heartbeatMs: config.streamHeartbeatMs, maxBufferedBytes: config.streamMaxBufferedBytes },
     metrics,
   )
-  app.addHook('onClose', async () => hub.close())
+  // preClose, not onClose: the HTTP server waits for open connections before onClose hooks run, and a stream never
+  // ends by itself, so closing with a subscriber connected would hang.
+  app.addHook('preClose', async () => hub.close())
 
   installValidators(app)
   installErrorHandler(app)
