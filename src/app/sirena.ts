@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
+import { v7 as uuidv7 } from 'uuid'
 import type { EventBus } from '../bus/event-bus.ts'
 import type { Alert, CapStatus } from '../core/alert.ts'
 import { capStatuses } from '../core/alert.ts'
@@ -79,7 +80,8 @@ export class Sirena {
     this.bus = o.bus
     this.logger = o.logger
     this.clock = o.clock ?? (() => new Date())
-    this.newId = o.newId ?? randomUUID
+    // Time-ordered ids: the alerts table's key and index then grow at their ends instead of splitting random pages.
+    this.newId = o.newId ?? uuidv7
     this.ttlMs = o.confirmationTtlMinutes * 60_000
   }
 

@@ -59,8 +59,10 @@ export const migrations: readonly string[] = [
     hash TEXT NOT NULL
   );
 
+  -- No AUTOINCREMENT: rows are never deleted, so rowid = max + 1 already ascends, and the sqlite_sequence update it
+  -- would add costs one more page written per command.
   CREATE TABLE audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id INTEGER PRIMARY KEY,
     time TEXT NOT NULL,
     actor TEXT,
     action TEXT NOT NULL,
