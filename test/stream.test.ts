@@ -129,6 +129,43 @@ describe('live stream', () => {
     sub.close()
   })
 
+  test('an update that drops a region reaches that region: for it, the update is the all-clear', async () => {
+    const sub = subscribe(`${s.url}/api/v1/stream?regions=UA-30`)
+    await new Promise((r) => setTimeout(r, 100))
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'] },
+    })
+    const narrowed = await s.call('PATCH', `/api/v1/alerts/${a.json.alert.id}`, {
+      token: officer.token,
+      body: { regions: ['UA-46'] },
+    })
+    assert.equal(narrowed.status, 200, narrowed.text)
+    const [, update] = await sub.waitFor(2)
+    assert.equal(update!.event, 'alert.updated')
+    assert.deepEqual([...update!.data.regions].sort(), [regions.lvivOblast, regions.kyivCity].sort())
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    sub.close()
+  })
+
+  test('a client resuming long after an all-clear gets it with its regions, even once the alert left memory', async () => {
+    const from = s.sirena.state.seq
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'] },
+    })
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    // The in-memory recent list is bounded; the log is not.
+    s.sirena.state.recentlyEnded.length = 0
+    const sub = subscribe(`${s.url}/api/v1/stream?regions=UA-30`, { 'last-event-id': String(from) })
+    const [started, ended] = await sub.waitFor(2)
+    assert.equal(started!.data.alert.endedAt, null, 'the start is described as it was then')
+    assert.equal(ended!.event, 'alert.ended')
+    assert.deepEqual(ended!.data.regions, [regions.kyivCity])
+    assert.equal(ended!.data.alert.endReason, 'all_clear')
+    sub.close()
+  })
+
   test('a malformed Last-Event-ID or unknown filter region is refused before streaming', async () => {
     const bad = await s.call('GET', '/api/v1/stream', { headers: { 'last-event-id': 'abc' } })
     assert.equal(bad.status, 400)

@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http'
+import { type EnrichedEvent, LogReader } from '../app/log-reader.ts'
 import type { Sirena } from '../app/sirena.ts'
+import type { Alert } from '../core/alert.ts'
 import { eventRegions, isHistoricalImport, type LogEvent } from '../core/events.ts'
 import type { Metrics } from './metrics.ts'
 import { alertView } from './views.ts'
@@ -52,12 +54,21 @@ export class StreamHub {
   private readonly subscribers = new Set<Subscriber>()
   private readonly timer: NodeJS.Timeout
   private readonly unsubscribe: () => void
+  /** Reads the log for resuming clients, with each alert as it stood at its event. */
+  private readonly reader: LogReader
+  /**
+   * The regions each active alert covered before the current event: an update that drops a region must still reach
+   * that region's subscribers (for them it is the all-clear).
+   */
+  private readonly regionsBefore = new Map<string, string[]>()
 
   constructor(
     private readonly sirena: Sirena,
     private readonly options: StreamOptions,
     private readonly metrics?: Metrics,
   ) {
+    this.reader = new LogReader(sirena)
+    for (const a of sirena.state.active.values()) this.regionsBefore.set(a.id, a.regions)
     this.unsubscribe = sirena.onEvent((e) => this.broadcast(e))
     this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs)
     this.timer.unref()
@@ -67,34 +78,35 @@ export class StreamHub {
     return this.subscribers.size
   }
 
-  /** Builds the envelope of an event: the payload plus the alert as it now stands, so clients need no second call. */
+  /**
+   * The envelope of an event that has just been applied: the payload plus the alert as it now stands (which is as it
+   * stood at this event), so clients need no second call. Also what webhooks carry.
+   */
   envelope(e: LogEvent): StreamEnvelope {
     const p = e.payload
     const alertId = p.type === 'alert.started' ? p.alert.id : 'alertId' in p ? p.alertId : undefined
     const alert = alertId ? this.sirena.alertById(alertId) : undefined
+    const before = alertId ? this.regionsBefore.get(alertId) : undefined
     let regions: string[]
     if (p.type === 'notice.published') regions = p.notice.regions
     else if (p.type === 'alert.started') regions = p.alert.regions
     else if (p.type === 'threat.reported' || p.type === 'threat.cleared') regions = eventRegions(p)
-    else regions = [...new Set([...(alert?.regions ?? []), ...(p.type === 'alert.updated' ? (p.regions ?? []) : [])])]
-    return {
-      seq: e.seq,
-      time: e.time,
-      type: p.type,
-      actor: e.actor,
-      hash: e.hash,
-      payload: p,
-      alert: alert ? alertView(alert) : undefined,
-      regions,
-    }
+    else regions = [...new Set([...(before ?? []), ...(alert?.regions ?? [])])]
+    return build(e, alert, regions)
   }
 
-  private frame(e: LogEvent): { frame: Buffer; audience: Audience } {
-    const env = this.envelope(e)
+  /** The envelope of an event read back from the log, described as it stood then (see LogReader). */
+  private envelopeOf(x: EnrichedEvent): StreamEnvelope {
+    const p = x.event.payload
+    const regions = p.type === 'threat.reported' || p.type === 'threat.cleared' ? eventRegions(p) : x.regions
+    return build(x.event, x.alert, regions)
+  }
+
+  private frameOf(env: StreamEnvelope): { frame: Buffer; audience: Audience } {
     const reach = new Set(env.regions)
     for (const r of env.regions) for (const a of this.sirena.catalogue.ancestors(r)) reach.add(a.id)
     return {
-      frame: Buffer.from(`id: ${e.seq}\nevent: ${e.payload.type}\ndata: ${JSON.stringify(env)}\n\n`),
+      frame: Buffer.from(`id: ${env.seq}\nevent: ${env.type}\ndata: ${JSON.stringify(env)}\n\n`),
       audience: { regions: new Set(env.regions), reach },
     }
   }
@@ -111,8 +123,11 @@ export class StreamHub {
 
   private broadcast(e: LogEvent) {
     // Imported history is state and history, not news: it never goes out live.
-    if (this.subscribers.size === 0 || isHistoricalImport(e)) return
-    const { frame, audience } = this.frame(e)
+    if (isHistoricalImport(e)) return
+    const env = this.envelope(e)
+    this.trackRegions(e)
+    if (this.subscribers.size === 0) return
+    const { frame, audience } = this.frameOf(env)
     for (const sub of this.subscribers) {
       if (!this.matches(sub, audience)) continue
       if (sub.backlog) sub.backlog.push({ seq: e.seq, frame })
@@ -173,19 +188,20 @@ export class StreamHub {
       let after = lastEventId
       const until = this.sirena.state.seq
       while (after < until && !res.destroyed) {
-        const page = await this.sirena.store.readEvents(after, catchUpPage)
+        const page = await this.reader.read(after, catchUpPage)
         if (page.length === 0) break
-        for (const e of page) {
-          if (e.seq > until) break
-          if (isHistoricalImport(e)) {
-            sub.lastSeq = e.seq
+        for (const x of page) {
+          const seq = x.event.seq
+          if (seq > until) break
+          if (x.historical) {
+            sub.lastSeq = seq
             continue
           }
-          const { frame, audience } = this.frame(e)
-          if (this.matches(sub, audience)) this.write(sub, e.seq, frame)
-          else sub.lastSeq = e.seq
+          const { frame, audience } = this.frameOf(this.envelopeOf(x))
+          if (this.matches(sub, audience)) this.write(sub, seq, frame)
+          else sub.lastSeq = seq
         }
-        after = page.at(-1)!.seq
+        after = page.at(-1)!.event.seq
       }
     } finally {
       const held = sub.backlog ?? []
@@ -194,10 +210,30 @@ export class StreamHub {
     }
   }
 
+  private trackRegions(e: LogEvent) {
+    const p = e.payload
+    if (p.type === 'alert.started') this.regionsBefore.set(p.alert.id, p.alert.regions)
+    else if (p.type === 'alert.updated' && p.regions) this.regionsBefore.set(p.alertId, p.regions)
+    else if (p.type === 'alert.ended' || p.type === 'alert.cancelled') this.regionsBefore.delete(p.alertId)
+  }
+
   close() {
     clearInterval(this.timer)
     this.unsubscribe()
     for (const sub of this.subscribers) sub.res.end()
     this.subscribers.clear()
+  }
+}
+
+function build(e: LogEvent, alert: Alert | undefined, regions: string[]): StreamEnvelope {
+  return {
+    seq: e.seq,
+    time: e.time,
+    type: e.payload.type,
+    actor: e.actor,
+    hash: e.hash,
+    payload: e.payload,
+    alert: alert ? alertView(alert) : undefined,
+    regions,
   }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { LogReader } from '../../app/log-reader.ts'
 import type { Config } from '../../config.ts'
 import type { HttpExtension } from '../../http/app.ts'
 import { parseTelegramChannels } from '../telegram/channels-config.ts'
@@ -9,7 +10,6 @@ import { webhookRoutes } from '../webhooks/routes.ts'
 import { WebhookSubscriptions } from '../webhooks/subscription-store.ts'
 import { CursorStore } from './cursor-store.ts'
 import { openChannelDatabase } from './database.ts'
-import { LogReader } from './log-reader.ts'
 import { Outbox } from './outbox.ts'
 import { outboxRoutes } from './routes.ts'
 

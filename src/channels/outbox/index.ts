@@ -11,10 +11,11 @@
  * - Web Push has up to 10^5 subscriptions: one worker each is too many. One target per push service (or per shard)
  *   whose `deliver` fans out and treats a 404/410 endpoint as removed keeps the cursor count small.
  */
+
+export { LogReader, type LogSource } from '../../app/log-reader.ts'
 export { type Cursor, CursorStore } from './cursor-store.ts'
 export { openChannelDatabase } from './database.ts'
 export { type OutboxChannelsConfig, outboxChannels } from './extension.ts'
-export { LogReader, type LogSource } from './log-reader.ts'
 export { Outbox, type TargetState, type TargetStatus } from './outbox.ts'
 export type { DeliveryResult, OutboxEvent, OutboxTarget } from './target.ts'
 export { type RetryPolicy, retryDelayMs } from './worker.ts'

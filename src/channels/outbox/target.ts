@@ -1,20 +1,7 @@
-import type { Alert, CapStatus } from '../../core/alert.ts'
-import type { LogEvent } from '../../core/events.ts'
+import type { EnrichedEvent } from '../../app/log-reader.ts'
 
 /** An event as channels need it: with the alert as it stood right after the event, not as it stands now. */
-export interface OutboxEvent {
-  event: LogEvent
-  /** Imported history: state and history, never a live delivery. */
-  historical: boolean
-  /** The alert right after this event (alert events only). */
-  alert?: Alert
-  /** The alert right before an update, to tell which regions the update released. */
-  alertBefore?: Alert
-  /** Every region the event concerns: for an update, those covered before or after it. */
-  regions: string[]
-  /** CAP status of the alert or notice; null when it cannot be known, and then nothing public goes out. */
-  status: CapStatus | null
-}
+export type OutboxEvent = EnrichedEvent
 
 export type DeliveryResult =
   | { ok: true }

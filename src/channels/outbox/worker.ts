@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
+import type { LogReader } from '../../app/log-reader.ts'
 import type { CursorStore } from './cursor-store.ts'
-import type { LogReader } from './log-reader.ts'
 import type { DeliveryResult, OutboxTarget } from './target.ts'
 
 export interface RetryPolicy {

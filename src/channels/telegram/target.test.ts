@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { LogReader } from '../../app/log-reader.ts'
 import { ConfigError } from '../../config.ts'
 import { fixtureCatalogue, ids } from '../../core/testdata/fixture-regions.ts'
 import { issuers } from '../../core/testdata/issuers.ts'
 import { cmd, MemoryLog } from '../../core/testdata/memory-log.ts'
-import { LogReader } from '../outbox/log-reader.ts'
 import { parseTelegramChannels } from './channels-config.ts'
 import { TelegramTarget } from './target.ts'
 

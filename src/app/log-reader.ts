@@ -1,8 +1,22 @@
-import type { Alert } from '../../core/alert.ts'
-import { isHistoricalImport, type LogEvent } from '../../core/events.ts'
-import { alertFromEvents } from '../../core/state.ts'
-import type { EventStore } from '../../store/event-store.ts'
-import type { OutboxEvent } from './target.ts'
+import type { Alert, CapStatus } from '../core/alert.ts'
+import { isHistoricalImport, type LogEvent } from '../core/events.ts'
+import { alertFromEvents } from '../core/state.ts'
+import type { EventStore } from '../store/event-store.ts'
+
+/** An event with what it meant when it happened: the alert right after it (and before an update), its regions. */
+export interface EnrichedEvent {
+  event: LogEvent
+  /** Imported history: state and history, never a live delivery. */
+  historical: boolean
+  /** The alert right after this event (alert events only). */
+  alert?: Alert
+  /** The alert right before an update, to tell which regions the update released. */
+  alertBefore?: Alert
+  /** Every region the event concerns: for an update, those covered before or after it. */
+  regions: string[]
+  /** CAP status of the alert or notice; null when it cannot be known, and then nothing public goes out. */
+  status: CapStatus | null
+}
 
 export interface LogSource {
   store: Pick<EventStore, 'readEvents' | 'alertEvents'>
@@ -14,21 +28,22 @@ export interface LogSource {
 const cachedEvents = 2048
 
 /**
- * Reads the log for the outbox workers and gives each event the alert as it stood right after it. A worker that is
+ * Reads the log for readers that are behind (outbox workers, a resuming stream) and gives each event the alert as
+ * it stood right after it. A worker that is
  * behind (a receiver down for an hour) must describe an alert.started with the alert as it started, and an all-clear
  * with the regions it cleared, even if the alert has changed or left memory since.
  */
 export class LogReader {
-  private readonly cache = new Map<number, Promise<OutboxEvent>>()
+  private readonly cache = new Map<number, Promise<EnrichedEvent>>()
 
   constructor(private readonly source: LogSource) {}
 
-  async read(afterSeq: number, limit: number): Promise<OutboxEvent[]> {
+  async read(afterSeq: number, limit: number): Promise<EnrichedEvent[]> {
     const events = await this.source.store.readEvents(afterSeq, limit)
     return Promise.all(events.map((e) => this.enriched(e)))
   }
 
-  private enriched(e: LogEvent): Promise<OutboxEvent> {
+  private enriched(e: LogEvent): Promise<EnrichedEvent> {
     if (isHistoricalImport(e)) return Promise.resolve({ event: e, historical: true, regions: [], status: null })
     let hit = this.cache.get(e.seq)
     if (!hit) {
@@ -41,7 +56,7 @@ export class LogReader {
     return hit
   }
 
-  private async enrich(e: LogEvent): Promise<OutboxEvent> {
+  private async enrich(e: LogEvent): Promise<EnrichedEvent> {
     const p = e.payload
     let id: string
     switch (p.type) {
