@@ -1,13 +1,10 @@
 import postgres, { type ISql, type Sql } from 'postgres'
 import { redactUrl } from '../cluster/redact-url.ts'
-import type { AlertType, CapStatus } from '../core/alert.ts'
-import type { Command } from '../core/commands.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
 import { verifyChain } from '../core/hash-chain.ts'
-import type { IssuerRole } from '../core/issuer.ts'
 import type {
   AppendExtras,
   AuditEntry,
@@ -24,6 +21,18 @@ import type {
 } from './event-store.ts'
 import { projectEvents, projectionTables, projectionVersion } from './postgres-projection.ts'
 import { migrate, schemaNamePattern } from './postgres-schema.ts'
+import {
+  type AlertRow,
+  type AuditRow,
+  type IntervalRow,
+  type IssuerRow,
+  normaliseTime,
+  type PendingRow,
+  toAlert,
+  toInterval,
+  toIssuer,
+  toPending,
+} from './rows.ts'
 import { chainForStorage, type EventRow, rowToEvent } from './sqlite-chain.ts'
 
 export interface PostgresStoreOptions {
@@ -41,107 +50,6 @@ export interface PostgresStoreOptions {
    */
   lockTimeoutMs?: number
 }
-
-type AuditRow = {
-  id: number
-  time: string
-  actor: string | null
-  action: string
-  outcome: AuditEntry['outcome']
-  code: string | null
-  reason: string | null
-  detail: string
-}
-type IssuerRow = {
-  id: string
-  name: string
-  role: IssuerRole
-  jurisdiction: string
-  allowed_types: string
-  token_hash: string
-  created_at: string
-  revoked_at: string | null
-}
-type PendingRow = {
-  id: string
-  command: string
-  requested_by: string
-  reason: string
-  created_at: string
-  expires_at: string
-  state: PendingState
-  decided_by: string | null
-  decided_at: string | null
-}
-type AlertRow = {
-  id: string
-  type: AlertType
-  status: CapStatus
-  source: string
-  issuer_id: string
-  started_at: string
-  ended_at: string | null
-  end_reason: StoredAlert['endReason']
-  start_seq: number
-  last_seq: number
-}
-type IntervalRow = {
-  alert_id: string
-  region_id: string
-  type: AlertType
-  status: CapStatus
-  source: string
-  started_at: string
-  ended_at: string | null
-  end_reason: RegionInterval['endReason']
-}
-
-const toIssuer = (r: IssuerRow): IssuerRecord => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  jurisdiction: JSON.parse(r.jurisdiction),
-  allowedTypes: JSON.parse(r.allowed_types),
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  tokenHash: r.token_hash,
-})
-
-const toPending = (r: PendingRow): PendingCommand => ({
-  id: r.id,
-  command: JSON.parse(r.command) as Command,
-  requestedBy: r.requested_by,
-  reason: r.reason,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  state: r.state,
-  decidedBy: r.decided_by,
-  decidedAt: r.decided_at,
-})
-
-const toAlert = (r: AlertRow): StoredAlert => ({
-  id: r.id,
-  type: r.type,
-  status: r.status,
-  source: r.source,
-  issuerId: r.issuer_id,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  endReason: r.end_reason,
-  startSeq: r.start_seq,
-  lastSeq: r.last_seq,
-})
-
-const toInterval = (r: IntervalRow): RegionInterval => ({
-  alertId: r.alert_id,
-  regionId: r.region_id,
-  type: r.type,
-  status: r.status,
-  source: r.source,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  endReason: r.end_reason,
-})
 
 const pgCode = (err: unknown): string | undefined =>
   typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined
@@ -617,11 +525,6 @@ export class PostgresEventStore implements EventStore {
 }
 
 /** Times are compared as ISO text, as in SQLite; a query bound in another ISO form is brought to the stored form. */
-function normaliseTime(t: string): string {
-  const ms = Date.parse(t)
-  if (Number.isNaN(ms)) throw new SirenaError('invalid_query', `not an ISO 8601 time: ${t}`)
-  return new Date(ms).toISOString()
-}
 
 PostgresEventStore satisfies new (
   options: PostgresStoreOptions,

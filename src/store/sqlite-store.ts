@@ -1,13 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import type { AlertType, CapStatus } from '../core/alert.ts'
-import type { Command } from '../core/commands.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
-import type { IssuerRole } from '../core/issuer.ts'
 import type {
   AppendExtras,
   AuditEntry,
@@ -22,6 +19,18 @@ import type {
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
+import {
+  type AlertRow,
+  type AuditRow,
+  type IntervalRow,
+  type IssuerRow,
+  normaliseTime,
+  type PendingRow,
+  toAlert,
+  toInterval,
+  toIssuer,
+  toPending,
+} from './rows.ts'
 import type { EventRow } from './sqlite-chain.ts'
 import { chainForStorage, rowToEvent, verificationStart, verifyStoredChain } from './sqlite-chain.ts'
 import { IntervalProjection, projectionTables, projectionVersion } from './sqlite-projection.ts'
@@ -35,37 +44,6 @@ export interface SqliteStoreOptions {
 type Statements = ReturnType<typeof prepare>
 type AppendTx = (drafts: readonly EventDraft[], extras: AppendExtras | undefined) => LogEvent[]
 
-type AuditRow = {
-  id: number
-  time: string
-  actor: string | null
-  action: string
-  outcome: AuditEntry['outcome']
-  code: string | null
-  reason: string | null
-  detail: string
-}
-type IssuerRow = {
-  id: string
-  name: string
-  role: IssuerRole
-  jurisdiction: string
-  allowed_types: string
-  token_hash: string
-  created_at: string
-  revoked_at: string | null
-}
-type PendingRow = {
-  id: string
-  command: string
-  requested_by: string
-  reason: string
-  created_at: string
-  expires_at: string
-  state: PendingState
-  decided_by: string | null
-  decided_at: string | null
-}
 type IdempotencyRow = {
   issuer_id: string
   key: string
@@ -73,28 +51,6 @@ type IdempotencyRow = {
   status_code: number
   body: string
   created_at: string
-}
-type AlertRow = {
-  id: string
-  type: AlertType
-  status: CapStatus
-  source: string
-  issuer_id: string
-  started_at: string
-  ended_at: string | null
-  end_reason: StoredAlert['endReason']
-  start_seq: number
-  last_seq: number
-}
-type IntervalRow = {
-  alert_id: string
-  region_id: string
-  type: AlertType
-  status: CapStatus
-  source: string
-  started_at: string
-  ended_at: string | null
-  end_reason: RegionInterval['endReason']
 }
 
 const eventColumns = 'seq, time, actor, type, payload, prev_hash, hash'
@@ -166,53 +122,6 @@ function prepare(db: Database.Database) {
     setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   }
 }
-
-const toIssuer = (r: IssuerRow): IssuerRecord => ({
-  id: r.id,
-  name: r.name,
-  role: r.role,
-  jurisdiction: JSON.parse(r.jurisdiction),
-  allowedTypes: JSON.parse(r.allowed_types),
-  createdAt: r.created_at,
-  revokedAt: r.revoked_at,
-  tokenHash: r.token_hash,
-})
-
-const toPending = (r: PendingRow): PendingCommand => ({
-  id: r.id,
-  command: JSON.parse(r.command) as Command,
-  requestedBy: r.requested_by,
-  reason: r.reason,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  state: r.state,
-  decidedBy: r.decided_by,
-  decidedAt: r.decided_at,
-})
-
-const toAlert = (r: AlertRow): StoredAlert => ({
-  id: r.id,
-  type: r.type,
-  status: r.status,
-  source: r.source,
-  issuerId: r.issuer_id,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  endReason: r.end_reason,
-  startSeq: r.start_seq,
-  lastSeq: r.last_seq,
-})
-
-const toInterval = (r: IntervalRow): RegionInterval => ({
-  alertId: r.alert_id,
-  regionId: r.region_id,
-  type: r.type,
-  status: r.status,
-  source: r.source,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  endReason: r.end_reason,
-})
 
 /**
  * The embedded log of record: one SQLite file in WAL mode with synchronous=FULL, so an append is on disk before its
@@ -551,11 +460,6 @@ export class SqliteEventStore implements EventStore {
  * Times are compared as text in SQL, which is right for the `toISOString()` form the core writes. A query bound in
  * another ISO form (an offset, no milliseconds) is brought to that form so the comparison still holds.
  */
-function normaliseTime(t: string): string {
-  const ms = Date.parse(t)
-  if (Number.isNaN(ms)) throw new SirenaError('invalid_query', `not an ISO 8601 time: ${t}`)
-  return new Date(ms).toISOString()
-}
 
 // The constructor shape `openStore` and the tests rely on, checked at compile time.
 SqliteEventStore satisfies new (
