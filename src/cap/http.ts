@@ -19,7 +19,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { HttpApp, HttpExtension } from '../http/app.ts'
 import { bearerToken } from '../http/auth.ts'
 import { sendCached } from '../http/cached-response.ts'
-import { alertView } from '../http/views.ts'
+import { commandResultView } from '../http/views.ts'
 import { AreaMatcher } from './areas.ts'
 import { buildAtomFeed, capMediaType } from './atom.ts'
 import { CapIngest, type IngestResult } from './ingest.ts'
@@ -214,24 +214,6 @@ function mediaType(header: string | undefined): { essence: string; charset?: str
 function sendIngestResult(reply: FastifyReply, o: IngestResult) {
   const about = { action: o.action, alertId: o.alertId, identifier: o.identifier }
   if ('unchanged' in o) return reply.code(200).send({ ...about, unchanged: true })
-  const r = o.result
-  if (r.outcome === 'pending') {
-    const p = r.pending
-    return reply.code(202).send({
-      ...about,
-      state: 'pending_confirmation',
-      code: 'confirmation_required',
-      message: p.reason,
-      pending: {
-        id: p.id,
-        requestedBy: p.requestedBy,
-        reason: p.reason,
-        createdAt: p.createdAt,
-        expiresAt: p.expiresAt,
-      },
-    })
-  }
-  return reply
-    .code(r.statusCode)
-    .send({ ...about, seq: r.events.at(-1)?.seq, alert: r.alert ? alertView(r.alert) : undefined })
+  const { statusCode, body } = commandResultView(o.result)
+  return reply.code(statusCode).send({ ...about, ...body })
 }

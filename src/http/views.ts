@@ -1,3 +1,4 @@
+import type { CommandResult } from '../app/sirena.ts'
 import type { Alert } from '../core/alert.ts'
 import type { RegionCoverage } from '../core/coverage.ts'
 import type { Region } from '../core/regions.ts'
@@ -34,3 +35,34 @@ export const regionView = (r: Region): RegionView => ({
 })
 
 export const coverageView = (c: RegionCoverage) => ({ status: c.status, byType: c.byType, since: c.since })
+
+/** The answer to a command, for every route that executes one: 201/200 with the alert, or 202 awaiting a second person. */
+export function commandResultView(result: CommandResult): { statusCode: number; body: Record<string, unknown> } {
+  if (result.outcome === 'pending') {
+    const p = result.pending
+    return {
+      statusCode: 202,
+      body: {
+        state: 'pending_confirmation',
+        code: 'confirmation_required',
+        message: p.reason,
+        pending: {
+          id: p.id,
+          requestedBy: p.requestedBy,
+          reason: p.reason,
+          createdAt: p.createdAt,
+          expiresAt: p.expiresAt,
+          command: p.command,
+        },
+      },
+    }
+  }
+  return {
+    statusCode: result.statusCode,
+    body: {
+      state: 'accepted',
+      seq: result.events.at(-1)?.seq ?? null,
+      alert: result.alert ? alertView(result.alert) : undefined,
+    },
+  }
+}

@@ -5,7 +5,7 @@ import type { Command } from '../../core/commands.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { requireIssuer } from '../auth.ts'
 import { type CancelAlertBody, IdParams, IssueAlertBody, NoticeBody, UpdateAlertBody } from '../schemas.ts'
-import { alertView } from '../views.ts'
+import { commandResultView } from '../views.ts'
 
 /** The issuer API: duty officers and upstream machines change state here. Every route needs a bearer token. */
 export const issuerApi =
@@ -158,24 +158,6 @@ export const issuerApi =
   }
 
 function sendResult(reply: FastifyReply, result: CommandResult) {
-  if (result.outcome === 'pending') {
-    const p = result.pending
-    return reply.code(202).send({
-      state: 'pending_confirmation',
-      code: 'confirmation_required',
-      message: p.reason,
-      pending: {
-        id: p.id,
-        requestedBy: p.requestedBy,
-        reason: p.reason,
-        createdAt: p.createdAt,
-        expiresAt: p.expiresAt,
-        command: p.command,
-      },
-    })
-  }
-  const seq = result.events.at(-1)?.seq ?? null
-  return reply
-    .code(result.statusCode)
-    .send({ state: 'accepted', seq, alert: result.alert ? alertView(result.alert) : undefined })
+  const { statusCode, body } = commandResultView(result)
+  return reply.code(statusCode).send(body)
 }
