@@ -118,6 +118,7 @@ describe('threat reports end to end', () => {
     assert.equal(reported.status, 201, reported.text)
     const { threat, alerts } = reported.json
     assert.equal(threat.level, 'red')
+    assert.equal(threat.status, 'Actual', 'a report without a status is real')
     assert.equal(threat.state, 'active')
     assert.deepEqual(threat.regions, [regions.kyivOblast, regions.lvivOblast])
     assert.deepEqual(
@@ -229,6 +230,7 @@ describe('threat reports end to end', () => {
       ['outside jurisdiction', upstream, { ...ok, regions: [regions.kharkivOblast] }, 403, 'forbidden_region'],
       ['unknown region', upstream, { ...ok, regions: ['UA99999999999999999'] }, 404, 'unknown_region'],
       ['unknown field', upstream, { ...ok, severity: 'extreme' }, 400, 'invalid_body'],
+      ['a status that is not CAP', upstream, { ...ok, status: 'Drill' }, 400, 'invalid_body'],
       ['no regions', upstream, { ...ok, regions: [] }, 400, 'invalid_body'],
       ['a reader key', reader, ok, 403, 'forbidden'],
       ['an operator', operator, ok, 403, 'forbidden'],
@@ -257,5 +259,95 @@ describe('threat reports end to end', () => {
     assert.deepEqual([twice.status, twice.json.code], [409, 'threat_not_active'])
     const again = await s.call('POST', '/api/v1/threats', { token: upstream, body: { ...ok, id } })
     assert.deepEqual([again.status, again.json.code], [409, 'conflict'])
+  })
+
+  test('an upstream’s Exercise threat raises Exercise alerts only and never shows on a public surface as real', async () => {
+    const stateTopic = `sirena/regions/${hromada}/state`
+    const published: any[] = []
+    const collect = (topic: string, payload: Buffer) => {
+      if (topic === stateTopic) published.push(JSON.parse(payload.toString()))
+    }
+    device.on('message', collect)
+    const mqttState = latest(device)
+    await device.subscribeAsync(stateTopic, { qos: 1 })
+    // A real alert over the drill's regions, so that a leaked level would have an alert to show on.
+    const real = await s.call('POST', '/api/v1/alerts', {
+      token: operator,
+      body: { type: 'air_raid', regions: [regions.kyivOblast] },
+    })
+    assert.equal(real.status, 201, real.text)
+    await mqttState(stateTopic, (m) => m.status === 'active')
+    const publicBefore = (await s.call('GET', '/api/v1/state')).json
+
+    const reported = await s.call('POST', '/api/v1/threats', {
+      token: upstream,
+      body: {
+        id: 'drill-1',
+        kind: 'ballistic_missile',
+        status: 'Exercise',
+        regions: [regions.kyivOblast, regions.kyivCity],
+        eta: { [hromada]: inMinutes(3) },
+        expiresAt: inMinutes(30),
+      },
+    })
+    assert.equal(reported.status, 201, reported.text)
+    assert.equal(reported.json.threat.status, 'Exercise')
+    const drillAlerts = reported.json.alerts
+    assert.deepEqual(
+      drillAlerts.map((a: any) => [a.status, a.source, a.threatId, a.regions]),
+      [
+        ['Exercise', 'threat', 'drill-1', [regions.kyivOblast]],
+        ['Exercise', 'threat', 'drill-1', [regions.kyivCity]],
+      ],
+      'a real alert already on does not stop the drill’s own',
+    )
+
+    const publicAfter = (await s.call('GET', '/api/v1/state')).json
+    assert.deepEqual([publicAfter.regions, publicAfter.alerts], [publicBefore.regions, publicBefore.alerts])
+    const exercise = (await s.call('GET', '/api/v1/state?status=Exercise')).json
+    assert.deepEqual(exercise.alerts.map((a: any) => a.id).sort(), drillAlerts.map((a: any) => a.id).sort())
+
+    assert.deepEqual((await s.call('GET', '/api/v1/threats')).json.threats, [])
+    const drills = (await s.call('GET', '/api/v1/threats?status=Exercise')).json
+    assert.deepEqual(
+      drills.threats.map((t: any) => [t.id, t.status, t.level]),
+      [['drill-1', 'Exercise', 'red']],
+    )
+    const badQuery = await s.call('GET', '/api/v1/threats?status=Drill')
+    assert.deepEqual([badQuery.status, badQuery.json.code], [400, 'invalid_query'])
+
+    const region = (await s.call('GET', `/api/v1/regions/${hromada}`)).json
+    assert.deepEqual([region.threatLevel, region.timeToShelterSeconds, region.threats], [null, null, []])
+
+    const compat = await s.call('GET', '/api/v3/alerts', { headers: { authorization: reader } })
+    assert.equal(compat.status, 200, compat.text)
+    matchesUkraineAlarm('alerts', compat.json)
+    const compatAlerts = compat.json.flatMap((r: any) => r.activeAlerts)
+    assert.ok(compatAlerts.length > 0, 'the real alert is there')
+    assert.deepEqual(
+      compatAlerts.flatMap((a: any) => a.activeAlertLevels ?? []),
+      [],
+    )
+
+    const cleared = await s.call('POST', '/api/v1/threats/drill-1/clear', { token: upstream })
+    assert.equal(cleared.status, 200, cleared.text)
+    assert.deepEqual(
+      cleared.json.ended.map((a: any) => [a.id, a.status]),
+      drillAlerts.map((a: any) => [a.id, 'Exercise']),
+    )
+    assert.equal(
+      s.sirena.state.active.get(real.json.alert.id)?.endedAt,
+      null,
+      'the drill’s clear leaves the real alert on',
+    )
+    assert.equal((await s.call('POST', `/api/v1/alerts/${real.json.alert.id}/end`, { token: operator })).status, 200)
+    await mqttState(stateTopic, (m) => m.status === 'none')
+    device.off('message', collect)
+    assert.ok(published.length >= 2)
+    assert.deepEqual(
+      published.filter((m) => m.threatLevel !== null),
+      [],
+      'the drill never put a threat level on the public topic',
+    )
   })
 })

@@ -1,6 +1,7 @@
 import type { Alert, CapStatus } from '../core/alert.ts'
 import { isHistoricalImport, type LogEvent } from '../core/events.ts'
 import { alertFromEvents } from '../core/state.ts'
+import { clearedThreatStatus, threatOfEvent } from '../core/threat.ts'
 import type { EventStore } from '../store/event-store.ts'
 
 /** An event with what it meant when it happened: the alert right after it (and before an update), its regions. */
@@ -62,11 +63,10 @@ export class LogReader {
     switch (p.type) {
       case 'notice.published':
         return { event: e, historical: false, regions: [...p.notice.regions], status: p.notice.status }
-      // Threat reports come from the air-force upstream and carry no CAP status: they are real by origin.
       case 'threat.reported':
-        return { event: e, historical: false, regions: [...p.threat.regions], status: 'Actual' }
+        return { event: e, historical: false, regions: [...p.threat.regions], status: threatOfEvent(p.threat).status }
       case 'threat.cleared':
-        return { event: e, historical: false, regions: [...p.regions], status: 'Actual' }
+        return { event: e, historical: false, regions: [...p.regions], status: clearedThreatStatus(p) }
       case 'alert.started':
         id = p.alert.id
         break

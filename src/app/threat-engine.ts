@@ -1,13 +1,15 @@
-import type { Alert, LocalizedText } from '../core/alert.ts'
+import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
 import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
+import type { RegionCatalogue } from '../core/regions.ts'
 import {
   activeThreats,
   nextThreatExpiry,
   type Threat,
   type ThreatInput,
   type ThreatRecord,
+  threatOfEvent,
   threatOverlaps,
 } from '../core/threat.ts'
 import { Mutex } from './mutex.ts'
@@ -92,7 +94,7 @@ export class ThreatEngine {
       const reported =
         result.outcome === 'accepted' ? result.events.find((e) => e.payload.type === 'threat.reported') : undefined
       if (reported?.payload.type !== 'threat.reported') throw new SirenaError('internal', 'no threat.reported event')
-      const threat = reported.payload.threat
+      const threat = threatOfEvent(reported.payload.threat)
       const record = this.sirena.state.threats.get(threat.id)
       // Raising skips what is already covered, so on a retry it only fills in oblasts a crash left without an alert.
       const notRaised = record && this.raisesFor(issuer, record) ? await this.raise(issuer, record) : []
@@ -111,14 +113,17 @@ export class ThreatEngine {
     })
   }
 
-  /** Alerts raised for threats that are no longer active and that nothing has ended yet: a person must look at them. */
-  awaitingAllClear(now: string): Array<{ alert: Alert; threat: ThreatRecord }> {
-    const active = activeThreats(this.sirena.state, now)
+  /**
+   * Alerts of one status raised for threats that are no longer active and that nothing has ended yet: a person must
+   * look at them.
+   */
+  awaitingAllClear(now: string, status: CapStatus = 'Actual'): Array<{ alert: Alert; threat: ThreatRecord }> {
+    const active = activeThreats(this.sirena.state, now, 'all')
     const out: Array<{ alert: Alert; threat: ThreatRecord }> = []
     for (const record of this.sirena.state.threats.values()) {
       for (const id of record.alertIds) {
         const alert = this.sirena.state.active.get(id)
-        if (alert && !active.some((r) => threatOverlaps(this.sirena.catalogue, r.threat, alert.regions))) {
+        if (alert?.status === status && !active.some((r) => holds(this.sirena.catalogue, r.threat, alert))) {
           out.push({ alert, threat: record })
         }
       }
@@ -142,10 +147,10 @@ export class ThreatEngine {
     )
   }
 
-  /** One air-raid alert per oblast over the targeted regions that no Actual air-raid alert covers yet. */
+  /** One air-raid alert per oblast, of the threat's status, over the targeted regions no such alert covers yet. */
   private async raise(issuer: Issuer, record: ThreatRecord): Promise<NotRaised[]> {
     const { threat } = record
-    const coverage = this.sirena.coverage('Actual')
+    const coverage = this.sirena.coverage(threat.status)
     const byOblast = new Map<string, string[]>()
     for (const regionId of threat.regions) {
       if (coverage.status(regionId, 'air_raid') === 'active') continue
@@ -168,7 +173,7 @@ export class ThreatEngine {
             kind: 'issue',
             alertId: this.sirena.id(),
             type: 'air_raid',
-            status: 'Actual',
+            status: threat.status,
             regions,
             message: alertMessage(threat.message),
             source: 'threat',
@@ -203,7 +208,7 @@ export class ThreatEngine {
     const uncleared = [...state.threats.values()].filter((r) => r.clearedAt === null)
     const ended: Alert[] = []
     for (const { alert, threatId } of candidates) {
-      if (uncleared.some((r) => threatOverlaps(this.sirena.catalogue, r.threat, alert.regions))) continue
+      if (uncleared.some((r) => holds(this.sirena.catalogue, r.threat, alert))) continue
       const issuer = await this.sirena.store.getIssuer(alert.issuerId)
       try {
         if (!issuer) throw new SirenaError('unauthorized', `the issuer ${alert.issuerId} no longer exists`)
@@ -230,7 +235,7 @@ export class ThreatEngine {
     if (this.expiryTimer) clearTimeout(this.expiryTimer)
     this.expiryTimer = null
     const now = this.sirena.now()
-    const next = nextThreatExpiry(this.sirena.state, now)
+    const next = nextThreatExpiry(this.sirena.state, now, 'all')
     if (next === null) return
     const delayMs = Math.min(Math.max(0, Date.parse(next) - Date.parse(now)) + 1, maxTimerMs)
     this.expiryTimer = setTimeout(() => this.checkExpired(), delayMs)
@@ -255,6 +260,13 @@ export class ThreatEngine {
     this.scheduleExpiryCheck()
   }
 }
+
+/**
+ * Whether a threat keeps an alert on: it overlaps the alert and is of the same status, so a drill never holds a real
+ * alert on, nor a real threat a drill's.
+ */
+const holds = (catalogue: RegionCatalogue, threat: Threat, alert: Alert): boolean =>
+  threat.status === alert.status && threatOverlaps(catalogue, threat, alert.regions)
 
 /** The alert's headline names the threat: "Air raid alert! Ballistic missile threat." */
 const alertMessage = (threat: LocalizedText): LocalizedText => ({

@@ -89,7 +89,10 @@ export function decide(ctx: DecideContext, cmd: Command): Decision {
     case 'issue': {
       const regions = checkRegions(catalogue, cmd.regions)
       if (state.knownAlertIds.has(cmd.alertId)) throw new SirenaError('conflict', `alert id ${cmd.alertId} is taken`)
-      if (cmd.threatId !== undefined) reportedThreat(state, cmd.threatId, now)
+      // A drill's alert must never be taken for a real one, nor a real threat's alert for a drill.
+      if (cmd.threatId !== undefined && reportedThreat(state, cmd.threatId, now).threat.status !== cmd.status) {
+        throw new SirenaError('invalid_body', 'an alert raised for a threat carries the threat’s status')
+      }
       const { confirmationReason } = authoriseIssue(catalogue, issuer, cmd.type, regions)
       if (confirmationReason && !ctx.confirmedBy) return { kind: 'needs_confirmation', reason: confirmationReason }
       return draft({

@@ -1,5 +1,5 @@
 import type { Alert, AlertType, CapStatus, LocalizedText, Notice } from './alert.ts'
-import type { Threat } from './threat.ts'
+import type { ReportedThreat } from './threat.ts'
 
 /**
  * The event log: every change is one of these, appended with a gap-free `seq` and chained by SHA-256
@@ -23,12 +23,19 @@ export type AlertEnded = { type: 'alert.ended'; alertId: string; endedAt: string
 export type AlertCancelled = { type: 'alert.cancelled'; alertId: string; endedAt: string; reason: string }
 export type NoticePublished = { type: 'notice.published'; notice: Omit<Notice, 'seq'> }
 /** A threat report from the air-force warning service (see `threat.ts`); the alerts it raises follow as their own events. */
-export type ThreatReported = { type: 'threat.reported'; threat: Threat }
+export type ThreatReported = { type: 'threat.reported'; threat: ReportedThreat }
 /**
- * The upstream says the threat is over. It repeats the threat's regions so that a reader far behind (an outbox, a
- * resumed stream) can route it after the threat has left memory.
+ * The upstream says the threat is over. It repeats the threat's regions and status so that a reader far behind (an
+ * outbox, a resumed stream) can route it after the threat has left memory. `status` is absent in events logged before
+ * threats had one, and those read as `Actual` (see `clearedThreatStatus`).
  */
-export type ThreatCleared = { type: 'threat.cleared'; threatId: string; regions: string[]; clearedAt: string }
+export type ThreatCleared = {
+  type: 'threat.cleared'
+  threatId: string
+  regions: string[]
+  clearedAt: string
+  status?: CapStatus
+}
 
 export type EventPayload =
   | AlertStarted

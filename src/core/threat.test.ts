@@ -10,6 +10,7 @@ import { issuers, makeIssuer } from './testdata/issuers.ts'
 import { cmd, fixtureEpoch, MemoryLog } from './testdata/memory-log.ts'
 import {
   activeThreats,
+  clearedThreatStatus,
   nextThreatExpiry,
   type ThreatInput,
   threatEta,
@@ -125,6 +126,7 @@ describe('threat reports', () => {
       threatId: 't1',
       regions: [ids.lvivOblast],
       clearedAt: e?.time,
+      status: 'Actual',
     })
     log.accept(issuers.admin, clear('t2'))
     assert.equal(log.state.threats.get('t2')?.clearedBy, issuers.admin.id)
@@ -261,6 +263,75 @@ describe('time to shelter', () => {
     for (const r of catalogue.regions) {
       assert.equal(map.get(r.id) ?? null, threatLevelAt(log.state, catalogue, r.id, at(1)), r.id)
     }
+  })
+})
+
+describe('threat status', () => {
+  test('a threat logged before threats had a status, and its clear, read as Actual on replay', () => {
+    const threat = {
+      id: 'old',
+      kind: 'drone' as const,
+      level: 'yellow' as const,
+      regions: [ids.kyivOblast],
+      eta: {},
+      message: { uk: 'Загроза ударних БпЛА.', en: 'Attack drone threat.' },
+      reportedAt: at(0),
+      expiresAt: at(60),
+    }
+    const old = new MemoryLog()
+    old.append([{ time: at(0), actor: airForce.id, payload: { type: 'threat.reported', threat } }])
+    const [cleared] = old.append([
+      {
+        time: at(5),
+        actor: airForce.id,
+        payload: { type: 'threat.cleared', threatId: 'old', regions: [ids.kyivOblast], clearedAt: at(5) },
+      },
+    ])
+    const before = foldEvents(old.events.slice(0, 1))
+    assert.equal(before.threats.get('old')?.threat.status, 'Actual')
+    assert.equal(threatLevelAt(before, catalogue, ids.boryspil, at(1)), 'yellow', 'it counts on public surfaces')
+    assert.ok(cleared?.payload.type === 'threat.cleared' && clearedThreatStatus(cleared.payload) === 'Actual')
+  })
+
+  test('an Exercise threat is kept with its status, counts for no public level or countdown, and its clear says so', () => {
+    const log = new MemoryLog()
+    const [e] = log.accept(airForce, report({ id: 'drill', status: 'Exercise', eta: { [ids.boryspil]: at(3) } }))
+    assert.ok(e?.payload.type === 'threat.reported')
+    assert.equal(e.payload.threat.status, 'Exercise')
+    assert.deepEqual(activeThreats(log.state, at(1)), [])
+    assert.deepEqual(
+      activeThreats(log.state, at(1), 'Exercise').map((r) => r.threat.id),
+      ['drill'],
+    )
+    assert.equal(threatLevelAt(log.state, catalogue, ids.boryspil, at(1)), null)
+    assert.equal(threatLevelAt(log.state, catalogue, ids.boryspil, at(1), 'Exercise'), 'red')
+    assert.equal(timeToShelterSeconds(log.state, catalogue, ids.boryspil, at(1)), null)
+    assert.equal(threatLevelsByRegion(log.state, catalogue, at(1)).size, 0)
+    assert.equal(nextThreatExpiry(log.state, at(1)), null)
+    assert.equal(nextThreatExpiry(log.state, at(1), 'all'), at(120))
+    const [c] = log.accept(airForce, clear('drill'))
+    assert.ok(c?.payload.type === 'threat.cleared')
+    assert.equal(c.payload.status, 'Exercise')
+  })
+
+  test('an alert raised for a threat must carry the threat’s status, and a status must be a CAP one', () => {
+    const log = new MemoryLog()
+    log.accept(airForce, report({ id: 'drill', status: 'Exercise' }))
+    log.accept(airForce, report({ id: 'real' }))
+    assert.equal(
+      refusal(() => log.decide(airForce, issueFor('a1', 'drill'))),
+      'invalid_body',
+    )
+    assert.equal(
+      refusal(() => log.decide(airForce, { ...issueFor('a1', 'real'), status: 'Exercise' } as Command)),
+      'invalid_body',
+    )
+    log.accept(airForce, { ...issueFor('a1', 'drill'), status: 'Exercise' } as Command)
+    assert.equal(log.state.active.get('a1')?.status, 'Exercise')
+    assert.equal(
+      refusal(() => log.decide(airForce, report({ id: 'bad', status: 'Drill' as never }))),
+      'invalid_body',
+    )
   })
 })
 

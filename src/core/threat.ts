@@ -1,4 +1,4 @@
-import type { LocalizedText } from './alert.ts'
+import { type CapStatus, isCapStatus, type LocalizedText } from './alert.ts'
 import { SirenaError } from './errors.ts'
 import type { EventDraft, ThreatCleared, ThreatReported } from './events.ts'
 import type { Issuer } from './issuer.ts'
@@ -51,7 +51,18 @@ export interface Threat {
   reportedAt: string
   /** After this the threat no longer counts, but it is never taken for a clear (see `activeThreats`). */
   expiresAt: string
+  /** CAP status: an upstream's drill (`Exercise`) or `Test` raises alerts of that status, never public ones. */
+  status: CapStatus
 }
+
+/**
+ * A threat as a `threat.reported` event holds it. Events are immutable and hash-chained, and those logged before
+ * threats had a status lack it: they were real, so they read as `Actual` (see `threatOfEvent`).
+ */
+export type ReportedThreat = Omit<Threat, 'status'> & { status?: CapStatus }
+
+export const threatOfEvent = (t: ReportedThreat): Threat => ({ ...t, status: t.status ?? 'Actual' })
+export const clearedThreatStatus = (p: ThreatCleared): CapStatus => p.status ?? 'Actual'
 
 /** A threat as the state keeps it, with who reported it and what came of it. */
 export interface ThreatRecord {
@@ -75,6 +86,8 @@ export interface ThreatInput {
   eta?: Record<string, string>
   message?: Partial<LocalizedText>
   expiresAt: string
+  /** `Actual` when absent. */
+  status?: CapStatus
 }
 
 /** Upstream ids appear in URLs and in logs: a conservative alphabet, and short. */
@@ -125,6 +138,9 @@ export function decideThreatReport(ctx: ThreatDecideContext, input: ThreatInput)
   if (input.level !== undefined && !isThreatLevel(input.level)) {
     throw new SirenaError('invalid_body', 'level must be yellow or red')
   }
+  if (input.status !== undefined && !isCapStatus(input.status)) {
+    throw new SirenaError('invalid_body', 'status must be Actual, Exercise or Test')
+  }
   if (!Array.isArray(input.regions) || input.regions.length === 0) {
     throw new SirenaError('invalid_body', 'at least one region is required')
   }
@@ -157,6 +173,7 @@ export function decideThreatReport(ctx: ThreatDecideContext, input: ThreatInput)
     message: { uk: input.message?.uk?.trim() || fallback.uk, en: input.message?.en?.trim() || fallback.en },
     reportedAt: now,
     expiresAt,
+    status: input.status ?? 'Actual',
   }
   const payload: ThreatReported = { type: 'threat.reported', threat }
   return { time: now, actor: issuer.id, payload }
@@ -190,6 +207,7 @@ export function decideThreatClear(ctx: ThreatDecideContext, threatId: string): E
     threatId,
     regions: [...record.threat.regions],
     clearedAt: now,
+    status: record.threat.status,
   }
   return { time: now, actor: issuer.id, payload }
 }
@@ -199,7 +217,7 @@ export function decideThreatClear(ctx: ThreatDecideContext, threatId: string): E
 export function applyThreatReported(state: SirenaState, p: ThreatReported, actor: string, seq: number): void {
   state.knownThreatIds.add(p.threat.id)
   state.threats.set(p.threat.id, {
-    threat: { ...p.threat, regions: [...p.threat.regions], eta: { ...p.threat.eta } },
+    threat: { ...threatOfEvent(p.threat), regions: [...p.threat.regions], eta: { ...p.threat.eta } },
     reportedBy: actor,
     seq,
     clearedAt: null,
@@ -231,10 +249,18 @@ export function pruneThreats(state: SirenaState, time: string): void {
 
 // ---- reading -----------------------------------------------------------------------------------
 
-/** Threats reported, not cleared and not expired at `now`. */
-export function activeThreats(state: SirenaState, now: string): ThreatRecord[] {
+/** Which threats a reader counts: one CAP status, or every threat (the engine, which acts on drills too). */
+export type ThreatStatusFilter = CapStatus | 'all'
+
+/**
+ * Threats reported, not cleared and not expired at `now`, of one status. The default is `Actual` so that a public
+ * surface never shows a drill's level or countdown as real unless it asks for the drill by name.
+ */
+export function activeThreats(state: SirenaState, now: string, status: ThreatStatusFilter = 'Actual'): ThreatRecord[] {
   const t = ms(now)
-  return [...state.threats.values()].filter((r) => r.clearedAt === null && ms(r.threat.expiresAt) > t)
+  return [...state.threats.values()].filter(
+    (r) => r.clearedAt === null && ms(r.threat.expiresAt) > t && (status === 'all' || r.threat.status === status),
+  )
 }
 
 /** Whether a threat targets a region: the region itself or one containing it. */
@@ -268,10 +294,11 @@ export function timeToShelterSeconds(
   catalogue: RegionCatalogue,
   regionId: string,
   now: string,
+  status: CapStatus = 'Actual',
 ): number | null {
   const t = ms(now)
   let earliest: number | null = null
-  for (const r of activeThreats(state, now)) {
+  for (const r of activeThreats(state, now, status)) {
     if (!threatCovers(catalogue, r.threat, regionId)) continue
     const eta = threatEta(catalogue, r.threat, regionId)
     const at = eta === null ? t : ms(eta)
@@ -286,9 +313,10 @@ export function threatLevelAt(
   catalogue: RegionCatalogue,
   regionId: string,
   now: string,
+  status: CapStatus = 'Actual',
 ): ThreatLevel | null {
   let level: ThreatLevel | null = null
-  for (const r of activeThreats(state, now)) {
+  for (const r of activeThreats(state, now, status)) {
     if (threatCovers(catalogue, r.threat, regionId)) level = higherLevel(level, r.threat.level)
   }
   return level
@@ -299,9 +327,10 @@ export function threatLevelsByRegion(
   state: SirenaState,
   catalogue: RegionCatalogue,
   now: string,
+  status: CapStatus = 'Actual',
 ): Map<string, ThreatLevel> {
   const out = new Map<string, ThreatLevel>()
-  for (const r of activeThreats(state, now)) {
+  for (const r of activeThreats(state, now, status)) {
     for (const target of r.threat.regions) {
       for (const id of [target, ...catalogue.descendants(target).map((d) => d.id)]) {
         out.set(id, higherLevel(out.get(id) ?? null, r.threat.level))
@@ -312,9 +341,13 @@ export function threatLevelsByRegion(
 }
 
 /** The next moment an active threat expires, for whoever must act on it (a log line, a republished level), or null. */
-export function nextThreatExpiry(state: SirenaState, now: string): string | null {
+export function nextThreatExpiry(
+  state: SirenaState,
+  now: string,
+  status: ThreatStatusFilter = 'Actual',
+): string | null {
   let next: string | null = null
-  for (const r of activeThreats(state, now)) {
+  for (const r of activeThreats(state, now, status)) {
     if (next === null || ms(r.threat.expiresAt) < ms(next)) next = r.threat.expiresAt
   }
   return next

@@ -41,12 +41,13 @@ export function regionThreatsView(
   regionId: string,
   now: string,
 ): RegionThreatsView {
-  const covering = activeThreats(state, now).filter((r) => threatCovers(catalogue, r.threat, regionId))
+  // Public: a drill's level and countdown never show here as real.
+  const covering = activeThreats(state, now, 'Actual').filter((r) => threatCovers(catalogue, r.threat, regionId))
   let threatLevel: ThreatLevel | null = null
   for (const r of covering) threatLevel = higherLevel(threatLevel, r.threat.level)
   return {
     threatLevel,
-    timeToShelterSeconds: timeToShelterSeconds(state, catalogue, regionId, now),
+    timeToShelterSeconds: timeToShelterSeconds(state, catalogue, regionId, now, 'Actual'),
     threats: covering.map(({ threat: t }) => ({
       id: t.id,
       kind: t.kind,

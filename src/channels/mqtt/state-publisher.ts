@@ -18,7 +18,7 @@ const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 
 
 /**
  * Keeps the retained state topics equal to the Actual coverage: on start every region is published once, then only
- * the regions whose status changed. Exercise and Test alerts never reach these public topics.
+ * the regions whose status changed. Exercise and Test alerts and threats never reach these public topics.
  */
 export class MqttStatePublisher {
   private readonly last = new Map<string, Published>()
@@ -47,7 +47,7 @@ export class MqttStatePublisher {
   private syncAtNextExpiry(now: string) {
     if (this.expiryTimer) clearTimeout(this.expiryTimer)
     this.expiryTimer = null
-    const next = nextThreatExpiry(this.sirena.state, now)
+    const next = nextThreatExpiry(this.sirena.state, now, 'Actual')
     if (next === null) return
     const delayMs = Math.min(Math.max(0, Date.parse(next) - Date.parse(now)) + 1, 2 ** 31 - 1)
     this.expiryTimer = setTimeout(() => this.sync(0), delayMs)
@@ -57,7 +57,7 @@ export class MqttStatePublisher {
   private sync(seq: number) {
     const coverage = this.sirena.coverage('Actual')
     const now = this.sirena.now()
-    const levels = threatLevelsByRegion(this.sirena.state, this.sirena.catalogue, now)
+    const levels = threatLevelsByRegion(this.sirena.state, this.sirena.catalogue, now, 'Actual')
     for (const region of this.sirena.catalogue.regions) {
       const c = coverage.get(region.id)
       const types = (Object.entries(c.byType) as Array<[AlertType, RegionStatus]>)

@@ -7,7 +7,7 @@ import { SirenaError } from '../../core/errors.ts'
 import { activeThreats, threatKinds, threatLevels } from '../../core/threat.ts'
 import type { HttpExtension } from '../app.ts'
 import { requireIssuer } from '../auth.ts'
-import { IdParams, RegionIdSchema } from '../schemas.ts'
+import { CapStatusSchema, IdParams, RegionIdSchema } from '../schemas.ts'
 import { threatView } from '../threat-views.ts'
 import { alertView } from '../views.ts'
 
@@ -41,9 +41,12 @@ export const ReportThreatBody = Type.Object(
     ),
     message: Type.Optional(Text),
     expiresAt: Type.String({ format: 'date-time', description: 'When the report lapses unless renewed or cleared' }),
+    status: Type.Optional(CapStatusSchema),
   },
   { additionalProperties: false },
 )
+
+const ThreatsQuery = Type.Object({ status: Type.Optional(CapStatusSchema) })
 
 const tags = ['threats']
 const security = [{ bearer: [] }]
@@ -98,6 +101,7 @@ export const threatRoutes =
             eta,
             message: b.message,
             expiresAt: b.expiresAt,
+            status: b.status,
           },
           { ...idempotency(request), auditDetail: { requestId: request.id, via: 'http' } },
         )
@@ -125,21 +129,25 @@ export const threatRoutes =
       },
     )
 
-    app.get(
+    app.get<{ Querystring: Static<typeof ThreatsQuery> }>(
       '/threats',
       {
         schema: {
           tags,
-          summary: 'Active threats, and alerts raised for threats that are over but still wait for an all-clear',
+          querystring: ThreatsQuery,
+          summary:
+            'Active threats of one CAP status (Actual unless asked), and alerts raised for threats that are over but still wait for an all-clear',
         },
       },
-      async () => {
+      async (request) => {
         const now = sirena.now()
+        const status = request.query.status ?? 'Actual'
         return {
           seq: sirena.state.seq,
           now,
-          threats: activeThreats(sirena.state, now).map((r) => threatView(r, now)),
-          awaitingAllClear: engine.awaitingAllClear(now).map(({ alert, threat }) => ({
+          status,
+          threats: activeThreats(sirena.state, now, status).map((r) => threatView(r, now)),
+          awaitingAllClear: engine.awaitingAllClear(now, status).map(({ alert, threat }) => ({
             alert: alertView(alert),
             threat: threatView(threat, now),
           })),
