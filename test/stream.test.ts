@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, describe, test } from 'node:test'
+import WebSocket from 'ws'
 import { regions, startTestServer, type TestServer } from './harness.ts'
 
 interface SseEvent {
@@ -172,5 +173,78 @@ describe('live stream', () => {
     assert.equal(bad.json.code, 'invalid_query')
     const unknown = await s.call('GET', '/api/v1/stream?regions=Atlantis')
     assert.equal(unknown.json.code, 'unknown_region')
+  })
+})
+
+describe('live stream over WebSocket', () => {
+  let s: TestServer
+  let officer: { token: string }
+  before(async () => {
+    s = await startTestServer({ extensions: [] })
+    officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
+  })
+  after(() => s.close())
+
+  function connect(query: string) {
+    const messages: any[] = []
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/v1/ws${query}`)
+    ws.on('message', (data) => messages.push(JSON.parse(String(data))))
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.on('close', (code, reason) => r({ code, reason: String(reason) })),
+    )
+    const opened = new Promise<void>((r) => ws.on('open', () => r()))
+    const waitFor = async (n: number) => {
+      const deadline = Date.now() + 5000
+      while (messages.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} messages, got ${messages.length}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      return messages
+    }
+    return { ws, messages, closed, opened, waitFor }
+  }
+
+  test('a WebSocket client gets each event as one JSON envelope, filtered by region', async () => {
+    const c = connect('?regions=UA-30')
+    await c.opened
+    const lviv = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-46'] },
+    })
+    const kyiv = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'] },
+    })
+    await s.call('POST', `/api/v1/alerts/${kyiv.json.alert.id}/end`, { token: officer.token })
+    const [started, ended] = await c.waitFor(2)
+    assert.equal(started.type, 'alert.started')
+    assert.equal(started.alert.id, kyiv.json.alert.id)
+    assert.equal(ended.type, 'alert.ended')
+    assert.equal(c.messages.length, 2, 'the Lviv alert is filtered out')
+    await s.call('POST', `/api/v1/alerts/${lviv.json.alert.id}/end`, { token: officer.token })
+    c.ws.close()
+  })
+
+  test('a WebSocket client resumes with ?after= and gets exactly what it missed', async () => {
+    const from = s.sirena.state.seq
+    const a = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'] },
+    })
+    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const c = connect(`?after=${from}`)
+    const got = await c.waitFor(2)
+    assert.deepEqual(
+      got.map((m) => m.seq),
+      [from + 1, from + 2],
+    )
+    c.ws.close()
+  })
+
+  test('an unknown filter region is explained in a message and the socket is closed as a policy violation', async () => {
+    const c = connect('?regions=Atlantis')
+    const { code } = await c.closed
+    assert.equal(code, 1008)
+    assert.equal(c.messages[0]?.error?.code, 'unknown_region')
   })
 })

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import websocket from '@fastify/websocket'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Sirena } from '../app/sirena.ts'
@@ -92,6 +93,8 @@ export async function buildHttpApp(
     },
   })
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
+  // Frames are small JSON envelopes; a client has nothing to send but pings, so a tiny payload limit suffices.
+  await app.register(websocket, { options: { maxPayload: 4096 } })
   await app.register(rateLimit, {
     global: false,
     max: config.rateLimitPerMinute,

@@ -17,14 +17,35 @@ export interface StreamOptions {
   maxBufferedBytes: number
 }
 
+/** One event, serialised once for every transport. */
+export interface Frame {
+  /** `id:`/`event:`/`data:` lines for server-sent events. */
+  sse: Buffer
+  /** The envelope as JSON: one WebSocket message. */
+  json: string
+}
+
+/** Where a subscriber's frames go: an SSE response or a WebSocket. */
+export interface StreamSink {
+  send(frame: Frame): void
+  heartbeat(): void
+  /** Bytes queued but not yet handed to the kernel. */
+  buffered(): number
+  readonly closed: boolean
+  /** Drops a subscriber that fell behind; it resumes from the log. */
+  destroy(): void
+  end(): void
+  onClose(listener: () => void): void
+}
+
 interface Subscriber {
-  res: ServerResponse
+  sink: StreamSink
   /** KATOTTG codes; null = everything. */
   filter: string[] | null
   /** Every ancestor of the filter's regions, found once at subscription instead of per event. */
   filterAncestors: string[]
   /** While catching up from the log, live frames wait here. */
-  backlog: Array<{ seq: number; frame: Buffer }> | null
+  backlog: Array<{ seq: number; frame: Frame }> | null
   lastSeq: number
 }
 
@@ -102,11 +123,12 @@ export class StreamHub {
     return build(x.event, x.alert, regions)
   }
 
-  private frameOf(env: StreamEnvelope): { frame: Buffer; audience: Audience } {
+  private frameOf(env: StreamEnvelope): { frame: Frame; audience: Audience } {
     const reach = new Set(env.regions)
     for (const r of env.regions) for (const a of this.sirena.catalogue.ancestors(r)) reach.add(a.id)
+    const json = JSON.stringify(env)
     return {
-      frame: Buffer.from(`id: ${env.seq}\nevent: ${env.type}\ndata: ${JSON.stringify(env)}\n\n`),
+      frame: { json, sse: Buffer.from(`id: ${env.seq}\nevent: ${env.type}\ndata: ${json}\n\n`) },
       audience: { regions: new Set(env.regions), reach },
     }
   }
@@ -135,23 +157,20 @@ export class StreamHub {
     }
   }
 
-  private write(sub: Subscriber, seq: number, frame: Buffer) {
+  private write(sub: Subscriber, seq: number, frame: Frame) {
     if (seq <= sub.lastSeq) return
     sub.lastSeq = seq
-    const res = sub.res
-    if (res.destroyed) return
-    res.write(frame)
-    if (res.writableLength > this.options.maxBufferedBytes) {
+    if (sub.sink.closed) return
+    sub.sink.send(frame)
+    if (sub.sink.buffered() > this.options.maxBufferedBytes) {
       this.metrics?.dropped.inc()
-      res.destroy()
+      sub.sink.destroy()
     }
   }
 
   private heartbeat() {
     for (const sub of this.subscribers) {
-      if (!sub.backlog && !sub.res.destroyed && sub.res.writableLength < this.options.maxBufferedBytes) {
-        sub.res.write(heartbeatFrame)
-      }
+      if (!sub.backlog && !sub.sink.closed && sub.sink.buffered() < this.options.maxBufferedBytes) sub.sink.heartbeat()
     }
   }
 
@@ -167,9 +186,16 @@ export class StreamHub {
       'x-accel-buffering': 'no',
     })
     res.socket?.setNoDelay(true)
+    // Tell the client how long to wait before reconnecting, and where the log stands.
+    res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
+    await this.attachSink(sseSink(res), lastEventId, filter)
+  }
+
+  /** Any transport: the log after `lastEventId` first, then live events, in order and without duplicates. */
+  async attachSink(sink: StreamSink, lastEventId: number | null, filter: string[] | null): Promise<void> {
     const catchingUp = lastEventId !== null && lastEventId < this.sirena.state.seq
     const sub: Subscriber = {
-      res,
+      sink,
       filter,
       filterAncestors: (filter ?? []).flatMap((f) => this.sirena.catalogue.ancestors(f).map((a) => a.id)),
       backlog: catchingUp ? [] : null,
@@ -177,17 +203,15 @@ export class StreamHub {
     }
     this.subscribers.add(sub)
     this.metrics?.subscribers.set(this.subscribers.size)
-    res.on('close', () => {
+    sink.onClose(() => {
       this.subscribers.delete(sub)
       this.metrics?.subscribers.set(this.subscribers.size)
     })
-    // Tell the client how long to wait before reconnecting, and where the log stands.
-    res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
     if (!catchingUp) return
     try {
       let after = lastEventId
       const until = this.sirena.state.seq
-      while (after < until && !res.destroyed) {
+      while (after < until && !sink.closed) {
         const page = await this.reader.read(after, catchUpPage)
         if (page.length === 0) break
         for (const x of page) {
@@ -220,7 +244,7 @@ export class StreamHub {
   close() {
     clearInterval(this.timer)
     this.unsubscribe()
-    for (const sub of this.subscribers) sub.res.end()
+    for (const sub of this.subscribers) sub.sink.end()
     this.subscribers.clear()
   }
 }
@@ -235,5 +259,19 @@ function build(e: LogEvent, alert: Alert | undefined, regions: string[]): Stream
     payload: e.payload,
     alert: alert ? alertView(alert) : undefined,
     regions,
+  }
+}
+
+function sseSink(res: ServerResponse): StreamSink {
+  return {
+    send: (frame) => res.write(frame.sse),
+    heartbeat: () => res.write(heartbeatFrame),
+    buffered: () => res.writableLength,
+    get closed() {
+      return res.destroyed
+    },
+    destroy: () => res.destroy(),
+    end: () => res.end(),
+    onClose: (listener) => res.on('close', listener),
   }
 }

@@ -2,9 +2,17 @@ import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
-import type { StreamHub } from '../stream-hub.ts'
+import type { StreamHub, StreamSink } from '../stream-hub.ts'
 
-/** `GET /api/v1/stream`: server-sent events with Last-Event-ID resume and an optional region filter. */
+const StreamQuery = Type.Object({
+  regions: Type.Optional(Type.String({ maxLength: 2000 })),
+  after: Type.Optional(Type.Integer({ minimum: 0 })),
+})
+
+/**
+ * `GET /api/v1/stream`: server-sent events with Last-Event-ID resume and an optional region filter; `GET /api/v1/ws`:
+ * the same events as WebSocket messages (one JSON envelope each), resumed with `?after=seq`.
+ */
 export const streamRoutes =
   (sirena: Sirena, hub: StreamHub): FastifyPluginAsync =>
   async (app) => {
@@ -40,6 +48,51 @@ export const streamRoutes =
           : null
         reply.hijack()
         await hub.attach(reply.raw, lastEventId, filter)
+      },
+    )
+
+    app.get<{ Querystring: { regions?: string; after?: number } }>(
+      '/ws',
+      {
+        websocket: true,
+        config: { rateLimit: false },
+        schema: {
+          tags: ['public'],
+          summary:
+            'Live events over WebSocket: one JSON envelope per message. Resume with ?after=seq; filter with ?regions=',
+          querystring: StreamQuery,
+        },
+      },
+      (socket, request) => {
+        let filter: string[] | null
+        try {
+          filter = request.query.regions
+            ? sirena.resolveRegions(
+                request.query.regions
+                  .split(',')
+                  .map((r) => r.trim())
+                  .filter(Boolean),
+              )
+            : null
+        } catch (err) {
+          // The upgrade has happened; say why in a message, then close as a policy violation (RFC 6455 §7.4.1).
+          const e = err instanceof SirenaError ? err : new SirenaError('invalid_query')
+          socket.send(JSON.stringify({ error: e.toJSON() }))
+          socket.close(1008, e.code)
+          return
+        }
+        const sink: StreamSink = {
+          send: (frame) => socket.send(frame.json),
+          heartbeat: () => socket.ping(),
+          buffered: () => socket.bufferedAmount,
+          get closed() {
+            return socket.readyState !== socket.OPEN
+          },
+          destroy: () => socket.terminate(),
+          end: () => socket.close(1001, 'server shutting down'),
+          onClose: (listener) => socket.on('close', listener),
+        }
+        void hub.attachSink(sink, request.query.after ?? null, filter)
       },
     )
   }
