@@ -3,7 +3,6 @@ import type { Logger } from 'pino'
 import { v7 as uuidv7 } from 'uuid'
 import type { EventBus } from '../bus/event-bus.ts'
 import type { Alert, CapStatus } from '../core/alert.ts'
-import { capStatuses } from '../core/alert.ts'
 import { type Command, commandScope, decide } from '../core/commands.ts'
 import { CoverageIndex } from '../core/coverage.ts'
 import { SirenaError } from '../core/errors.ts'
@@ -499,5 +498,3 @@ export const requestFingerprint = (method: string, path: string, body: unknown):
   createHash('sha256')
     .update(`${method} ${path} ${JSON.stringify(body ?? null)}`)
     .digest('hex')
-
-export const allCapStatuses = capStatuses

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { type ErrorCode, errorCatalogue, SirenaError } from '../core/errors.ts'
+import { type ErrorCode, SirenaError } from '../core/errors.ts'
 
 /** Fastify's own error codes that are the client's fault, mapped to ours. */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -45,5 +45,3 @@ export function installErrorHandler(app: FastifyInstance) {
       .send(new SirenaError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON())
   })
 }
-
-export const documentedCodes = Object.keys(errorCatalogue) as ErrorCode[]
