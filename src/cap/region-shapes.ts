@@ -51,7 +51,12 @@ const outerVertices = (shape: Shape): Position[] =>
 const asFeature = (geometry: Shape): Feature<Shape> => ({ type: 'Feature', properties: {}, geometry })
 
 export class RegionShapes {
-  private readonly shapes = new Map<string, Shape>()
+  /**
+   * Each region's TopoJSON geometry, decoded to coordinates only when needed. Holding every region decoded (three
+   * levels, ~550k [lon, lat] arrays) kept ~60 MB of small objects alive, which slowed every request of the process
+   * (measured on the compat read path); the rings CAP publishes are cached, at most 100 points each.
+   */
+  private readonly objects = new Map<string, RegionTopology['objects'][RegionLayer]['geometries'][number]>()
   private readonly leaves: string[] = []
   private readonly leafIndex: Flatbush
   /** Leaves simplified for clipping, with their areas. */
@@ -59,21 +64,21 @@ export class RegionShapes {
   private readonly rings = new Map<string, LatLon[] | null>()
 
   constructor(
-    topology: RegionTopology,
+    private readonly topology: RegionTopology,
     readonly catalogue: RegionCatalogue,
   ) {
     for (const layer of ['oblasts', 'raions', 'hromadas'] as RegionLayer[]) {
-      for (const f of feature(topology, topology.objects[layer]).features) {
-        const g = f.geometry
-        if (g && (g.type === 'Polygon' || g.type === 'MultiPolygon')) this.shapes.set(String(f.id), g)
+      for (const g of topology.objects[layer].geometries) {
+        if (g.type === 'Polygon' || g.type === 'MultiPolygon') this.objects.set(String(g.id), g)
       }
     }
     // Areas are matched against the most specific units (hromadas, and Kyiv and Sevastopol, which have none), then
     // rolled up: a polygon over a whole oblast becomes that oblast, not its sixty hromadas.
     const boxes: Array<[number, number, number, number]> = []
     for (const r of catalogue.regions) {
-      const shape = this.shapes.get(r.id)
-      if (!shape || catalogue.children(r.id).length > 0) continue
+      if (catalogue.children(r.id).length > 0) continue
+      const shape = this.shape(r.id)
+      if (!shape) continue
       this.leaves.push(r.id)
       boxes.push(bboxOf(shape))
     }
@@ -81,6 +86,14 @@ export class RegionShapes {
     for (const box of boxes) this.leafIndex.add(...box)
     if (boxes.length === 0) this.leafIndex.add(0, 0, 0, 0)
     this.leafIndex.finish()
+  }
+
+  private shape(regionId: string): Shape | undefined {
+    const object = this.objects.get(regionId)
+    if (!object) return undefined
+    const decoded = feature(this.topology, object)
+    const g = 'geometry' in decoded ? decoded.geometry : undefined
+    return g && (g.type === 'Polygon' || g.type === 'MultiPolygon') ? g : undefined
   }
 
   /** Over the committed `data/` files; built once per process. */
@@ -104,7 +117,7 @@ export class RegionShapes {
   }
 
   private computeRing(regionId: string, maxPoints: number): LatLon[] | undefined {
-    const shape = this.shapes.get(regionId)
+    const shape = this.shape(regionId)
     if (!shape) return undefined
     const parts = shape.type === 'Polygon' ? [shape.coordinates] : shape.coordinates
     let outer: Position[] = []
@@ -140,7 +153,7 @@ export class RegionShapes {
     const hits: string[] = []
     for (const i of this.leafIndex.search(...bboxOf(polygon))) {
       const id = this.leaves[i]!
-      const shape = this.shapes.get(id)!
+      const shape = this.shape(id)!
       // Clipping costs milliseconds per region, so it is kept for the regions on the area's border: those wholly
       // inside are taken, and those the bounding-box search found but the area does not touch are skipped.
       if (outerVertices(shape).every((p) => booleanPointInPolygon(p, polygon))) {

@@ -67,17 +67,40 @@ export function compatFastPath(o: FastPathOptions): (req: IncomingMessage, res: 
             q === -1 ? undefined : new URLSearchParams(url.slice(q + 1)).get('token'),
           )
         : ukraineAlarmKeyOf(req.headers.authorization)
-    if (key === undefined || !o.knownKeys.has(key)) return false
+    const nowMs = Date.now()
+    if (key === undefined || !o.knownKeys.has(key, nowMs)) return false
     const limiter = hit.api === 'alerts-in-ua' ? o.alertsInUaLimiter : o.ukraineAlarmLimiter
-    if (limiter.hit(`key:${key}`) > 0) return false
+    if (limiter.hit(`key:${key}`, nowMs) > 0) return false
     send(req, res, hit.body())
     return true
   }
 }
 
+interface ResponseHeaders {
+  notModified: string[]
+  ok: string[]
+}
+
+// A body lives for one version of the log and is sent to every poller until the next event, so its header lists are
+// built once with it rather than per request (Node's writeHead only reads the array).
+const headersOf = new WeakMap<CachedBody, ResponseHeaders>()
+
+function responseHeaders(c: CachedBody): ResponseHeaders {
+  let h = headersOf.get(c)
+  if (!h) {
+    const validators = ['etag', c.etag, 'last-modified', c.lastModified, 'cache-control', 'no-cache']
+    h = {
+      notModified: validators,
+      ok: [...validators, 'content-type', c.contentType, 'content-length', String(c.body.length)],
+    }
+    headersOf.set(c, h)
+  }
+  return h
+}
+
 /** As `sendCached`: 304 when the client has this version (If-None-Match first, RFC 9110 §13.2.2), else the body. */
 function send(req: IncomingMessage, res: ServerResponse, c: CachedBody): void {
-  const validators = ['etag', c.etag, 'last-modified', c.lastModified, 'cache-control', 'no-cache']
+  const headers = responseHeaders(c)
   const inm = req.headers['if-none-match']
   const ims = req.headers['if-modified-since']
   const fresh =
@@ -85,11 +108,11 @@ function send(req: IncomingMessage, res: ServerResponse, c: CachedBody): void {
       ? inm.split(',').some((t) => t.trim() === c.etag || t.trim() === '*')
       : ims !== undefined && !Number.isNaN(Date.parse(ims)) && Date.parse(c.lastModified) <= Date.parse(ims)
   if (fresh) {
-    res.writeHead(304, validators)
+    res.writeHead(304, headers.notModified)
     res.end()
     return
   }
-  res.writeHead(200, [...validators, 'content-type', c.contentType, 'content-length', String(c.body.length)])
+  res.writeHead(200, headers.ok)
   res.end(c.body)
 }
 
