@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { v7 as uuidv7 } from 'uuid'
 import type { EventBus } from '../bus/event-bus.ts'
@@ -12,8 +11,11 @@ import { authoriseConfirm } from '../core/policy.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
 import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
 import type { AuditEntry, EventStore, IssuerRecord, PendingCommand } from '../store/event-store.ts'
+import { actionOf, commandDetail } from './command-audit.ts'
+import { type IdempotencyOptions, idempotencyToStore, storedResult } from './idempotency.ts'
+import { IssuerDirectory } from './issuer-directory.ts'
 import { Mutex } from './mutex.ts'
-import { hashToken } from './tokens.ts'
+import { pendingCommand } from './pending.ts'
 
 export interface SirenaOptions {
   catalogue: RegionCatalogue
@@ -31,24 +33,12 @@ export type CommandResult =
   | { outcome: 'accepted'; statusCode: 200 | 201; alert?: Alert; events: LogEvent[] }
   | { outcome: 'pending'; statusCode: 202; pending: PendingCommand }
 
-export interface ExecuteOptions {
-  idempotencyKey?: string
-  /** Identifies the request for Idempotency-Key checks (method, path, body). */
-  requestFingerprint?: string
+export interface ExecuteOptions extends IdempotencyOptions {
   /** Extra detail for the audit trail (request id, transport). */
   auditDetail?: Record<string, unknown>
 }
 
 export type EventListener = (event: LogEvent, state: SirenaState) => void
-
-const issuerCacheMs = 5_000
-
-const actionOf = (cmd: Command): string => {
-  if (cmd.kind === 'notice') return 'notice.publish'
-  if (cmd.kind === 'report_threat') return 'threat.report'
-  if (cmd.kind === 'clear_threat') return 'threat.clear'
-  return `alert.${cmd.kind}`
-}
 
 /**
  * The application service: the one place where a command becomes an event. Flow (DESIGN.md): command → policy check
@@ -65,8 +55,7 @@ export class Sirena {
   private readonly mutex = new Mutex()
   private readonly listeners = new Set<EventListener>()
   private readonly coverageCache = new Map<CapStatus, CoverageIndex>()
-  /** Token lookups, kept briefly so that a revocation made by another process (the CLI) takes effect within seconds. */
-  private readonly issuerCache = new Map<string, { issuer: IssuerRecord | null; at: number }>()
+  private readonly issuers: IssuerDirectory
   private unsubscribeBus: (() => void) | null = null
   private storeWatch: NodeJS.Timeout | null = null
   private gapFilling = false
@@ -82,6 +71,7 @@ export class Sirena {
     // Time-ordered ids: the alerts table's key and index then grow at their ends instead of splitting random pages.
     this.newId = o.newId ?? uuidv7
     this.ttlMs = o.confirmationTtlMinutes * 60_000
+    this.issuers = new IssuerDirectory(this.store, () => this.now())
   }
 
   now(): string {
@@ -193,64 +183,23 @@ export class Sirena {
     })
   }
 
-  // ---- issuers and authentication ------------------------------------------------------------
+  // ---- issuers and authentication (see IssuerDirectory) -----------------------------------------
 
-  async authenticate(token: string | undefined): Promise<IssuerRecord> {
-    if (!token) throw new SirenaError('unauthorized', 'a bearer token is required')
-    const h = hashToken(token)
-    const cached = this.issuerCache.get(h)
-    let issuer = cached && Date.now() - cached.at < issuerCacheMs ? cached.issuer : undefined
-    if (issuer === undefined) {
-      issuer = (await this.store.issuerByTokenHash(h)) ?? null
-      if (this.issuerCache.size > 10_000) this.issuerCache.clear()
-      this.issuerCache.set(h, { issuer, at: Date.now() })
-    }
-    if (!issuer || issuer.revokedAt) {
-      await this.audit({
-        actor: null,
-        action: 'auth',
-        outcome: 'refused',
-        code: 'unauthorized',
-        reason: 'unknown or revoked token',
-        detail: {},
-      })
-      throw new SirenaError('unauthorized', 'unknown or revoked token')
-    }
-    return issuer
+  authenticate(token: string | undefined): Promise<IssuerRecord> {
+    return this.issuers.authenticate(token)
   }
 
-  async addIssuer(
+  addIssuer(
     issuer: Omit<IssuerRecord, 'createdAt' | 'revokedAt' | 'id'> & { id?: string },
     actor = 'system',
   ): Promise<IssuerRecord> {
     for (const j of issuer.jurisdiction)
       if (!this.catalogue.get(j)) throw new SirenaError('unknown_region', `unknown region ${j}`)
-    const record: IssuerRecord = { ...issuer, id: issuer.id ?? this.newId(), createdAt: this.now(), revokedAt: null }
-    await this.store.addIssuer(record)
-    this.issuerCache.clear()
-    await this.audit({
-      actor,
-      action: 'issuer.add',
-      outcome: 'accepted',
-      code: null,
-      reason: null,
-      detail: { issuer: record.id, role: record.role },
-    })
-    return record
+    return this.issuers.add({ ...issuer, id: issuer.id ?? this.newId() }, actor)
   }
 
-  async revokeIssuer(id: string, actor = 'system'): Promise<boolean> {
-    const ok = await this.store.revokeIssuer(id, this.now())
-    this.issuerCache.clear()
-    await this.audit({
-      actor,
-      action: 'issuer.revoke',
-      outcome: ok ? 'accepted' : 'refused',
-      code: ok ? null : 'not_found',
-      reason: null,
-      detail: { issuer: id },
-    })
-    return ok
+  revokeIssuer(id: string, actor = 'system'): Promise<boolean> {
+    return this.issuers.revoke(id, actor)
   }
 
   private audit(entry: Omit<AuditEntry, 'time'>): Promise<void> {
@@ -281,11 +230,11 @@ export class Sirena {
 
   async execute(issuer: Issuer, command: Command, opts: ExecuteOptions = {}): Promise<CommandResult> {
     return this.serialised(async () => {
-      const replay = await this.checkIdempotency(issuer, opts)
-      if (replay) return replay
+      const replay = await storedResult(this.store, issuer.id, opts)
+      if (replay) return { ...replay, alert: replay.alertId ? this.alertById(replay.alertId) : undefined }
       const action = actionOf(command)
       const scope = commandScope(this.state, command)
-      const detail = { ...opts.auditDetail, ...this.commandDetail(command), regions: scope.regions }
+      const detail = { ...opts.auditDetail, ...commandDetail(command), regions: scope.regions }
       let decision: ReturnType<typeof decide>
       try {
         decision = decide({ catalogue: this.catalogue, state: this.state, issuer, now: this.now() }, command)
@@ -294,18 +243,7 @@ export class Sirena {
         throw err
       }
       if (decision.kind === 'needs_confirmation') {
-        const now = this.clock()
-        const pending: PendingCommand = {
-          id: command.kind === 'issue' ? command.alertId : this.newId(),
-          command,
-          requestedBy: issuer.id,
-          reason: decision.reason,
-          createdAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
-          state: 'pending',
-          decidedBy: null,
-          decidedAt: null,
-        }
+        const pending = pendingCommand(command, issuer.id, decision.reason, this.clock(), this.ttlMs, this.newId)
         await this.store.addPending(pending)
         await this.audit({
           actor: issuer.id,
@@ -423,19 +361,7 @@ export class Sirena {
   ): Promise<CommandResult> {
     const statusCode = command.kind === 'issue' || command.kind === 'notice' ? 201 : 200
     const alertId = 'alertId' in command ? command.alertId : undefined
-    const idempotency =
-      opts.idempotencyKey && opts.requestFingerprint
-        ? {
-            issuerId: actor,
-            key: opts.idempotencyKey,
-            requestHash: opts.requestFingerprint,
-            createdAt: this.now(),
-            respond: (events: LogEvent[]) => ({
-              statusCode,
-              body: JSON.stringify({ seq: events.at(-1)?.seq, alertId }),
-            }),
-          }
-        : undefined
+    const idempotency = idempotencyToStore(actor, opts, this.now(), statusCode, alertId)
     const events = await this.store.append(drafts, {
       audit: [{ time: this.now(), actor, action, outcome: 'accepted', code: null, reason: null, detail }],
       idempotency,
@@ -452,19 +378,6 @@ export class Sirena {
     return { outcome: 'accepted', statusCode, alert, events }
   }
 
-  private async checkIdempotency(issuer: Issuer, opts: ExecuteOptions): Promise<CommandResult | null> {
-    if (!opts.idempotencyKey || !opts.requestFingerprint) return null
-    const record = await this.store.getIdempotency(issuer.id, opts.idempotencyKey)
-    if (!record) return null
-    if (record.requestHash !== opts.requestFingerprint) {
-      throw new SirenaError('idempotency_conflict', 'this Idempotency-Key was already used with a different request')
-    }
-    const stored = JSON.parse(record.body) as { seq?: number; alertId?: string }
-    const events = stored.seq ? await this.store.readEvents(stored.seq - 1, 1) : []
-    const alert = stored.alertId ? this.alertById(stored.alertId) : undefined
-    return { outcome: 'accepted', statusCode: record.statusCode as 200 | 201, alert, events }
-  }
-
   private async refuse(actor: string, action: string, err: unknown, detail: Record<string, unknown>) {
     const code = err instanceof SirenaError ? err.code : 'internal'
     const reason = err instanceof Error ? err.message : String(err)
@@ -472,29 +385,8 @@ export class Sirena {
     this.logger.warn({ actor, action, code, reason }, 'command refused')
   }
 
-  private commandDetail(cmd: Command): Record<string, unknown> {
-    switch (cmd.kind) {
-      case 'issue':
-        return { alertId: cmd.alertId, type: cmd.type, status: cmd.status }
-      case 'notice':
-        return { noticeId: cmd.noticeId }
-      case 'report_threat':
-        return { threatId: cmd.threat.id, kind: cmd.threat.kind }
-      case 'clear_threat':
-        return { threatId: cmd.threatId }
-      default:
-        return { alertId: cmd.alertId }
-    }
-  }
-
   /** An active alert, or an ended one from the recent list. */
   alertById(id: string): Alert | undefined {
     return this.state.active.get(id) ?? this.state.recentlyEnded.findLast((a) => a.id === id)
   }
 }
-
-/** Fingerprint of a request for Idempotency-Key: same key, different request → conflict. */
-export const requestFingerprint = (method: string, path: string, body: unknown): string =>
-  createHash('sha256')
-    .update(`${method} ${path} ${JSON.stringify(body ?? null)}`)
-    .digest('hex')

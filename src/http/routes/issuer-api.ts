@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
-import { type CommandResult, requestFingerprint, type Sirena } from '../../app/sirena.ts'
+import { requestFingerprint } from '../../app/idempotency.ts'
+import type { CommandResult, Sirena } from '../../app/sirena.ts'
 import type { Command } from '../../core/commands.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { requireIssuer } from '../auth.ts'

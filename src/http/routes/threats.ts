@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { requestFingerprint, type Sirena } from '../../app/sirena.ts'
+import { requestFingerprint } from '../../app/idempotency.ts'
+import type { Sirena } from '../../app/sirena.ts'
 import { type ClearOutcome, type ReportOutcome, ThreatEngine } from '../../app/threat-engine.ts'
 import type { Config } from '../../config.ts'
 import { SirenaError } from '../../core/errors.ts'
