@@ -1,8 +1,10 @@
-import type { ISql } from 'postgres'
+import type { ISql, Sql } from 'postgres'
 import type { AlertType, CapStatus } from '../core/alert.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { LogEvent } from '../core/events.ts'
+import { type EventRow, rowToEvent } from './event-rows.ts'
 import type { StoredAlert } from './event-store.ts'
+import { type AlertRow, toAlert } from './rows.ts'
 
 /**
  * Bump when the way events map to the projection tables changes: `open()` then rebuilds them from the log.
@@ -72,35 +74,9 @@ export async function projectEvents(tx: ISql, events: readonly LogEvent[]): Prom
 
   const alerts = new Map<string, AlertState>()
   const open = new Map<string, Map<string, OpenInterval>>()
-  const stored = await tx<
-    {
-      id: string
-      type: AlertType
-      status: CapStatus
-      source: string
-      issuer_id: string
-      started_at: string
-      ended_at: string | null
-      end_reason: EndReason
-      start_seq: number
-      last_seq: number
-    }[]
-  >`SELECT * FROM alerts WHERE id = ANY(${[...ids]}::text[])`
+  const stored = await tx<AlertRow[]>`SELECT * FROM alerts WHERE id = ANY(${[...ids]}::text[])`
   for (const r of stored) {
-    alerts.set(r.id, {
-      id: r.id,
-      type: r.type,
-      status: r.status,
-      source: r.source,
-      issuerId: r.issuer_id,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
-      endReason: r.end_reason,
-      startSeq: r.start_seq,
-      lastSeq: r.last_seq,
-      stored: true,
-      changed: false,
-    })
+    alerts.set(r.id, { ...toAlert(r), stored: true, changed: false })
     if (r.ended_at === null) open.set(r.id, new Map())
   }
   if (open.size > 0) {
@@ -243,4 +219,44 @@ export async function projectEvents(tx: ISql, events: readonly LogEvent[]): Prom
   }
   for (const rows of chunks(newIntervals, 8)) await tx`INSERT INTO region_intervals ${tx(rows)}`
   for (const rows of chunks(updateLinks, 2)) await tx`INSERT INTO alert_updates ${tx(rows)}`
+}
+
+/** Rows per read while rebuilding. */
+const rebuildChunk = 5000
+
+/** The projection is rebuilt when its version changed or its rows are gone while the log says they should exist. */
+export async function projectionStale(sql: Sql): Promise<boolean> {
+  const [version] = await sql<{ value: string }[]>`SELECT value FROM meta WHERE key = 'projection_version'`
+  if (version?.value !== String(projectionVersion)) return true
+  const [r] = await sql<
+    { alerts: boolean; intervals: boolean; updates: boolean; starts: boolean; updated: boolean }[]
+  >`SELECT
+      EXISTS (SELECT 1 FROM alerts) AS alerts,
+      EXISTS (SELECT 1 FROM region_intervals) AS intervals,
+      EXISTS (SELECT 1 FROM alert_updates) AS updates,
+      EXISTS (SELECT 1 FROM events WHERE type = 'alert.started') AS starts,
+      EXISTS (SELECT 1 FROM events WHERE type = 'alert.updated') AS updated`
+  if (!r!.alerts) return r!.starts
+  if (!r!.intervals) return true
+  return !r!.updates && r!.updated
+}
+
+/** Replays the whole log into emptied projection tables, holding the head lock so no writer runs meanwhile. */
+export async function rebuildProjection(sql: Sql): Promise<void> {
+  await sql.begin(async (tx) => {
+    // The head lock keeps writers out while the projection is rebuilt under them.
+    await tx`SELECT seq FROM log_head WHERE id = 1 FOR UPDATE`
+    for (const table of projectionTables) await tx`DELETE FROM ${tx(table)}`
+    for (let after = 0; ; ) {
+      const rows = await tx<EventRow[]>`
+        SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
+        WHERE seq > ${after} ORDER BY seq LIMIT ${rebuildChunk}`
+      await projectEvents(tx, rows.map(rowToEvent))
+      if (rows.length < rebuildChunk) break
+      after = rows.at(-1)!.seq
+    }
+    await tx`
+      INSERT INTO meta (key, value) VALUES ('projection_version', ${String(projectionVersion)})
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`
+  })
 }

@@ -4,7 +4,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
-import { verifyChain } from '../core/hash-chain.ts'
+import { chainForStorage, type EventRow, rowToEvent } from './event-rows.ts'
 import type {
   AppendExtras,
   AuditEntry,
@@ -19,21 +19,23 @@ import type {
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
-import { projectEvents, projectionTables, projectionVersion } from './postgres-projection.ts'
+import { verifyPostgresChain } from './postgres-chain.ts'
+import { projectEvents, projectionStale, rebuildProjection } from './postgres-projection.ts'
 import { migrate, schemaNamePattern } from './postgres-schema.ts'
 import {
   type AlertRow,
   type AuditRow,
+  type IdempotencyRow,
   type IntervalRow,
   type IssuerRow,
   normaliseTime,
   type PendingRow,
   toAlert,
+  toIdempotency,
   toInterval,
   toIssuer,
   toPending,
 } from './rows.ts'
-import { chainForStorage, type EventRow, rowToEvent } from './sqlite-chain.ts'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` */
@@ -59,7 +61,7 @@ const isLockTimeout = (err: unknown) => pgCode(err) === '55P03'
 const isUniqueViolation = (err: unknown) => pgCode(err) === '23505'
 
 /** Rows per read while verifying or rebuilding: big enough to amortise a round trip, small enough to stay responsive. */
-const chunkSize = 5000
+const _chunkSize = 5000
 
 /**
  * The cluster's log of record. Every append is one transaction that locks the `log_head` row, so writers in any
@@ -134,14 +136,14 @@ export class PostgresEventStore implements EventStore {
         }
         throw err
       })
-      const check = await this.#verify(sql, true)
+      const check = await verifyPostgresChain(sql, true)
       if (!check.ok) {
         throw new SirenaError('chain_broken', `event log hash chain broken at seq ${check.seq}: ${check.reason}`, {
           seq: check.seq,
           reason: check.reason,
         })
       }
-      if (await this.#projectionStale(sql)) await this.#rebuildProjection(sql)
+      if (await projectionStale(sql)) await rebuildProjection(sql)
       this.#sql = sql
     } catch (err) {
       await sql.end({ timeout: 5 })
@@ -256,93 +258,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async verify(options: { fromCheckpoint?: boolean; onProgress?: (seq: number) => void } = {}): Promise<ChainCheck> {
-    return this.#verify(this.sql, options.fromCheckpoint ?? false, options.onProgress)
-  }
-
-  async #verify(sql: Sql, fromCheckpoint: boolean, onProgress?: (seq: number) => void): Promise<ChainCheck> {
-    let link: LogHead = { seq: 0, hash: genesisHash }
-    if (fromCheckpoint) {
-      const [cp] = await sql<LogHead[]>`SELECT seq, hash FROM checkpoint ORDER BY seq DESC LIMIT 1`
-      if (cp) {
-        const [at] = await sql<{ prev_hash: string; hash: string }[]>`
-          SELECT prev_hash, hash FROM events WHERE seq = ${cp.seq}`
-        if (!at) return { ok: false, seq: cp.seq, reason: 'the checkpointed event is missing' }
-        if (at.hash !== cp.hash) return { ok: false, seq: cp.seq, reason: 'hash differs from the checkpoint' }
-        link = { seq: cp.seq - 1, hash: at.prev_hash }
-      }
-    }
-    const [head] = await sql<LogHead[]>`SELECT seq, hash FROM log_head WHERE id = 1`
-    const [last] = await sql<{ seq: number }[]>`SELECT coalesce(max(seq), 0) AS seq FROM events`
-    const until = Math.max(head?.seq ?? 0, last?.seq ?? 0)
-    for (;;) {
-      const rows = await sql<EventRow[]>`
-        SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
-        WHERE seq > ${link.seq} AND seq <= ${until} ORDER BY seq LIMIT ${chunkSize}`
-      const events: LogEvent[] = []
-      let undecodable: { seq: number; reason: string } | undefined
-      for (const row of rows) {
-        let e: LogEvent
-        try {
-          e = rowToEvent(row)
-        } catch {
-          undecodable = { seq: row.seq, reason: 'payload is not valid JSON' }
-          break
-        }
-        if (e.payload?.type !== row.type) {
-          undecodable = { seq: row.seq, reason: 'type column does not match the payload' }
-          break
-        }
-        events.push(e)
-      }
-      const check = verifyChain(events, link.seq, link.hash)
-      if (!check.ok) return check
-      if (undecodable) return { ok: false, ...undecodable }
-      link = { seq: check.lastSeq, hash: check.lastHash }
-      onProgress?.(link.seq)
-      if (rows.length < chunkSize) break
-    }
-    // A log cut short still chains; the head the writers recorded tells the truth.
-    if (link.seq < until) return { ok: false, seq: link.seq + 1, reason: `missing: the log ends at seq ${link.seq}` }
-    if (head && (head.seq !== link.seq || head.hash !== link.hash)) {
-      return { ok: false, seq: head.seq, reason: 'the recorded head does not match the last event' }
-    }
-    return { ok: true, lastSeq: link.seq, lastHash: link.hash }
-  }
-
-  /** The projection is rebuilt when its version changed or its rows are gone while the log says they should exist. */
-  async #projectionStale(sql: Sql): Promise<boolean> {
-    const [version] = await sql<{ value: string }[]>`SELECT value FROM meta WHERE key = 'projection_version'`
-    if (version?.value !== String(projectionVersion)) return true
-    const [r] = await sql<
-      { alerts: boolean; intervals: boolean; updates: boolean; starts: boolean; updated: boolean }[]
-    >`SELECT
-        EXISTS (SELECT 1 FROM alerts) AS alerts,
-        EXISTS (SELECT 1 FROM region_intervals) AS intervals,
-        EXISTS (SELECT 1 FROM alert_updates) AS updates,
-        EXISTS (SELECT 1 FROM events WHERE type = 'alert.started') AS starts,
-        EXISTS (SELECT 1 FROM events WHERE type = 'alert.updated') AS updated`
-    if (!r!.alerts) return r!.starts
-    if (!r!.intervals) return true
-    return !r!.updates && r!.updated
-  }
-
-  async #rebuildProjection(sql: Sql): Promise<void> {
-    await sql.begin(async (tx) => {
-      // The head lock keeps writers out while the projection is rebuilt under them.
-      await tx`SELECT seq FROM log_head WHERE id = 1 FOR UPDATE`
-      for (const table of projectionTables) await tx`DELETE FROM ${tx(table)}`
-      for (let after = 0; ; ) {
-        const rows = await tx<EventRow[]>`
-          SELECT seq, time, actor, type, payload, prev_hash, hash FROM events
-          WHERE seq > ${after} ORDER BY seq LIMIT ${chunkSize}`
-        await projectEvents(tx, rows.map(rowToEvent))
-        if (rows.length < chunkSize) break
-        after = rows.at(-1)!.seq
-      }
-      await tx`
-        INSERT INTO meta (key, value) VALUES ('projection_version', ${String(projectionVersion)})
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`
-    })
+    return verifyPostgresChain(this.sql, options.fromCheckpoint ?? false, options.onProgress)
   }
 
   async history(q: HistoryQuery): Promise<RegionInterval[]> {
@@ -473,25 +389,9 @@ export class PostgresEventStore implements EventStore {
 
   async getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const [r] = await this.sql<
-      {
-        issuer_id: string
-        key: string
-        request_hash: string
-        status_code: number
-        body: string
-        created_at: string
-      }[]
+      IdempotencyRow[]
     >`SELECT * FROM idempotency WHERE issuer_id = ${issuerId} AND key = ${key}`
-    return (
-      r && {
-        issuerId: r.issuer_id,
-        key: r.key,
-        requestHash: r.request_hash,
-        statusCode: r.status_code,
-        body: r.body,
-        createdAt: r.created_at,
-      }
-    )
+    return r && toIdempotency(r)
   }
 
   // ---- the outbox: which events have reached the bus ------------------------------------------------
@@ -523,8 +423,6 @@ export class PostgresEventStore implements EventStore {
     })
   }
 }
-
-/** Times are compared as ISO text, as in SQLite; a query bound in another ISO form is brought to the stored form. */
 
 PostgresEventStore satisfies new (
   options: PostgresStoreOptions,

@@ -4,6 +4,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { IssuerRole } from '../core/issuer.ts'
 import type {
   AuditEntry,
+  IdempotencyRecord,
   IssuerRecord,
   PendingCommand,
   PendingState,
@@ -114,6 +115,24 @@ export const toInterval = (r: IntervalRow): RegionInterval => ({
   startedAt: r.started_at,
   endedAt: r.ended_at,
   endReason: r.end_reason,
+})
+
+export type IdempotencyRow = {
+  issuer_id: string
+  key: string
+  request_hash: string
+  status_code: number
+  body: string
+  created_at: string
+}
+
+export const toIdempotency = (r: IdempotencyRow): IdempotencyRecord => ({
+  issuerId: r.issuer_id,
+  key: r.key,
+  requestHash: r.request_hash,
+  statusCode: r.status_code,
+  body: r.body,
+  createdAt: r.created_at,
 })
 
 /** A query time in the stored form (`toISOString`), since stored times compare as text. */

@@ -5,6 +5,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
+import { chainForStorage, rowToEvent } from './event-rows.ts'
 import type {
   AppendExtras,
   AuditEntry,
@@ -19,109 +20,18 @@ import type {
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
-import {
-  type AlertRow,
-  type AuditRow,
-  type IntervalRow,
-  type IssuerRow,
-  normaliseTime,
-  type PendingRow,
-  toAlert,
-  toInterval,
-  toIssuer,
-  toPending,
-} from './rows.ts'
-import type { EventRow } from './sqlite-chain.ts'
-import { chainForStorage, rowToEvent, verificationStart, verifyStoredChain } from './sqlite-chain.ts'
+import { normaliseTime, toAlert, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
+import { verificationStart, verifyStoredChain } from './sqlite-chain.ts'
 import { IntervalProjection, projectionTables, projectionVersion } from './sqlite-projection.ts'
 import { migrate } from './sqlite-schema.ts'
+import { prepare, type Statements } from './sqlite-statements.ts'
 
 export interface SqliteStoreOptions {
   /** Events between checkpoints: the most `open()` has to re-verify after a crash. Default 1000. */
   checkpointEvery?: number
 }
 
-type Statements = ReturnType<typeof prepare>
 type AppendTx = (drafts: readonly EventDraft[], extras: AppendExtras | undefined) => LogEvent[]
-
-type IdempotencyRow = {
-  issuer_id: string
-  key: string
-  request_hash: string
-  status_code: number
-  body: string
-  created_at: string
-}
-
-const eventColumns = 'seq, time, actor, type, payload, prev_hash, hash'
-
-function prepare(db: Database.Database) {
-  return {
-    head: db.prepare<[], LogHead>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
-    insertEvent: db.prepare<[number, string, string, string, string, string, string]>(
-      `INSERT INTO events (${eventColumns}) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    readEvents: db.prepare<[number, number], EventRow>(
-      `SELECT ${eventColumns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
-    ),
-    alert: db.prepare<[string], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
-    // The start, the updates that took effect, and the end: an ended alert's last_seq is its end event.
-    alertEvents: db.prepare<{ id: string }, EventRow>(
-      `SELECT ${eventColumns} FROM events WHERE seq IN (
-         SELECT start_seq FROM alerts WHERE id = @id
-         UNION SELECT seq FROM alert_updates WHERE alert_id = @id
-         UNION SELECT last_seq FROM alerts WHERE id = @id AND ended_at IS NOT NULL
-       ) ORDER BY seq`,
-    ),
-    lastCheckpoint: db.prepare<[], LogHead>('SELECT seq, hash FROM checkpoint ORDER BY seq DESC LIMIT 1'),
-    writeCheckpoint: db.prepare<[number, string]>('INSERT OR REPLACE INTO checkpoint (seq, hash) VALUES (?, ?)'),
-    history: db.prepare<Record<string, string | number | null>, IntervalRow>(
-      `SELECT alert_id, region_id, type, status, source, started_at, ended_at, end_reason
-       FROM region_intervals
-       WHERE region_id IN (SELECT value FROM json_each(@regions))
-         AND (@to IS NULL OR started_at < @to)
-         AND (@from IS NULL OR ended_at IS NULL OR ended_at > @from)
-         AND (@status IS NULL OR status = @status)
-         AND (@type IS NULL OR type = @type)
-       ORDER BY started_at DESC, rowid DESC
-       LIMIT @limit`,
-    ),
-    insertAudit: db.prepare<[string, string | null, string, string, string | null, string | null, string]>(
-      'INSERT INTO audit (time, actor, action, outcome, code, reason, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    listAudit: db.prepare<Record<string, string | number | null>, AuditRow>(
-      `SELECT id, time, actor, action, outcome, code, reason, detail FROM audit
-       WHERE id > @afterId AND (@actor IS NULL OR actor = @actor) ORDER BY id LIMIT @limit`,
-    ),
-    insertIssuer: db.prepare<[string, string, string, string, string, string, string, string | null]>(
-      `INSERT INTO issuers (id, name, role, jurisdiction, allowed_types, token_hash, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    issuerById: db.prepare<[string], IssuerRow>('SELECT * FROM issuers WHERE id = ?'),
-    issuerByToken: db.prepare<[string], IssuerRow>('SELECT * FROM issuers WHERE token_hash = ?'),
-    listIssuers: db.prepare<[], IssuerRow>('SELECT * FROM issuers ORDER BY created_at, id'),
-    revokeIssuer: db.prepare<[string, string]>('UPDATE issuers SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
-    insertPending: db.prepare<[string, string, string, string, string, string, string, string | null, string | null]>(
-      `INSERT INTO pending (id, command, requested_by, reason, created_at, expires_at, state, decided_by, decided_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    pendingById: db.prepare<[string], PendingRow>('SELECT * FROM pending WHERE id = ?'),
-    listPending: db.prepare<[], PendingRow>('SELECT * FROM pending ORDER BY created_at, id'),
-    listPendingIn: db.prepare<[string], PendingRow>('SELECT * FROM pending WHERE state = ? ORDER BY created_at, id'),
-    decidePending: db.prepare<[string, string | null, string, string]>(
-      `UPDATE pending SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = 'pending'`,
-    ),
-    idempotency: db.prepare<[string, string], IdempotencyRow>(
-      'SELECT * FROM idempotency WHERE issuer_id = ? AND key = ?',
-    ),
-    insertIdempotency: db.prepare<[string, string, string, number, string, string]>(
-      `INSERT INTO idempotency (issuer_id, key, request_hash, status_code, body, created_at)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ),
-    getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
-    setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-  }
-}
 
 /**
  * The embedded log of record: one SQLite file in WAL mode with synchronous=FULL, so an append is on disk before its
@@ -443,23 +353,9 @@ export class SqliteEventStore implements EventStore {
 
   async getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const r = this.#s.idempotency.get(issuerId, key)
-    return (
-      r && {
-        issuerId: r.issuer_id,
-        key: r.key,
-        requestHash: r.request_hash,
-        statusCode: r.status_code,
-        body: r.body,
-        createdAt: r.created_at,
-      }
-    )
+    return r && toIdempotency(r)
   }
 }
-
-/**
- * Times are compared as text in SQL, which is right for the `toISOString()` form the core writes. A query bound in
- * another ISO form (an offset, no milliseconds) is brought to that form so the comparison still holds.
- */
 
 // The constructor shape `openStore` and the tests rely on, checked at compile time.
 SqliteEventStore satisfies new (
