@@ -57,8 +57,8 @@ export class RegionShapes {
    * (measured on the compat read path); the rings CAP publishes are cached, at most 100 points each.
    */
   private readonly objects = new Map<string, RegionTopology['objects'][RegionLayer]['geometries'][number]>()
-  private readonly leaves: string[] = []
-  private readonly leafIndex: Flatbush
+  /** Built on the first ingest: publishing, which every server does, needs only the cached rings. */
+  private leafSearch: { leaves: string[]; index: Flatbush } | undefined
   /** Leaves simplified for clipping, with their areas. */
   private readonly clipShapes = new Map<string, { shape: Shape; area: number }>()
   private readonly rings = new Map<string, LatLon[] | null>()
@@ -72,20 +72,29 @@ export class RegionShapes {
         if (g.type === 'Polygon' || g.type === 'MultiPolygon') this.objects.set(String(g.id), g)
       }
     }
-    // Areas are matched against the most specific units (hromadas, and Kyiv and Sevastopol, which have none), then
-    // rolled up: a polygon over a whole oblast becomes that oblast, not its sixty hromadas.
+  }
+
+  /**
+   * Areas are matched against the most specific units (hromadas, and Kyiv and Sevastopol, which have none), then
+   * rolled up: a polygon over a whole oblast becomes that oblast, not its sixty hromadas.
+   */
+  private leafIndex(): { leaves: string[]; index: Flatbush } {
+    if (this.leafSearch) return this.leafSearch
+    const leaves: string[] = []
     const boxes: Array<[number, number, number, number]> = []
-    for (const r of catalogue.regions) {
-      if (catalogue.children(r.id).length > 0) continue
+    for (const r of this.catalogue.regions) {
+      if (this.catalogue.children(r.id).length > 0) continue
       const shape = this.shape(r.id)
       if (!shape) continue
-      this.leaves.push(r.id)
+      leaves.push(r.id)
       boxes.push(bboxOf(shape))
     }
-    this.leafIndex = new Flatbush(Math.max(boxes.length, 1))
-    for (const box of boxes) this.leafIndex.add(...box)
-    if (boxes.length === 0) this.leafIndex.add(0, 0, 0, 0)
-    this.leafIndex.finish()
+    const index = new Flatbush(Math.max(boxes.length, 1))
+    for (const box of boxes) index.add(...box)
+    if (boxes.length === 0) index.add(0, 0, 0, 0)
+    index.finish()
+    this.leafSearch = { leaves, index }
+    return this.leafSearch
   }
 
   private shape(regionId: string): Shape | undefined {
@@ -151,8 +160,9 @@ export class RegionShapes {
   leavesOverlapping(polygon: Polygon): string[] {
     const areaOf = area(asFeature(polygon))
     const hits: string[] = []
-    for (const i of this.leafIndex.search(...bboxOf(polygon))) {
-      const id = this.leaves[i]!
+    const { leaves, index } = this.leafIndex()
+    for (const i of index.search(...bboxOf(polygon))) {
+      const id = leaves[i]!
       const shape = this.shape(id)!
       // Clipping costs milliseconds per region, so it is kept for the regions on the area's border: those wholly
       // inside are taken, and those the bounding-box search found but the area does not touch are skipped.
