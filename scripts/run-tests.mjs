@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: every *.test.ts under src/ and test/, with node's built-in runner through tsx.
+// `npm test`: every *.test.ts under src/, test/ and bench/ (the benches' own helpers), with node's built-in runner through tsx.
 // Extra arguments narrow the run: `npm test -- src/core` runs the tests under src/core.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
-const roots = args.length > 0 ? args : ['src', 'test']
+const roots = args.length > 0 ? args : ['src', 'test', 'bench']
 
 function collect(path, out) {
   const abs = join(root, path)
