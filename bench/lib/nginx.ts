@@ -5,6 +5,8 @@ import { freePort, spawnTracked, stopChild } from './processes.ts'
 
 export interface StaticNginx {
   url: string
+  /** The master process; its worker does the serving. */
+  pid: number
   close(): Promise<void>
 }
 
@@ -65,6 +67,7 @@ ${locations.join('\n')}
   }
   return {
     url,
+    pid: child.pid!,
     async close() {
       await stopChild(child, 'SIGQUIT')
       rmSync(dir, { recursive: true, force: true })

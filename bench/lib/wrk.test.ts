@@ -20,7 +20,13 @@ describe('wrk output', () => {
 Requests/sec:  10848.51
 Transfer/sec:      1.80GB
 `
-    assert.deepEqual(parseWrk(output), { requestsPerSec: 10848.51, p50Ms: 0.85, p99Ms: 1200, errors: 6 })
+    assert.deepEqual(parseWrk(output), {
+      requestsPerSec: 10848.51,
+      requests: 86800,
+      p50Ms: 0.85,
+      p99Ms: 1200,
+      errors: 6,
+    })
     assert.throws(() => parseWrk('wrk: connection refused'), /unexpected wrk output/)
   })
 })

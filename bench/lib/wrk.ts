@@ -5,6 +5,8 @@ const run = promisify(execFile)
 
 export interface WrkResult {
   requestsPerSec: number
+  /** Responses received in the whole run. */
+  requests: number
   p50Ms: number
   p99Ms: number
   /** Responses that were neither 2xx nor 3xx, and socket errors: a run with any is not a valid figure. */
@@ -39,11 +41,14 @@ function latency(text: string, percentile: string): number {
 export function parseWrk(text: string): WrkResult {
   const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(text)
   if (!rps) throw new Error(`unexpected wrk output:\n${text}`)
+  const requests = /^\s*(\d+) requests in /m.exec(text)
+  if (!requests) throw new Error(`wrk output lacks the request count:\n${text}`)
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(text)
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text)
   const socketErrors = socket ? socket.slice(1).reduce((acc, n) => acc + Number(n), 0) : 0
   return {
     requestsPerSec: Number(rps[1]),
+    requests: Number(requests[1]),
     p50Ms: latency(text, '50'),
     p99Ms: latency(text, '99'),
     errors: Number(non2xx?.[1] ?? 0) + socketErrors,
