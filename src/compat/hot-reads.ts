@@ -27,7 +27,7 @@ export interface HotReads {
 export function hotReads(sirena: Sirena, cache: CachedResponse, locations: CompatLocations): HotReads {
   const asOf = () => new Date(cache.lastModifiedHeader())
   const coverage = () => sirena.coverage('Actual')
-  const levelsKey = () => threatLevelsKey(sirena.state, sirena.now())
+  const levelsKey = () => threatLevelsKey(sirena.state, () => sirena.now())
   const levels = () => threatAlertLevels(sirena.state, sirena.catalogue, sirena.now())
 
   /** Alerts that apply to a location: issued for it or for a region containing it. */

@@ -27,7 +27,8 @@ export function threatAlertLevels(state: SirenaState, catalogue: RegionCatalogue
 
 /**
  * Part of a cache key that changes when a threat expires. Bodies are cached per event, and an expiry is no event;
- * within one event the active threats can only expire, so their count tells the versions apart.
+ * within one event the active threats can only expire, so their count tells the versions apart. `now` is called only
+ * when there are threats: this runs on every poll of the ukrainealarm reads.
  */
-export const threatLevelsKey = (state: SirenaState, now: string): string =>
-  state.threats.size === 0 ? '' : `:t${activeThreats(state, now, 'Actual').length}`
+export const threatLevelsKey = (state: SirenaState, now: () => string): string =>
+  state.threats.size === 0 ? '' : `:t${activeThreats(state, now(), 'Actual').length}`
