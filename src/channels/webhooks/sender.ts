@@ -37,23 +37,44 @@ export function retryAfterMs(header: string | undefined, now: number): number | 
 /**
  * One delivery attempt, signed per the Standard Webhooks spec: `webhook-id`, `webhook-timestamp` (this attempt's
  * time, so the receiver's replay window holds for retries too) and `webhook-signature` (`v1,` HMAC-SHA256 of
- * `id.timestamp.body`). Any 2xx acknowledges; 410 means the receiver is gone; anything else is retried. Redirects are
- * not followed: a redirect could lead past the address guard.
+ * `id.timestamp.body`).
  */
 export function sendSigned(post: SignedPost, o: SendOptions): Promise<DeliveryResult> {
   const now = o.now ?? new Date()
-  const url = new URL(post.url)
+  return postJson(
+    post.url,
+    post.body,
+    { ...o, now, userAgent },
+    {
+      'webhook-id': post.messageId,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': new Webhook(post.secret).sign(post.messageId, now, post.body),
+    },
+  )
+}
+
+/**
+ * One JSON POST to a receiver outside: any 2xx acknowledges; 410 means the receiver is gone; anything else is
+ * retried. Names resolve through the private-network guard at connect time, and redirects are not followed: a
+ * redirect could lead past the guard.
+ */
+export function postJson(
+  target: string,
+  body: string,
+  o: SendOptions & { userAgent: string },
+  extraHeaders: Record<string, string> = {},
+): Promise<DeliveryResult> {
+  const started = (o.now ?? new Date()).getTime()
+  const url = new URL(target)
   const host = url.hostname.replace(/^\[|\]$/g, '')
   if (!o.allowPrivateTargets && isIP(host) && isPrivateAddress(host)) {
     return Promise.resolve({ ok: false, error: new PrivateTargetError(host, host).message })
   }
   const headers = {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': String(Buffer.byteLength(post.body)),
-    'user-agent': userAgent,
-    'webhook-id': post.messageId,
-    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-    'webhook-signature': new Webhook(post.secret).sign(post.messageId, now, post.body),
+    'content-length': String(Buffer.byteLength(body)),
+    'user-agent': o.userAgent,
+    ...extraHeaders,
   }
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest
   return new Promise((resolve) => {
@@ -74,7 +95,7 @@ export function sendSigned(post: SignedPost, o: SendOptions): Promise<DeliveryRe
           ok: false,
           error: `HTTP ${status}`,
           gone: status === 410,
-          retryAfterMs: retryAfterMs(Array.isArray(header) ? header[0] : header, now.getTime()),
+          retryAfterMs: retryAfterMs(Array.isArray(header) ? header[0] : header, started),
         })
       },
     )
@@ -83,6 +104,6 @@ export function sendSigned(post: SignedPost, o: SendOptions): Promise<DeliveryRe
         err.name === 'AbortError' || err.name === 'TimeoutError' ? `no answer in ${o.timeoutMs} ms` : err.message
       resolve({ ok: false, error: err.code && !reason.includes(err.code) ? `${err.code}: ${reason}` : reason })
     })
-    req.end(post.body)
+    req.end(body)
   })
 }
