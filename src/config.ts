@@ -180,15 +180,11 @@ export const configSchema = Type.Object({
     description:
       'Let compat API reads without any key through (rate-limited per IP), for keyless clients such as the siren.pp.ua wrapper Home Assistant uses.',
   }),
-  compatWebhookMaxAttempts: Type.Integer({
-    minimum: 1,
-    default: 10,
-    description: 'Attempts per ukrainealarm webhook delivery before it is given up (backoff doubles, capped at 5 min).',
-  }),
   compatWebhookRetryBaseMs: Type.Integer({
     minimum: 10,
     default: 1000,
-    description: 'Wait before the first webhook retry; each further retry waits twice as long.',
+    description:
+      'ukrainealarm webhooks: wait before the first retry; each further retry waits twice as long, up to channelRetryMaxMs.',
   }),
   compatWebhookAllowPrivateTargets: Type.Boolean({
     default: false,

@@ -8,9 +8,7 @@ import { hotReads } from './hot-reads.ts'
 import { CompatLocations } from './locations.ts'
 import { FixedWindowLimiter } from './rate-limiter.ts'
 import { ukraineAlarmApi } from './ukrainealarm/routes.ts'
-import { WebhookDelivery } from './ukrainealarm/webhook-delivery.ts'
-import { WebhookStore } from './ukrainealarm/webhook-store.ts'
-import { startWebhookFanout } from './ukrainealarm/webhooks.ts'
+import { UkraineAlarmWebhooks } from './ukrainealarm/webhooks.ts'
 
 type CompatConfig = Pick<
   Config,
@@ -20,32 +18,38 @@ type CompatConfig = Pick<
   | 'alertsInUaHistoryRateLimitPerMinute'
   | 'ukrainealarmRateLimitPerMinute'
   | 'compatAnonymousRead'
-  | 'compatWebhookMaxAttempts'
   | 'compatWebhookRetryBaseMs'
   | 'compatWebhookAllowPrivateTargets'
+  | 'channelRetryMaxMs'
+  | 'channelFailingAfterAttempts'
+  | 'webhookTimeoutMs'
 >
 
 /**
  * The compatibility APIs: alerts.in.ua v1 at `/v1` and ukrainealarm v3 at `/api/v3`, both projections of the event
- * log, so existing clients switch by changing a base URL. Webhook registrations live in the embedded SQLite file.
+ * log, so existing clients switch by changing a base URL. ukrainealarm webhooks are delivered through a durable outbox
+ * whose cursors and registrations live in the embedded SQLite file.
  */
 export const compatApis =
   (config: CompatConfig): HttpExtension =>
   async (http, sirena) => {
     const locations = new CompatLocations(sirena.catalogue)
-    const webhooks = new WebhookStore(join(config.data, 'sirena.db'))
-    const delivery = new WebhookDelivery({
-      maxAttempts: config.compatWebhookMaxAttempts,
-      retryBaseMs: config.compatWebhookRetryBaseMs,
-      allowPrivateTargets: config.compatWebhookAllowPrivateTargets,
-      logger: sirena.logger.child({ component: 'compat-webhooks' }),
-    })
     // Deliveries run where the channels run: in cluster mode on one edge only, or every edge would send each one.
-    const stopFanout = config.channelsEnabled ? startWebhookFanout(sirena, webhooks, delivery, locations) : () => {}
+    const webhooks = config.channelsEnabled
+      ? new UkraineAlarmWebhooks(sirena, locations, {
+          file: join(config.data, 'sirena.db'),
+          retry: {
+            baseMs: config.compatWebhookRetryBaseMs,
+            maxMs: Math.max(config.channelRetryMaxMs, config.compatWebhookRetryBaseMs),
+            failingAfterAttempts: config.channelFailingAfterAttempts,
+          },
+          allowPrivateTargets: config.compatWebhookAllowPrivateTargets,
+          timeoutMs: config.webhookTimeoutMs,
+        })
+      : undefined
+    webhooks?.start()
     http.app.addHook('onClose', async () => {
-      stopFanout()
-      delivery.close()
-      webhooks.close()
+      await webhooks?.close()
     })
 
     const hot = hotReads(sirena, http.cache, locations)
@@ -67,7 +71,6 @@ export const compatApis =
         knownKeys,
         anonymousRead: config.compatAnonymousRead,
         allowPrivateWebhooks: config.compatWebhookAllowPrivateTargets,
-        webhooksHere: config.channelsEnabled,
       }),
       { prefix: '/api/v3' },
     )

@@ -4,10 +4,10 @@
  *
  * Adopting it for another channel: implement `OutboxTarget` (`prepare` turns an `OutboxEvent`, which carries the
  * alert as it stood at the event, into a message or null; `deliver` answers ok, retry-after, or gone) and `add` it
- * with a stable id. Two notes for the channels that could move here:
- * - ukrainealarm webhooks (`src/compat/ukrainealarm/webhooks.ts`, in-memory retries today) build each body from the
- *   whole state of a location at the event (every alert on it), not from one alert; a target for them needs that
- *   location view as of the event's seq, e.g. by folding `store.history` or keeping a per-location projection.
+ * with a stable id. Two notes on channels that do not fit the simple shape:
+ * - ukrainealarm webhooks (`src/compat/ukrainealarm/webhook-target.ts`) build each body from the whole state of a
+ *   location at the event (every alert on it), not from one alert: each of those targets folds a state of its own
+ *   along with its cursor.
  * - Web Push has up to 10^5 subscriptions: one worker each is too many. One target per push service (or per shard)
  *   whose `deliver` fans out and treats a 404/410 endpoint as removed keeps the cursor count small.
  */

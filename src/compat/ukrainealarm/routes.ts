@@ -8,8 +8,8 @@ import type { HotReads } from '../hot-reads.ts'
 import type { CompatLocations } from '../locations.ts'
 import type { FixedWindowLimiter } from '../rate-limiter.ts'
 import { regionHistory } from './views.ts'
-import { webhookUrlProblem } from './webhook-delivery.ts'
-import type { WebhookStore } from './webhook-store.ts'
+import { webHookUrlProblem } from './webhook-target.ts'
+import type { UkraineAlarmWebhooks } from './webhooks.ts'
 
 export interface UkraineAlarmOptions {
   /** Shared with the fast path. */
@@ -17,8 +17,6 @@ export interface UkraineAlarmOptions {
   knownKeys: KnownKeys
   anonymousRead: boolean
   allowPrivateWebhooks: boolean
-  /** False on a cluster edge that does not run the channels: registering here would never be delivered. */
-  webhooksHere?: boolean
 }
 
 export const ukraineAlarmMissingKey = 'an API key is required in the Authorization header'
@@ -30,14 +28,15 @@ const historyRowLimit = 200
 
 /**
  * The ukrainealarm v3 API under `/api/v3`. The key is the raw `Authorization` header. Reads of the current state
- * come from the per-event buffer cache; webhook registrations are kept per key.
+ * come from the per-event buffer cache; webhooks are registered per key (`webhooks.ts`).
  */
 export const ukraineAlarmApi =
   (
     sirena: Sirena,
     hot: HotReads,
     locations: CompatLocations,
-    webhooks: WebhookStore,
+    /** Undefined on a cluster edge that does not run the channels: registering there would never be delivered. */
+    webhooks: UkraineAlarmWebhooks | undefined,
     o: UkraineAlarmOptions,
   ): FastifyPluginAsync =>
   async (app) => {
@@ -98,17 +97,17 @@ export const ukraineAlarmApi =
     )
 
     const registerSchema = (summary: string) => ({ tags, summary, body: WebhookBody })
-    const here = () => {
-      if (o.webhooksHere === false) {
+    const here = (): UkraineAlarmWebhooks => {
+      if (!webhooks) {
         throw new SirenaError(
           'unavailable',
           'webhooks are registered on the edge that runs the channels (SIRENA_CHANNELS_ENABLED)',
         )
       }
+      return webhooks
     }
     const validUrl = (raw: string): string => {
-      here()
-      const problem = webhookUrlProblem(raw, o.allowPrivateWebhooks)
+      const problem = webHookUrlProblem(raw, o.allowPrivateWebhooks)
       if (problem) throw new SirenaError('invalid_body', problem)
       return raw
     }
@@ -117,25 +116,26 @@ export const ukraineAlarmApi =
       '/webhook',
       { schema: registerSchema('Register this key’s webhook: each alert and all-clear is POSTed to it') },
       async (request) => {
-        const url = validUrl(request.body.webHookUrl)
-        return { webHookUrl: webhooks.put(request.issuer!.id, url, sirena.now()).url }
+        const hooks = here()
+        return { webHookUrl: hooks.register(request.issuer!.id, validUrl(request.body.webHookUrl)).url }
       },
     )
 
     app.patch<{ Body: Static<typeof WebhookBody> }>(
       '/webhook',
-      { schema: registerSchema('Change the URL of this key’s webhook') },
+      {
+        schema: registerSchema(
+          'Change the URL of this key’s webhook; what it has not yet received goes to the new one',
+        ),
+      },
       async (request) => {
-        const url = validUrl(request.body.webHookUrl)
-        if (!webhooks.get(request.issuer!.id))
-          throw new SirenaError('not_found', 'this key has no webhook yet; POST one first')
-        return { webHookUrl: webhooks.put(request.issuer!.id, url, sirena.now()).url }
+        const hooks = here()
+        return { webHookUrl: hooks.changeUrl(request.issuer!.id, validUrl(request.body.webHookUrl)).url }
       },
     )
 
     app.delete('/webhook', { schema: { tags, summary: 'Remove this key’s webhook' } }, async (request, reply) => {
-      here()
-      webhooks.remove(request.issuer!.id)
+      await here().remove(request.issuer!.id)
       return reply.code(200).send()
     })
   }

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import type { CursorStore } from '../../channels/outbox/cursor-store.ts'
 
 /** One ukrainealarm webhook: upstream allows one URL per API key. */
 export interface WebhookRegistration {
@@ -22,34 +23,34 @@ const toRegistration = (r: Row): WebhookRegistration => ({
   updatedAt: r.updated_at,
 })
 
+/** The outbox cursor of a key's webhook: one per key, as the registration. */
+export const ukraineAlarmTargetId = (issuerId: string) => `ukrainealarm:${issuerId}`
+
 /**
- * Webhook registrations, kept durably in the embedded SQLite file beside the event log, in a table of their own
- * (`compat_` prefix) on a connection of their own: the log's schema and transactions stay untouched.
+ * Webhook registrations in `compat_webhooks`, on the channels' connection to the embedded SQLite file beside the
+ * cursors, so that a registration and its outbox cursor appear and disappear in one transaction.
  */
 export class WebhookStore {
-  private readonly db: Database.Database
   private readonly stmts
 
-  constructor(file: string) {
-    this.db = new Database(file)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma('synchronous = FULL')
-    // The log appends on another connection; wait for its short write transactions instead of failing.
-    this.db.pragma('busy_timeout = 5000')
-    this.db.exec(`CREATE TABLE IF NOT EXISTS compat_webhooks (
+  constructor(
+    db: Database.Database,
+    private readonly cursors: CursorStore,
+  ) {
+    db.exec(`CREATE TABLE IF NOT EXISTS compat_webhooks (
       issuer_id  TEXT PRIMARY KEY,
       url        TEXT NOT NULL,
       created_at TEXT NOT NULL,
       updated_at TEXT NOT NULL
     )`)
     this.stmts = {
-      get: this.db.prepare<[string], Row>('SELECT * FROM compat_webhooks WHERE issuer_id = ?'),
-      list: this.db.prepare<[], Row>('SELECT * FROM compat_webhooks ORDER BY created_at, issuer_id'),
-      put: this.db.prepare<[string, string, string, string]>(
+      get: db.prepare<[string], Row>('SELECT * FROM compat_webhooks WHERE issuer_id = ?'),
+      list: db.prepare<[], Row>('SELECT * FROM compat_webhooks ORDER BY created_at, issuer_id'),
+      put: db.prepare<[string, string, string, string]>(
         `INSERT INTO compat_webhooks (issuer_id, url, created_at, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (issuer_id) DO UPDATE SET url = excluded.url, updated_at = excluded.updated_at`,
       ),
-      remove: this.db.prepare<[string]>('DELETE FROM compat_webhooks WHERE issuer_id = ?'),
+      remove: db.prepare<[string]>('DELETE FROM compat_webhooks WHERE issuer_id = ?'),
     }
   }
 
@@ -62,17 +63,23 @@ export class WebhookStore {
     return this.stmts.list.all().map(toRegistration)
   }
 
-  /** Registers or replaces the key's webhook. */
-  put(issuerId: string, url: string, now: string): WebhookRegistration {
-    this.stmts.put.run(issuerId, url, now, now)
-    return this.get(issuerId)!
+  /**
+   * Registers the key's webhook with its cursor at `startSeq`, or changes its URL: an existing cursor stays where it
+   * is, so what the old URL had not yet acknowledged goes to the new one.
+   */
+  put(issuerId: string, url: string, now: string, startSeq: number): WebhookRegistration {
+    return this.cursors.transaction(() => {
+      this.stmts.put.run(issuerId, url, now, now)
+      this.cursors.ensure(ukraineAlarmTargetId(issuerId), startSeq)
+      return this.get(issuerId)!
+    })
   }
 
+  /** Drops the registration and its cursor together. */
   remove(issuerId: string): boolean {
-    return this.stmts.remove.run(issuerId).changes > 0
-  }
-
-  close(): void {
-    this.db.close()
+    return this.cursors.transaction(() => {
+      this.cursors.remove(ukraineAlarmTargetId(issuerId))
+      return this.stmts.remove.run(issuerId).changes > 0
+    })
   }
 }

@@ -1,82 +1,122 @@
+import type Database from 'better-sqlite3'
+import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
-import { isHistoricalImport, type LogEvent } from '../../core/events.ts'
+import { CursorStore } from '../../channels/outbox/cursor-store.ts'
+import { openChannelDatabase } from '../../channels/outbox/database.ts'
+import { Outbox } from '../../channels/outbox/outbox.ts'
+import type { RetryPolicy } from '../../channels/outbox/worker.ts'
+import { SirenaError } from '../../core/errors.ts'
 import type { SirenaState } from '../../core/state.ts'
 import type { CompatLocations } from '../locations.ts'
-import { threatAlertLevels } from './alert-levels.ts'
-import { alertRegionModel, alertsByLocation } from './views.ts'
-import type { WebhookDelivery } from './webhook-delivery.ts'
-import type { WebhookRegistration, WebhookStore } from './webhook-store.ts'
+import { detachedState, PastStates } from './past-state.ts'
+import { ukraineAlarmTargetId, type WebhookRegistration, WebhookStore } from './webhook-store.ts'
+import { postUnsigned, UkraineAlarmTarget } from './webhook-target.ts'
+
+export interface UkraineAlarmWebhooksOptions {
+  /** The embedded SQLite file the cursors and registrations live in (`<data>/sirena.db`). */
+  file: string
+  retry: RetryPolicy
+  /** Lets webhooks reach loopback and private networks (tests, an in-house receiver). */
+  allowPrivateTargets: boolean
+  timeoutMs: number
+}
 
 /**
- * ukrainealarm webhooks: each alert and all-clear on a location is POSTed to every registered URL as that location's
- * `AlertRegionModel` after the change (an all-clear is the record without that alert). Only live Actual alerts go
- * out: history imports are the past, and an Exercise or Test never reaches a public channel as if it were real.
- * Returns the unsubscribe function.
+ * ukrainealarm webhooks: one URL per API key, and each alert and all-clear on a location POSTed to it as that
+ * location's `AlertRegionModel`. Each registration is a target of a durable outbox of its own (the same machinery as
+ * Telegram and the native webhooks: a cursor per target in the event log, moved only once the receiver acknowledged),
+ * so a receiver that is down, or a restart, loses nothing: it gets every change in log order, late.
  */
-export function startWebhookFanout(
-  sirena: Sirena,
-  store: WebhookStore,
-  delivery: WebhookDelivery,
-  locations: CompatLocations,
-): () => void {
-  // The regions of each active Actual alert as last seen: an update or an end no longer carries the old list.
-  const regionsOf = new Map<string, string[]>()
-  for (const a of sirena.state.active.values()) if (a.status === 'Actual') regionsOf.set(a.id, [...a.regions])
+export class UkraineAlarmWebhooks {
+  private readonly db: Database.Database
+  private readonly cursors: CursorStore
+  private readonly store: WebhookStore
+  private readonly outbox: Outbox
+  private readonly past: PastStates
+  private readonly targets = new Map<string, UkraineAlarmTarget>()
+  private readonly stopWaking: () => void
 
-  const changedRegions = (e: LogEvent, state: SirenaState): string[] => {
-    const p = e.payload
-    switch (p.type) {
-      case 'alert.started': {
-        const a = state.active.get(p.alert.id)
-        if (a?.status !== 'Actual') return []
-        regionsOf.set(a.id, [...a.regions])
-        return a.regions
-      }
-      case 'alert.updated': {
-        const before = regionsOf.get(p.alertId)
-        const after = state.active.get(p.alertId)?.regions
-        if (!before || !after) return []
-        regionsOf.set(p.alertId, [...after])
-        return [...before.filter((r) => !after.includes(r)), ...after.filter((r) => !before.includes(r))]
-      }
-      case 'alert.ended':
-      case 'alert.cancelled': {
-        const before = regionsOf.get(p.alertId) ?? []
-        regionsOf.delete(p.alertId)
-        return before
-      }
-      default:
-        return []
-    }
+  constructor(
+    private readonly sirena: Sirena,
+    private readonly locations: CompatLocations,
+    private readonly o: UkraineAlarmWebhooksOptions,
+  ) {
+    const logger = sirena.logger.child({ component: 'compat-webhooks' })
+    this.db = openChannelDatabase(o.file)
+    this.cursors = new CursorStore(this.db)
+    this.store = new WebhookStore(this.db, this.cursors)
+    this.outbox = new Outbox({ reader: new LogReader(sirena), cursors: this.cursors, retry: o.retry, logger })
+    this.past = new PastStates(sirena.store, (wanted, head) =>
+      logger.warn({ wanted, head }, 'a webhook cursor is ahead of the event log; it goes on from the log head'),
+    )
+    this.stopWaking = sirena.onEvent(() => this.outbox.wake())
   }
 
-  // Bodies are built at the event, from the state as it is then; sending waits for the key check, in event order.
-  const bodiesFor = (regionIds: string[], state: SirenaState, at: Date): string[] => {
-    const own = alertsByLocation(state.active.values(), locations)
-    const levels = threatAlertLevels(state, locations.catalogue, at.toISOString())
-    return regionIds.flatMap((regionId) => {
-      const location = locations.ofRegion(regionId)
-      return location ? [JSON.stringify(alertRegionModel(location, own.get(location.uid) ?? [], at, levels))] : []
+  /** Resumes every registration from its cursor. */
+  start(): void {
+    for (const r of this.store.list()) this.run(r)
+  }
+
+  /** Registers the key's webhook (it gets what happens from now on), or points an existing one at a new URL. */
+  register(issuerId: string, url: string): WebhookRegistration {
+    const registration = this.store.put(issuerId, url, this.sirena.now(), this.sirena.state.seq)
+    const running = this.targets.get(issuerId)
+    if (running) running.url = url
+    else this.run(registration)
+    return registration
+  }
+
+  /** PATCH: a new URL for an existing webhook; the cursor stays, so nothing pending is lost. */
+  changeUrl(issuerId: string, url: string): WebhookRegistration {
+    if (!this.store.get(issuerId)) throw new SirenaError('not_found', 'this key has no webhook yet; POST one first')
+    return this.register(issuerId, url)
+  }
+
+  /** DELETE: nothing more is sent, and what was pending is dropped with the cursor. */
+  async remove(issuerId: string): Promise<void> {
+    this.targets.delete(issuerId)
+    const stopping = this.outbox.remove(ukraineAlarmTargetId(issuerId))
+    // Removed before the worker has stopped: a registration made meanwhile gets a cursor of its own, at the head.
+    this.store.remove(issuerId)
+    await stopping
+  }
+
+  async close(): Promise<void> {
+    this.stopWaking()
+    const closing = this.outbox.close()
+    this.past.close()
+    await closing
+    this.db.close()
+  }
+
+  private run(r: WebhookRegistration): void {
+    const head = this.sirena.state.seq
+    const cursor = this.cursors.get(ukraineAlarmTargetId(r.issuerId))?.deliveredSeq ?? head
+    // Registered now, or caught up when the server last stopped: a copy of the live state is the state at the cursor.
+    const initialState: Promise<SirenaState> =
+      cursor === head ? Promise.resolve(detachedState(this.sirena.state)) : this.past.at(cursor)
+    initialState.catch(() => {}) // awaited by the worker, which reports a failure; not unhandled meanwhile
+    const target = new UkraineAlarmTarget(r.issuerId, r.url, {
+      locations: this.locations,
+      store: this.sirena.store,
+      initialState,
+      pastState: (seq) => this.past.at(seq),
+      issuerActive: async (id) => {
+        const issuer = await this.sirena.store.getIssuer(id)
+        return Boolean(issuer && !issuer.revokedAt)
+      },
+      send: (url, body, signal) =>
+        postUnsigned(url, body, {
+          allowPrivateTargets: this.o.allowPrivateTargets,
+          timeoutMs: this.o.timeoutMs,
+          signal,
+        }),
+      onGone: (issuerId, reason) => {
+        this.sirena.logger.warn({ issuer: issuerId, reason }, 'ukrainealarm webhook receiver is gone; removed')
+        void this.remove(issuerId)
+      },
     })
+    this.targets.set(r.issuerId, target)
+    this.outbox.add(target, head)
   }
-  const send = async (registrations: WebhookRegistration[], bodies: string[]) => {
-    for (const registration of registrations) {
-      const issuer = await sirena.store.getIssuer(registration.issuerId)
-      if (!issuer || issuer.revokedAt) continue
-      for (const body of bodies) delivery.enqueue(registration.url, body)
-    }
-  }
-
-  let sending = Promise.resolve()
-  return sirena.onEvent((e, state) => {
-    const regionIds = changedRegions(e, state)
-    if (regionIds.length === 0 || isHistoricalImport(e)) return
-    const registrations = store.list()
-    if (registrations.length === 0) return
-    const bodies = bodiesFor(regionIds, state, new Date())
-    if (bodies.length === 0) return
-    sending = sending
-      .then(() => send(registrations, bodies))
-      .catch((err) => sirena.logger.error({ err, seq: e.seq }, 'webhook fan-out failed'))
-  })
 }
