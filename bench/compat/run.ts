@@ -5,7 +5,8 @@
  * every request; the target is at least 0.6× nginx's rate for the same body. Both servers get one core's worth of
  * serving (nginx `worker_processes 1`; Node is one event loop) and wrk drives them with keep-alive connections.
  * The figure is the median ratio over back-to-back pairs of runs (see `bench/lib/paired.ts`), with the CPU time
- * each server spent per request beside it, a figure that depends less on how busy the machine was.
+ * each server spent per request beside it, a figure that depends less on how busy the machine was. A last row
+ * measures a bare Node `http` server (bare-node-server.ts) with the smallest body the same way: Node's own ceiling.
  *
  *   node --import tsx bench/compat/run.ts [--pairs 9] [--duration 2] [--connections 50] [--warmup 5]
  */
@@ -13,8 +14,8 @@ import { parseArgs } from 'node:util'
 import { ensureCommand } from '../lib/debian.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { startStaticNginx } from '../lib/nginx.ts'
-import { childPids, pairedWrk } from '../lib/paired.ts'
-import { deadline } from '../lib/processes.ts'
+import { childPids, type PairedResult, type PairedTarget, pairedWrk } from '../lib/paired.ts'
+import { deadline, startChildServer, stopChild } from '../lib/processes.ts'
 import { startSirena } from '../lib/sirena.ts'
 import { printTable, ratio } from '../lib/table.ts'
 
@@ -88,42 +89,60 @@ try {
 
   const auth = { authorization: `Bearer ${admin}` }
   const nginxMaster = nginx.pid
-  const rows: (string | number)[][] = []
-  const ratios: number[] = []
-  for (const f of files) {
-    const r = await pairedWrk(
-      { url: `${sirena.url}${f.path}`, headers: auth, pids: () => [sirena.child.pid!] },
-      { url: `${nginx.url}${f.path}`, headers: auth, pids: () => childPids(nginxMaster) },
+  const againstNginx = (server: PairedTarget, path: string, label: string) =>
+    pairedWrk(
+      server,
+      { url: `${nginx!.url}${path}`, headers: auth, pids: () => childPids(nginxMaster) },
       {
         pairs,
         durationSec,
         connections,
         warmupSec,
-        onProgress: (m) => process.stderr.write(`compat: ${f.path}, ${m}\n`),
+        onProgress: (m) => process.stderr.write(`compat: ${label}, ${m}\n`),
       },
     )
+  const row = (label: string, bytes: number, r: PairedResult) => [
+    label,
+    bytes,
+    r.a.medianRps,
+    r.b.medianRps,
+    ratio(r.medianRatio, 1),
+    `${ratio(Math.min(...r.ratios), 1)}–${ratio(Math.max(...r.ratios), 1)}`,
+    r.a.cpuUsPerRequest ?? '—',
+    r.b.cpuUsPerRequest ?? '—',
+  ]
+  const rows: (string | number)[][] = []
+  const ratios: number[] = []
+  for (const f of files) {
+    const server = { url: `${sirena.url}${f.path}`, headers: auth, pids: () => [sirena.child.pid!] }
+    const r = await againstNginx(server, f.path, f.path)
     ratios.push(r.medianRatio)
-    rows.push([
-      f.path,
-      f.body.length,
-      r.a.medianRps,
-      r.b.medianRps,
-      ratio(r.medianRatio, 1),
-      `${ratio(Math.min(...r.ratios), 1)}–${ratio(Math.max(...r.ratios), 1)}`,
-      r.a.cpuUsPerRequest ?? '—',
-      r.b.cpuUsPerRequest ?? '—',
-    ])
+    rows.push(row(f.path, f.body.length, r))
+  }
+  // Node's own ceiling on this machine: a bare http server with the smallest body, against nginx, in the same run.
+  const smallest = files.reduce((a, b) => (b.body.length < a.body.length ? b : a))
+  const bare = await startChildServer(
+    'bench/compat/bare-node-server.ts',
+    [smallest.body.toString('base64'), smallest.contentType],
+    'the bare Node server',
+  )
+  try {
+    const server = { url: `${bare.url}${smallest.path}`, pids: () => [bare.child.pid!] }
+    const label = `(bare Node http, ${smallest.path})`
+    rows.push(row(label, smallest.body.length, await againstNginx(server, smallest.path, label)))
+  } finally {
+    await stopChild(bare.child)
   }
   printTable(
     `Compat reads vs nginx serving the same bytes: wrk, 1 thread, ${connections} keep-alive connections, ${pairs} pairs of ${durationSec} s runs after ${warmupSec} s of warm-up (medians)`,
     [
       'endpoint',
       'body B',
-      'Sirena req/s',
+      'server req/s',
       'nginx req/s',
       'ratio',
       'ratio range',
-      'Sirena CPU µs/req',
+      'server CPU µs/req',
       'nginx CPU µs/req',
     ],
     rows,

@@ -1,0 +1,33 @@
+/**
+ * The floor for the compat bench in Node: a bare `http` server answering every GET with one fixed body and the
+ * headers Sirena sends with it (ETag, Last-Modified, Cache-Control, Content-Type), with no key check, rate limit or
+ * routing. What it reaches against nginx is what Node's HTTP stack itself allows on this machine. Takes the body as
+ * base64 and the content type as arguments; reports `{ url }` over IPC when listening.
+ */
+import { createServer } from 'node:http'
+
+const body = Buffer.from(process.argv[2] ?? '', 'base64')
+const headers = [
+  'etag',
+  '"bare-1"',
+  'last-modified',
+  new Date().toUTCString(),
+  'cache-control',
+  'no-cache',
+  'content-type',
+  process.argv[3] ?? 'application/json',
+  'content-length',
+  String(body.length),
+]
+
+const server = createServer((_req, res) => {
+  res.writeHead(200, headers)
+  res.end(body)
+})
+server.keepAliveTimeout = 65_000
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  process.send?.({ url: `http://127.0.0.1:${address.port}` })
+})
+process.on('disconnect', () => process.exit(0))
