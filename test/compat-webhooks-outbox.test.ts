@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -12,81 +10,13 @@ import {
   schemaValidator,
   startCompatServer,
 } from '../src/compat/testdata/server.ts'
+import { type ReceivedRecord, WebhookReceiver as Receiver } from '../src/compat/testdata/webhook-receiver.ts'
 import { regions } from './harness.ts'
 
 const matches = schemaValidator('ukrainealarm-v3')
 
-interface Record {
-  regionId: string
-  activeAlerts: Array<{ type: string; regionId: string }>
-  lastUpdate: string
-}
-
-/**
- * A real ukrainealarm webhook receiver on loopback. It can be told to answer 503 to the next attempts, to answer one
- * status to everything, or be stopped and started again on the same port (a receiver that is down).
- */
-class Receiver {
-  readonly received: Record[] = []
-  attempts = 0
-  failNext = 0
-  answer: number | null = null
-  private server: Server | null = null
-  port = 0
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c) => {
-        body += c
-      })
-      req.on('end', () => {
-        this.attempts++
-        if (this.answer !== null) return void res.writeHead(this.answer).end()
-        if (this.failNext > 0) {
-          this.failNext--
-          return void res.writeHead(503).end()
-        }
-        this.received.push(JSON.parse(body))
-        res.writeHead(200).end('ok')
-      })
-    })
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve))
-    this.port = (this.server.address() as AddressInfo).port
-    return this
-  }
-
-  /** Down: connections to its port are refused until `start` again. */
-  async stop(): Promise<void> {
-    const server = this.server
-    this.server = null
-    server?.closeAllConnections()
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-  }
-
-  async waitFor(count: number, timeoutMs = 8000): Promise<void> {
-    const until = Date.now() + timeoutMs
-    while (this.received.length < count) {
-      if (Date.now() > until) throw new Error(`expected ${count} webhook posts, got ${this.received.length}`)
-      await sleep(10)
-    }
-  }
-
-  async waitForAttempts(count: number, timeoutMs = 8000): Promise<void> {
-    const until = Date.now() + timeoutMs
-    while (this.attempts < count) {
-      if (Date.now() > until) throw new Error(`expected ${count} attempts, got ${this.attempts}`)
-      await sleep(10)
-    }
-  }
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-const summary = (r: Record) => `${r.regionId}:${r.activeAlerts.map((a) => a.type).join('+') || '-'}`
+const summary = (r: ReceivedRecord) => `${r.regionId}:${r.activeAlerts.map((a) => a.type).join('+') || '-'}`
 
 /** Fast retries, capped low, so that a receiver that comes back is retried within a test's patience. */
 const env = {

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -12,53 +10,10 @@ import {
   schemaValidator,
   startCompatServer,
 } from '../src/compat/testdata/server.ts'
+import { WebhookReceiver as Receiver } from '../src/compat/testdata/webhook-receiver.ts'
 import { regions } from './harness.ts'
 
 const matches = schemaValidator('ukrainealarm-v3')
-
-/** A real HTTP receiver on loopback that records every POST and can be told to fail the next few. */
-class Receiver {
-  readonly received: Array<{ regionId: string; activeAlerts: Array<{ type: string }> } & Record<string, unknown>> = []
-  failNext = 0
-  attempts = 0
-  private server!: Server
-  url = ''
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c) => {
-        body += c
-      })
-      req.on('end', () => {
-        this.attempts++
-        if (this.failNext > 0) {
-          this.failNext--
-          res.writeHead(503).end()
-          return
-        }
-        assert.match(req.headers['content-type'] ?? '', /^application\/json/)
-        this.received.push(JSON.parse(body))
-        res.writeHead(200).end('ok')
-      })
-    })
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`
-    return this
-  }
-
-  async waitFor(count: number, timeoutMs = 5000): Promise<void> {
-    const until = Date.now() + timeoutMs
-    while (this.received.length < count) {
-      if (Date.now() > until) throw new Error(`expected ${count} webhook posts, got ${this.received.length}`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()))
-  }
-}
 
 describe('ukrainealarm webhooks', () => {
   let s: CompatTestServer
@@ -75,7 +30,7 @@ describe('ukrainealarm webhooks', () => {
   })
   after(async () => {
     await s.close()
-    await receiver.close()
+    await receiver.stop()
   })
 
   test('a registered webhook receives the alert and then the all-clear as AlertRegionModel records', async () => {
@@ -85,6 +40,7 @@ describe('ukrainealarm webhooks', () => {
     const id = await issue(s, [regions.kyivCity])
     await receiver.waitFor(1)
     matches('alertRegionModel', receiver.received[0])
+    assert.match(receiver.contentTypes[0]!, /^application\/json/)
     assert.equal(receiver.received[0]!.regionId, '31')
     assert.deepEqual(
       receiver.received[0]!.activeAlerts.map((a) => a.type),
@@ -159,7 +115,7 @@ describe('ukrainealarm webhooks', () => {
       assert.equal(none.status, 404)
       assert.equal(none.json.code, 'not_found')
     } finally {
-      await second.close()
+      await second.stop()
     }
   })
 
@@ -204,7 +160,7 @@ test('a webhook registration survives a restart of the server', async () => {
       await second.close()
     }
   } finally {
-    await receiver.close()
+    await receiver.stop()
     rmSync(dataDir, { recursive: true, force: true })
   }
 })
