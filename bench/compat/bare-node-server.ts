@@ -5,6 +5,7 @@
  * base64 and the content type as arguments; reports `{ url }` over IPC when listening.
  */
 import { createServer } from 'node:http'
+import { servePeer } from '../lib/peer-server.ts'
 
 const body = Buffer.from(process.argv[2] ?? '', 'base64')
 const headers = [
@@ -24,10 +25,4 @@ const server = createServer((_req, res) => {
   res.writeHead(200, headers)
   res.end(body)
 })
-server.keepAliveTimeout = 65_000
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no address')
-  process.send?.({ url: `http://127.0.0.1:${address.port}` })
-})
-process.on('disconnect', () => process.exit(0))
+servePeer(server)

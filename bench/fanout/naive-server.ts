@@ -5,6 +5,7 @@
  * Reports `{ url }` over IPC when listening.
  */
 import { createServer, type ServerResponse } from 'node:http'
+import { servePeer } from '../lib/peer-server.ts'
 
 const subscribers = new Set<ServerResponse>()
 let seq = 0
@@ -48,10 +49,4 @@ const server = createServer((req, res) => {
   res.writeHead(404).end()
 })
 
-server.keepAliveTimeout = 65_000
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no address')
-  process.send?.({ url: `http://127.0.0.1:${address.port}` })
-})
-process.on('disconnect', () => process.exit(0))
+servePeer(server)

@@ -6,6 +6,7 @@
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { FsyncLog } from '../lib/fsync-log.ts'
+import { servePeer } from '../lib/peer-server.ts'
 
 const log = new FsyncLog(join(process.argv[2] ?? '.', 'naive.db'))
 
@@ -24,13 +25,4 @@ const server = createServer((req, res) => {
   })
 })
 
-server.keepAliveTimeout = 65_000
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no address')
-  process.send?.({ url: `http://127.0.0.1:${address.port}` })
-})
-process.on('disconnect', () => {
-  log.close()
-  process.exit(0)
-})
+servePeer(server, () => log.close())
