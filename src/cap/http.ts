@@ -20,8 +20,9 @@ import type { HttpApp, HttpExtension } from '../http/app.ts'
 import { bearerToken } from '../http/auth.ts'
 import { sendCached } from '../http/cached-response.ts'
 import { commandResultView } from '../http/views.ts'
-import { AreaMatcher } from './areas.ts'
+import { AreaMatcher, type GeometrySource } from './areas.ts'
 import { buildAtomFeed, capMediaType } from './atom.ts'
+import { GeometryWorker } from './geometry-worker.ts'
 import { CapIngest, type IngestResult } from './ingest.ts'
 import { CapPublisher, type SignedMessage } from './publisher.ts'
 import { RegionShapes } from './region-shapes.ts'
@@ -32,7 +33,14 @@ const feedEntries = 500
 const xmlMediaTypes = ['application/cap+xml', 'application/xml', 'text/xml']
 const capContentType = `${capMediaType}; charset=utf-8`
 
-export function capHttp(config: Config): HttpExtension {
+/**
+ * `geometry` replaces the worker that matches CAP areas, for callers that watch it (tests) or measure another way of
+ * matching (bench/cap-ingest); it is closed with the server.
+ */
+export function capHttp(
+  config: Config,
+  o: { geometry?: GeometrySource & { close(): Promise<void> } } = {},
+): HttpExtension {
   return async (http: HttpApp, sirena: Sirena) => {
     const signer = await CapSigner.loadOrCreate(
       config.capSigningKey ?? join(config.data, 'cap-signing-key.pem'),
@@ -52,7 +60,9 @@ export function capHttp(config: Config): HttpExtension {
     const upstreamKey = config.capUpstreamKey ? createPublicKey(readFileSync(config.capUpstreamKey)) : undefined
     if (upstreamKey)
       sirena.logger.info({ fingerprint: keyFingerprint(upstreamKey) }, 'CAP ingest requires signatures by this key')
-    const ingest = new CapIngest(sirena, new AreaMatcher(sirena.catalogue), { upstreamKey })
+    const geometry = o.geometry ?? new GeometryWorker({ logger: sirena.logger })
+    http.app.addHook('onClose', async () => geometry.close())
+    const ingest = new CapIngest(sirena, new AreaMatcher(sirena.catalogue, { geometry }), { upstreamKey })
 
     const tags = ['cap']
     const baseUrl = (request: FastifyRequest) => publicUrl ?? `${request.protocol}://${request.host}`

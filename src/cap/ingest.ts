@@ -110,7 +110,8 @@ export class CapIngest {
       )
     }
     const areas = m.infos.flatMap((i) => i.areas)
-    const regions = areas.length > 0 ? this.matcher.regionsFor(areas) : undefined
+    // Geometry is matched off the main thread when the matcher has a worker (see geometry-worker.ts).
+    const regions = areas.length > 0 ? await this.matcher.match(areas) : undefined
     return m.msgType === 'Alert' ? this.planAlert(m, status, regions) : this.planFollowUp(issuer, m, regions)
   }
 
