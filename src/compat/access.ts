@@ -13,9 +13,23 @@ export type KeyOf = (request: FastifyRequest) => string | undefined
 
 const bearer = /^Bearer\s+(\S+)\s*$/i
 
+/**
+ * The token of `Bearer <token>`. The plain form, which nearly every poll sends, is taken without capturing: this
+ * runs on every request of the polled reads.
+ */
+function bearerTokenOf(authorization: string): string | undefined {
+  if (authorization.startsWith('Bearer ')) {
+    const token = authorization.slice(7)
+    if (oneWord.test(token)) return token
+  }
+  return bearer.exec(authorization)?.[1]
+}
+
+const oneWord = /^\S+$/
+
 /** alerts.in.ua: `Authorization: Bearer <token>` or `?token=<token>`. */
 export function alertsInUaKeyOf(authorization: string | undefined, token: unknown): string | undefined {
-  const fromHeader = authorization ? bearer.exec(authorization)?.[1] : undefined
+  const fromHeader = authorization ? bearerTokenOf(authorization) : undefined
   if (fromHeader) return fromHeader
   return typeof token === 'string' && token !== '' ? token : undefined
 }
@@ -24,7 +38,7 @@ export function alertsInUaKeyOf(authorization: string | undefined, token: unknow
 export function ukraineAlarmKeyOf(authorization: string | undefined): string | undefined {
   const h = authorization?.trim()
   if (!h) return undefined
-  return bearer.exec(h)?.[1] ?? h
+  return bearerTokenOf(h) ?? h
 }
 
 export const alertsInUaKey: KeyOf = (request) =>
@@ -71,7 +85,7 @@ export function compatGate(sirena: Sirena, o: GateOptions): onRequestHookHandler
   return (request, reply, done) => {
     if (o.lastModified) reply.header('last-modified', o.lastModified())
     const key = o.keyOf(request)
-    const retryAfter = o.limiter.hit(key === undefined ? `ip:${request.ip}` : `key:${key}`)
+    const retryAfter = key === undefined ? o.limiter.hitAddress(request.ip) : o.limiter.hitKey(key)
     if (retryAfter > 0) {
       reply.header('retry-after', String(retryAfter))
       return done(new SirenaError('rate_limited', `too many requests; retry in ${retryAfter} s`))

@@ -27,22 +27,26 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void
 export function compatFastPath(o: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const aiu = o.hot.alertsInUa
   const ua = o.hot.ukraineAlarm
-  const alertsInUaReads: Record<string, () => CachedBody> = {
-    '/v1/alerts/active.json': aiu.active,
-    '/v1/iot/active_air_raid_alerts_by_oblast.json': aiu.oblasts,
-    '/v1/iot/active_air_raid_alerts.json': aiu.all,
+  type Api = 'alerts-in-ua' | 'ukrainealarm'
+  interface Read {
+    body: () => CachedBody
+    api: Api
   }
-  const ukraineAlarmReads: Record<string, () => CachedBody> = {
-    '/api/v3/alerts': ua.alerts,
-    '/api/v3/alerts/status': ua.status,
-    '/api/v3/regions': ua.regions,
-  }
+  // One entry per fixed path, built once: a poll costs one Map lookup here, not an object per request.
+  const fixed = new Map<string, Read>([
+    ['/v1/alerts/active.json', { body: aiu.active, api: 'alerts-in-ua' }],
+    ['/v1/iot/active_air_raid_alerts_by_oblast.json', { body: aiu.oblasts, api: 'alerts-in-ua' }],
+    ['/v1/iot/active_air_raid_alerts.json', { body: aiu.all, api: 'alerts-in-ua' }],
+    ['/api/v3/alerts', { body: ua.alerts, api: 'ukrainealarm' }],
+    ['/api/v3/alerts/status', { body: ua.status, api: 'ukrainealarm' }],
+    ['/api/v3/regions', { body: ua.regions, api: 'ukrainealarm' }],
+  ])
   const oneStatus = /^\/v1\/iot\/active_air_raid_alerts\/(\d{1,6})\.json$/
   const oneRegion = /^\/api\/v3\/alerts\/(\d{1,6})$/
 
-  const read = (path: string): { body: () => CachedBody; api: 'alerts-in-ua' | 'ukrainealarm' } | undefined => {
-    const direct = alertsInUaReads[path] ?? ukraineAlarmReads[path]
-    if (direct) return { body: direct, api: path.startsWith('/v1/') ? 'alerts-in-ua' : 'ukrainealarm' }
+  const read = (path: string): Read | undefined => {
+    const direct = fixed.get(path)
+    if (direct) return direct
     const status = oneStatus.exec(path)?.[1]
     const region = status === undefined ? oneRegion.exec(path)?.[1] : undefined
     const location = o.locations.byUid(parseUid(status ?? region) ?? -1)
@@ -70,7 +74,7 @@ export function compatFastPath(o: FastPathOptions): (req: IncomingMessage, res: 
     const nowMs = Date.now()
     if (key === undefined || !o.knownKeys.has(key, nowMs)) return false
     const limiter = hit.api === 'alerts-in-ua' ? o.alertsInUaLimiter : o.ukraineAlarmLimiter
-    if (limiter.hit(`key:${key}`, nowMs) > 0) return false
+    if (limiter.hitKey(key, nowMs) > 0) return false
     send(req, res, hit.body())
     return true
   }

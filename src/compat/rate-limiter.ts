@@ -6,7 +6,10 @@
  */
 export class FixedWindowLimiter {
   private windowStart = 0
-  private counts = new Map<string, number>()
+  // Keys and addresses are counted apart, so that a made-up key can never spend an address's budget, and a key is
+  // looked up as it is: no per-request prefixed string to build and hash.
+  private keys = new Map<string, number>()
+  private addresses = new Map<string, number>()
 
   constructor(
     readonly perMinute: number,
@@ -14,14 +17,28 @@ export class FixedWindowLimiter {
     private readonly maxClients = 200_000,
   ) {}
 
-  /** Counts one request of `client`; returns 0 when it is within the limit, else the seconds until it may retry. */
-  hit(client: string, nowMs = Date.now()): number {
+  /** Counts one request made with `key`; returns 0 when it is within the limit, else the seconds until it may retry. */
+  hitKey(key: string, nowMs = Date.now()): number {
+    return this.hit(this.window(nowMs).keys, key, nowMs)
+  }
+
+  /** As `hitKey`, for a request without a key, counted by the client's address. */
+  hitAddress(ip: string, nowMs = Date.now()): number {
+    return this.hit(this.window(nowMs).addresses, ip, nowMs)
+  }
+
+  private window(nowMs: number): this {
     if (nowMs - this.windowStart >= 60_000) {
-      this.counts = new Map()
+      this.keys = new Map()
+      this.addresses = new Map()
       this.windowStart = nowMs
     }
-    const n = (this.counts.get(client) ?? 0) + 1
-    if (n > 1 || this.counts.size < this.maxClients) this.counts.set(client, n)
+    return this
+  }
+
+  private hit(counts: Map<string, number>, client: string, nowMs: number): number {
+    const n = (counts.get(client) ?? 0) + 1
+    if (n > 1 || counts.size < this.maxClients) counts.set(client, n)
     return n > this.perMinute ? Math.max(1, Math.ceil((this.windowStart + 60_000 - nowMs) / 1000)) : 0
   }
 }
