@@ -4,7 +4,8 @@
  * Sirena serves the polled compat reads from a buffer rebuilt once per event, checking the key and the rate limit on
  * every request; the target is at least 0.6× nginx's rate for the same body. Both servers get one core's worth of
  * serving (nginx `worker_processes 1`; Node is one event loop) and wrk drives them with keep-alive connections.
- * The figure is the median ratio over back-to-back pairs of runs (see `bench/lib/paired.ts`), with the CPU time
+ * The figure is the median ratio over back-to-back pairs of runs, the endpoints taking turns pair by pair so that a
+ * noisy minute on the machine falls on all of them (see `bench/lib/paired.ts`), with the CPU time
  * each server spent per request beside it, a figure that depends less on how busy the machine was. A last row
  * measures a bare Node `http` server (bare-node-server.ts) with the smallest body the same way: Node's own ceiling.
  *
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { ensureCommand } from '../lib/debian.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { startStaticNginx } from '../lib/nginx.ts'
-import { childPids, type PairedResult, type PairedTarget, pairedWrk } from '../lib/paired.ts'
+import { childPids, type PairedTarget, pairedWrk } from '../lib/paired.ts'
 import { deadline, startChildServer, stopChild } from '../lib/processes.ts'
 import { startSirena } from '../lib/sirena.ts'
 import { printTable, ratio } from '../lib/table.ts'
@@ -58,6 +59,7 @@ const sirena = await startSirena({
 const client = new BenchClient(sirena.url)
 const [admin] = sirena.adminTokens
 let nginx: Awaited<ReturnType<typeof startStaticNginx>> | undefined
+let bare: Awaited<ReturnType<typeof startChildServer>> | undefined
 try {
   // A busy night: eight oblasts and forty hromadas elsewhere under alert, so active.json is a realistic ~20 kB.
   const list = async (level: string) =>
@@ -89,52 +91,56 @@ try {
 
   const auth = { authorization: `Bearer ${admin}` }
   const nginxMaster = nginx.pid
-  const againstNginx = (server: PairedTarget, path: string, label: string) =>
-    pairedWrk(
-      server,
-      { url: `${nginx!.url}${path}`, headers: auth, pids: () => childPids(nginxMaster) },
-      {
-        pairs,
-        durationSec,
-        connections,
-        warmupSec,
-        onProgress: (m) => process.stderr.write(`compat: ${label}, ${m}\n`),
-      },
-    )
-  const row = (label: string, bytes: number, r: PairedResult) => [
-    label,
-    bytes,
-    r.a.medianRps,
-    r.b.medianRps,
-    ratio(r.medianRatio, 1),
-    `${ratio(Math.min(...r.ratios), 1)}–${ratio(Math.max(...r.ratios), 1)}`,
-    r.a.cpuUsPerRequest ?? '—',
-    r.b.cpuUsPerRequest ?? '—',
-  ]
-  const rows: (string | number)[][] = []
-  const ratios: number[] = []
-  for (const f of files) {
-    const server = { url: `${sirena.url}${f.path}`, headers: auth, pids: () => [sirena.child.pid!] }
-    const r = await againstNginx(server, f.path, f.path)
-    ratios.push(r.medianRatio)
-    rows.push(row(f.path, f.body.length, r))
-  }
+  const nginxFor = (path: string): PairedTarget => ({
+    url: `${nginx!.url}${path}`,
+    headers: auth,
+    pids: () => childPids(nginxMaster),
+  })
   // Node's own ceiling on this machine: a bare http server with the smallest body, against nginx, in the same run.
-  const smallest = files.reduce((a, b) => (b.body.length < a.body.length ? b : a))
-  const bare = await startChildServer(
+  const smallest = files.reduce((x, y) => (y.body.length < x.body.length ? y : x))
+  bare = await startChildServer(
     'bench/compat/bare-node-server.ts',
     [smallest.body.toString('base64'), smallest.contentType],
     'the bare Node server',
   )
-  try {
-    const server = { url: `${bare.url}${smallest.path}`, pids: () => [bare.child.pid!] }
-    const label = `(bare Node http, ${smallest.path})`
-    rows.push(row(label, smallest.body.length, await againstNginx(server, smallest.path, label)))
-  } finally {
-    await stopChild(bare.child)
-  }
+  const bareChild = bare.child
+  const measured = [
+    ...files.map((f) => ({
+      label: f.path,
+      bytes: f.body.length,
+      a: { url: `${sirena.url}${f.path}`, headers: auth, pids: () => [sirena.child.pid!] },
+      b: nginxFor(f.path),
+    })),
+    {
+      label: `(bare Node http, ${smallest.path})`,
+      bytes: smallest.body.length,
+      a: { url: `${bare.url}${smallest.path}`, pids: () => [bareChild.pid!] },
+      b: nginxFor(smallest.path),
+    },
+  ]
+  const results = await pairedWrk(measured, {
+    pairs,
+    durationSec,
+    connections,
+    warmupSec,
+    onProgress: (m) => process.stderr.write(`compat: ${m}\n`),
+  })
+  const rows = measured.map((m, i) => {
+    const r = results[i]!
+    return [
+      m.label,
+      m.bytes,
+      r.a.medianRps,
+      r.b.medianRps,
+      ratio(r.medianRatio, 1),
+      `${ratio(Math.min(...r.ratios), 1)}–${ratio(Math.max(...r.ratios), 1)}`,
+      r.a.cpuUsPerRequest ?? '—',
+      r.b.cpuUsPerRequest ?? '—',
+    ]
+  })
+  const ratios = results.slice(0, files.length).map((r) => r.medianRatio)
   printTable(
-    `Compat reads vs nginx serving the same bytes: wrk, 1 thread, ${connections} keep-alive connections, ${pairs} pairs of ${durationSec} s runs after ${warmupSec} s of warm-up (medians)`,
+    `Compat reads vs nginx serving the same bytes: wrk, 1 thread, ${connections} keep-alive connections, ${pairs} pairs of ${durationSec} s runs per row, the rows taking turns, after ${warmupSec} s of warm-up (medians)`,
     [
       'endpoint',
       'body B',
@@ -153,6 +159,7 @@ try {
   )
 } finally {
   client.close()
+  if (bare) await stopChild(bare.child)
   await nginx?.close()
   await sirena.close()
 }

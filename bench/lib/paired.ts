@@ -35,22 +35,33 @@ export interface PairedResult {
   medianRatio: number
 }
 
+/** One server measured against another. */
+export interface Comparison {
+  a: PairedTarget
+  b: PairedTarget
+}
+
 /**
- * Measures `a` against `b` in back-to-back pairs and takes the median of the per-pair ratios. On a shared virtual
- * machine throughput drifts by tens of percent within a minute; two runs a few seconds apart see nearly the same
- * machine, so their ratio is far steadier than either rate, and the median discards the pair a burst of noise hit.
- * The order alternates from pair to pair so that neither side always runs first.
+ * Measures each comparison's `a` against its `b` in back-to-back pairs and takes the median of the per-pair ratios.
+ * On a shared virtual machine throughput drifts by tens of percent within a minute; two runs a few seconds apart see
+ * nearly the same machine, so their ratio is far steadier than either rate, and the median discards the pair a burst
+ * of noise hit. The comparisons take turns, pair by pair, so that each sees the same spread of the machine's moods
+ * rather than one of them a bad minute; within a pair the order alternates so that neither side always runs first.
  */
-export async function pairedWrk(a: PairedTarget, b: PairedTarget, o: PairedOptions): Promise<PairedResult> {
-  for (const t of [a, b]) await run(t, o.warmupSec, o.connections)
-  const sides = { a: [] as Measured[], b: [] as Measured[] }
+export async function pairedWrk(comparisons: readonly Comparison[], o: PairedOptions): Promise<PairedResult[]> {
+  for (const c of comparisons) for (const t of [c.a, c.b]) await run(t, o.warmupSec, o.connections)
+  const sides = comparisons.map(() => ({ a: [] as Measured[], b: [] as Measured[] }))
   for (let i = 0; i < o.pairs; i++) {
     o.onProgress?.(`pair ${i + 1}/${o.pairs}`)
     const order = i % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)
-    for (const side of order) sides[side].push(await run(side === 'a' ? a : b, o.durationSec, o.connections))
+    for (const [k, c] of comparisons.entries()) {
+      for (const side of order) sides[k]![side].push(await run(c[side], o.durationSec, o.connections))
+    }
   }
-  const ratios = sides.a.map((r, i) => r.wrk.requestsPerSec / sides.b[i]!.wrk.requestsPerSec)
-  return { a: summarise(sides.a), b: summarise(sides.b), ratios, medianRatio: median(ratios) }
+  return sides.map((s) => {
+    const ratios = s.a.map((r, i) => r.wrk.requestsPerSec / s.b[i]!.wrk.requestsPerSec)
+    return { a: summarise(s.a), b: summarise(s.b), ratios, medianRatio: median(ratios) }
+  })
 }
 
 interface Measured {
