@@ -16,6 +16,12 @@ export interface FastPathOptions {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
 
+/** A current-state read the fast path answers, and which API's key and limit it takes. */
+interface Read {
+  body: () => CachedBody
+  api: 'alerts-in-ua' | 'ukrainealarm'
+}
+
 /**
  * The polled compat reads answered straight from Node's request event, ahead of Fastify's routing and hooks, which
  * cost about as much again as the response itself; thousands of devices polling every few seconds make that the
@@ -27,11 +33,6 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void
 export function compatFastPath(o: FastPathOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   const aiu = o.hot.alertsInUa
   const ua = o.hot.ukraineAlarm
-  type Api = 'alerts-in-ua' | 'ukrainealarm'
-  interface Read {
-    body: () => CachedBody
-    api: Api
-  }
   // One entry per fixed path, built once: a poll costs one Map lookup here, not an object per request.
   const fixed = new Map<string, Read>([
     ['/v1/alerts/active.json', { body: aiu.active, api: 'alerts-in-ua' }],
