@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { Agent, request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { area as turfArea } from '@turf/area'
 import { booleanIntersects } from '@turf/boolean-intersects'
 import { intersect } from '@turf/intersect'
@@ -22,21 +21,21 @@ import type { Feature, MultiPolygon, Polygon } from 'geojson'
 import { feature } from 'topojson-client'
 import { newToken } from '../../src/app/tokens.ts'
 import { buildCapXml } from '../../src/cap/build.ts'
-import type { CapAlert, LatLon } from '../../src/cap/model.ts'
+import type { LatLon } from '../../src/cap/model.ts'
 import { minOverlapFraction, RegionShapes } from '../../src/cap/region-shapes.ts'
 import { CapSigner } from '../../src/cap/signing.ts'
+import { upstreamAirRaidAlert } from '../../src/cap/testdata/upstream-alert.ts'
 import { loadRegionCatalogue, loadRegionGeometry } from '../../src/geo/catalogue-file.ts'
+import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline, startChildServer, stopChild } from '../lib/processes.ts'
 import { nowMs, summarize } from '../lib/stats.ts'
 import { printTable, ratio } from '../lib/table.ts'
 import type { CapBenchServerOptions } from './server.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '8' },
-    naive: { type: 'string', default: '3' },
-  },
+const args = benchArgs(import.meta.url, {
+  rounds: { type: 'string', default: '8' },
+  naive: { type: 'string', default: '3' },
 })
 const rounds = Number(args.rounds)
 const naiveRounds = Number(args.naive)
@@ -79,41 +78,12 @@ let counter = 0
  * rounds, the oblast's KATOTTG geocode, which needs no geometry at all.
  */
 function signedAlert(area: { ring: LatLon[] } | { katottg: string }): string {
-  const message: CapAlert = {
-    identifier: `UA-AF-BENCH-${++counter}`,
-    sender: 'warning-service@example.ua',
-    sent: '2025-09-03T04:00:00+03:00',
-    status: 'Actual',
-    msgType: 'Alert',
-    scope: 'Public',
-    codes: [],
-    references: [],
-    infos: [
-      {
-        language: 'en-US',
-        categories: ['Security'],
-        event: 'Air raid alert',
-        responseTypes: ['Shelter'],
-        urgency: 'Immediate',
-        severity: 'Extreme',
-        certainty: 'Observed',
-        eventCodes: [],
-        parameters: [],
-        resources: [],
-        description: 'Air raid alert! Go to a shelter.',
-        areas: [
-          'ring' in area
-            ? { areaDesc: 'drawn by the upstream', polygons: [area.ring], circles: [], geocodes: [] }
-            : {
-                areaDesc: 'coded',
-                polygons: [],
-                circles: [],
-                geocodes: [{ valueName: 'KATOTTG', value: area.katottg }],
-              },
-        ],
-      },
-    ],
-  }
+  const message = upstreamAirRaidAlert(
+    `UA-AF-BENCH-${++counter}`,
+    'ring' in area
+      ? { areaDesc: 'drawn by the upstream', polygons: [area.ring], circles: [], geocodes: [] }
+      : { areaDesc: 'coded', polygons: [], circles: [], geocodes: [{ valueName: 'KATOTTG', value: area.katottg }] },
+  )
   return upstreamSigner.sign(buildCapXml(message))
 }
 

@@ -10,17 +10,17 @@
  *   node --import tsx bench/cluster/run.ts [--pairs 300]
  */
 import http from 'node:http'
-import { parseArgs } from 'node:util'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import postgres from 'postgres'
+import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline } from '../lib/processes.ts'
 import { type BenchSirena, startSirena } from '../lib/sirena.ts'
 import { nowMs, type Summary, summarize } from '../lib/stats.ts'
 import { printTable, ratio } from '../lib/table.ts'
 
-const { values: args } = parseArgs({ options: { pairs: { type: 'string', default: '300' } } })
+const args = benchArgs(import.meta.url, { pairs: { type: 'string', default: '300' } })
 const pairs = Number(args.pairs)
 if (!Number.isInteger(pairs) || pairs < 10 || pairs > 2000) throw new Error('--pairs takes 10..2000')
 deadline(180_000, 'bench/cluster')

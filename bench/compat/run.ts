@@ -11,7 +11,8 @@
  *
  *   node --import tsx bench/compat/run.ts [--pairs 9] [--duration 2] [--connections 50] [--warmup 5]
  */
-import { parseArgs } from 'node:util'
+
+import { benchArgs } from '../lib/args.ts'
 import { ensureCommand } from '../lib/debian.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { startStaticNginx } from '../lib/nginx.ts'
@@ -20,13 +21,11 @@ import { deadline, startChildServer, stopChild } from '../lib/processes.ts'
 import { startSirena } from '../lib/sirena.ts'
 import { printTable, ratio } from '../lib/table.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    pairs: { type: 'string', default: '9' },
-    duration: { type: 'string', default: '2' },
-    connections: { type: 'string', default: '50' },
-    warmup: { type: 'string', default: '5' },
-  },
+const args = benchArgs(import.meta.url, {
+  pairs: { type: 'string', default: '9' },
+  duration: { type: 'string', default: '2' },
+  connections: { type: 'string', default: '50' },
+  warmup: { type: 'string', default: '5' },
 })
 const pairs = Number(args.pairs)
 const durationSec = Number(args.duration)

@@ -12,7 +12,7 @@
  *   node --import tsx bench/fanout/run.ts [--sizes 1000,5000,10000] [--filtered 10000] [--rounds 7] [--clients 2]
  */
 import type { ChildProcess } from 'node:child_process'
-import { parseArgs } from 'node:util'
+import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline, nextMessage, spawnTs, startChildServer, stopChild } from '../lib/processes.ts'
 import { type BenchSirena, startSirena } from '../lib/sirena.ts'
@@ -20,13 +20,11 @@ import { nowMs, percentile, summarize } from '../lib/stats.ts'
 import { printTable, ratio } from '../lib/table.ts'
 import type { SubscriberCommand, SubscriberReport } from './subscribers.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '1000,5000,10000' },
-    filtered: { type: 'string', default: '10000' },
-    rounds: { type: 'string', default: '7' },
-    clients: { type: 'string', default: '2' },
-  },
+const args = benchArgs(import.meta.url, {
+  sizes: { type: 'string', default: '1000,5000,10000' },
+  filtered: { type: 'string', default: '10000' },
+  rounds: { type: 'string', default: '7' },
+  clients: { type: 'string', default: '2' },
 })
 const counts = (list: string) => list.split(',').filter(Boolean).map(Number)
 const scenarios = [

@@ -15,22 +15,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { parseHistoryCsv } from '../../src/history/csv.ts'
 import { endDraft, startDraft } from '../../src/history/drafts.ts'
 import { defaultBatchSize, importHistory, resolveRows } from '../../src/history/importer.ts'
 import { HistoryNames } from '../../src/history/names.ts'
 import { SqliteEventStore } from '../../src/store/sqlite-store.ts'
+import { benchArgs } from '../lib/args.ts'
 import { printTable, ratio } from '../lib/table.ts'
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string', default: '3' },
-    'naive-rows': { type: 'string', default: '2000' },
-    file: {
-      type: 'string',
-      default: fileURLToPath(new URL('../../../shared/data/alerts/official_data_en.csv', import.meta.url)),
-    },
+const values = benchArgs(import.meta.url, {
+  runs: { type: 'string', default: '3' },
+  'naive-rows': { type: 'string', default: '2000' },
+  file: {
+    type: 'string',
+    default: fileURLToPath(new URL('../../../shared/data/alerts/official_data_en.csv', import.meta.url)),
   },
 })
 const runs = Math.min(Math.max(Number(values.runs) || 3, 1), 10)

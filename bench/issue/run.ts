@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
+import { benchArgs } from '../lib/args.ts'
 import { FsyncLog } from '../lib/fsync-log.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline, startChildServer, stopChild } from '../lib/processes.ts'
@@ -18,11 +18,9 @@ import { startSirena } from '../lib/sirena.ts'
 import { nowMs, type Summary, summarize } from '../lib/stats.ts'
 import { printTable, ratio } from '../lib/table.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    pairs: { type: 'string', default: '2000' },
-    mass: { type: 'string', default: '5' },
-  },
+const args = benchArgs(import.meta.url, {
+  pairs: { type: 'string', default: '2000' },
+  mass: { type: 'string', default: '5' },
 })
 const pairs = Number(args.pairs)
 const massRounds = Number(args.mass)

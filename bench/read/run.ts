@@ -5,7 +5,8 @@
  *
  *   node --import tsx bench/read/run.ts [--duration 8] [--connections 50] [--runs 2]
  */
-import { parseArgs } from 'node:util'
+
+import { benchArgs } from '../lib/args.ts'
 import { ensureCommand } from '../lib/debian.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { startStaticNginx } from '../lib/nginx.ts'
@@ -14,12 +15,10 @@ import { startSirena } from '../lib/sirena.ts'
 import { printTable, ratio } from '../lib/table.ts'
 import { type WrkResult, wrk } from '../lib/wrk.ts'
 
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '8' },
-    connections: { type: 'string', default: '50' },
-    runs: { type: 'string', default: '2' },
-  },
+const args = benchArgs(import.meta.url, {
+  duration: { type: 'string', default: '8' },
+  connections: { type: 'string', default: '50' },
+  runs: { type: 'string', default: '2' },
 })
 const durationSec = Number(args.duration)
 const connections = Number(args.connections)

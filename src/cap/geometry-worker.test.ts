@@ -10,9 +10,10 @@ import { type AreaGeometry, LocalGeometry } from './areas.ts'
 import { buildCapXml } from './build.ts'
 import { GeometryWorker } from './geometry-worker.ts'
 import { capHttp } from './http.ts'
-import type { CapAlert, CapArea, LatLon } from './model.ts'
+import type { LatLon } from './model.ts'
 import { RegionShapes } from './region-shapes.ts'
 import { ingest } from './testdata/server.ts'
+import { upstreamAirRaidAlert } from './testdata/upstream-alert.ts'
 
 const shapes = RegionShapes.fromDataFiles()
 const lvivOblastRing = shapes.ring(regions.lvivOblast, 100)!
@@ -85,36 +86,15 @@ describe('the CAP geometry worker', () => {
 
 let counter = 0
 /** An Alert whose only area is the given polygons, without geocodes. */
-function capWithPolygons(polygons: LatLon[][]): string {
-  const area: CapArea = { areaDesc: 'drawn by the upstream', polygons, circles: [], geocodes: [] }
-  const message: CapAlert = {
-    identifier: `UA-AF-GEO-${++counter}`,
-    sender: 'warning-service@example.ua',
-    sent: '2025-09-03T04:00:00+03:00',
-    status: 'Actual',
-    msgType: 'Alert',
-    scope: 'Public',
-    codes: [],
-    references: [],
-    infos: [
-      {
-        language: 'en-US',
-        categories: ['Security'],
-        event: 'Air raid alert',
-        responseTypes: ['Shelter'],
-        urgency: 'Immediate',
-        severity: 'Extreme',
-        certainty: 'Observed',
-        eventCodes: [],
-        parameters: [],
-        resources: [],
-        description: 'Air raid alert! Go to a shelter.',
-        areas: [area],
-      },
-    ],
-  }
-  return buildCapXml(message)
-}
+const capWithPolygons = (polygons: LatLon[][]): string =>
+  buildCapXml(
+    upstreamAirRaidAlert(`UA-AF-GEO-${++counter}`, {
+      areaDesc: 'drawn by the upstream',
+      polygons,
+      circles: [],
+      geocodes: [],
+    }),
+  )
 
 describe('CAP ingest of a polygon, matched off the main thread', () => {
   let server: TestServer
