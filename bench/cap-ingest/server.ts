@@ -11,6 +11,7 @@ import { capHttp } from '../../src/cap/http.ts'
 import { loadConfig } from '../../src/config.ts'
 import { alertTypes } from '../../src/core/alert.ts'
 import { startServer } from '../../src/server.ts'
+import { reportSirena } from '../lib/child-server.ts'
 import { benchEnv } from '../lib/sirena.ts'
 
 export interface CapBenchServerOptions {
@@ -42,11 +43,4 @@ await server.sirena.addIssuer({
   allowedTypes: [...alertTypes],
   tokenHash: hashToken(options.upstreamToken),
 })
-process.send?.({ url: server.url })
-
-const shutdown = async () => {
-  await server.close()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown())
-process.on('disconnect', () => void shutdown())
+reportSirena(server)

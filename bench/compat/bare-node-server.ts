@@ -5,7 +5,7 @@
  * base64 and the content type as arguments; reports `{ url }` over IPC when listening.
  */
 import { createServer } from 'node:http'
-import { servePeer } from '../lib/peer-server.ts'
+import { servePeer } from '../lib/child-server.ts'
 
 const body = Buffer.from(process.argv[2] ?? '', 'base64')
 const headers = [

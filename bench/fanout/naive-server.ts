@@ -5,7 +5,7 @@
  * Reports `{ url }` over IPC when listening.
  */
 import { createServer, type ServerResponse } from 'node:http'
-import { servePeer } from '../lib/peer-server.ts'
+import { servePeer } from '../lib/child-server.ts'
 
 const subscribers = new Set<ServerResponse>()
 let seq = 0

@@ -5,8 +5,8 @@
  */
 import { createServer } from 'node:http'
 import { join } from 'node:path'
+import { servePeer } from '../lib/child-server.ts'
 import { FsyncLog } from '../lib/fsync-log.ts'
-import { servePeer } from '../lib/peer-server.ts'
 
 const log = new FsyncLog(join(process.argv[2] ?? '.', 'naive.db'))
 

@@ -7,6 +7,7 @@ import { hashToken } from '../../src/app/tokens.ts'
 import { loadConfig } from '../../src/config.ts'
 import { alertTypes } from '../../src/core/alert.ts'
 import { startServer } from '../../src/server.ts'
+import { reportSirena } from './child-server.ts'
 
 export interface SirenaServerOptions {
   data: string
@@ -31,11 +32,4 @@ for (const [i, token] of otherAdmins.entries()) {
     tokenHash: hashToken(token),
   })
 }
-process.send?.({ url: server.url })
-
-const shutdown = async () => {
-  await server.close()
-  process.exit(0)
-}
-process.on('SIGTERM', () => void shutdown())
-process.on('disconnect', () => void shutdown())
+reportSirena(server)

@@ -17,3 +17,17 @@ export function servePeer(server: Server, onExit: () => void = () => {}): void {
     process.exit(0)
   })
 }
+
+/**
+ * The same for a Sirena started in a bench's child process: `{ url }` over IPC, and a clean close (the log's last
+ * write, the broker, the workers) when the bench stops it or goes away.
+ */
+export function reportSirena(server: { url: string; close(): Promise<void> }): void {
+  process.send?.({ url: server.url })
+  const shutdown = async () => {
+    await server.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void shutdown())
+  process.on('disconnect', () => void shutdown())
+}
