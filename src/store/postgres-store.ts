@@ -21,21 +21,9 @@ import type {
 } from './event-store.ts'
 import { verifyPostgresChain } from './postgres-chain.ts'
 import { projectEvents, projectionStale, rebuildProjection } from './postgres-projection.ts'
+import { decidePending, insertAudit, PostgresRecords, pgCode } from './postgres-records.ts'
 import { migrate, schemaNamePattern } from './postgres-schema.ts'
-import {
-  type AlertRow,
-  type AuditRow,
-  type IdempotencyRow,
-  type IntervalRow,
-  type IssuerRow,
-  normaliseTime,
-  type PendingRow,
-  toAlert,
-  toIdempotency,
-  toInterval,
-  toIssuer,
-  toPending,
-} from './rows.ts'
+import { type AlertRow, type IntervalRow, normaliseTime, toAlert, toInterval } from './rows.ts'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` */
@@ -53,15 +41,8 @@ export interface PostgresStoreOptions {
   lockTimeoutMs?: number
 }
 
-const pgCode = (err: unknown): string | undefined =>
-  typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined
-
 /** `lock_not_available`: what a writer gets when it waited for a lock past `lock_timeout`. */
 const isLockTimeout = (err: unknown) => pgCode(err) === '55P03'
-const isUniqueViolation = (err: unknown) => pgCode(err) === '23505'
-
-/** Rows per read while verifying or rebuilding: big enough to amortise a round trip, small enough to stay responsive. */
-const _chunkSize = 5000
 
 /**
  * The cluster's log of record. Every append is one transaction that locks the `log_head` row, so writers in any
@@ -229,7 +210,7 @@ export class PostgresEventStore implements EventStore {
         await tx`INSERT INTO checkpoint (seq, hash) VALUES (${seq}, ${hash}) ON CONFLICT (seq) DO NOTHING`
       }
     }
-    for (const a of extras?.audit ?? []) await this.#insertAudit(tx, a)
+    for (const a of extras?.audit ?? []) await insertAudit(tx, a)
     const idem = extras?.idempotency
     if (idem) {
       const [existing] = await tx<{ request_hash: string }[]>`
@@ -245,7 +226,7 @@ export class PostgresEventStore implements EventStore {
         VALUES (${idem.issuerId}, ${idem.key}, ${idem.requestHash}, ${statusCode}, ${body}, ${idem.createdAt})`
     }
     const r = extras?.resolvePending
-    if (r) await this.#decidePending(tx, r.id, r.state, r.decidedBy, r.decidedAt)
+    if (r) await decidePending(tx, r.id, r.state, r.decidedBy, r.decidedAt)
     return events
   }
 
@@ -294,104 +275,43 @@ export class PostgresEventStore implements EventStore {
     return rows.map(rowToEvent)
   }
 
-  async recordAudit(entry: AuditEntry): Promise<void> {
-    await this.#insertAudit(this.sql, entry)
-  }
+  readonly #records = new PostgresRecords(() => this.sql)
 
-  async #insertAudit(sql: ISql, a: AuditEntry): Promise<void> {
-    await sql`
-      INSERT INTO audit (time, actor, action, outcome, code, reason, detail)
-      VALUES (${a.time}, ${a.actor}, ${a.action}, ${a.outcome}, ${a.code}, ${a.reason}, ${JSON.stringify(a.detail ?? {})})`
+  recordAudit(entry: AuditEntry): Promise<void> {
+    return this.#records.recordAudit(entry)
   }
-
-  async listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
-    const actor = options.actor ?? null
-    const rows = await this.sql<AuditRow[]>`
-      SELECT id, time, actor, action, outcome, code, reason, detail FROM audit
-      WHERE id > ${options.afterId ?? 0} AND (${actor}::text IS NULL OR actor = ${actor})
-      ORDER BY id LIMIT ${options.limit}`
-    return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) }))
+  listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
+    return this.#records.listAudit(options)
   }
-
-  async addIssuer(i: IssuerRecord): Promise<void> {
-    try {
-      await this.sql`
-        INSERT INTO issuers (id, name, role, jurisdiction, allowed_types, token_hash, created_at, revoked_at)
-        VALUES (${i.id}, ${i.name}, ${i.role}, ${JSON.stringify(i.jurisdiction)}, ${JSON.stringify(i.allowedTypes)},
-                ${i.tokenHash}, ${i.createdAt}, ${i.revokedAt})`
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new SirenaError('conflict', `issuer ${i.id} or its token already exists`)
-      throw err
-    }
+  addIssuer(i: IssuerRecord): Promise<void> {
+    return this.#records.addIssuer(i)
   }
-
-  async getIssuer(id: string): Promise<IssuerRecord | undefined> {
-    const [r] = await this.sql<IssuerRow[]>`SELECT * FROM issuers WHERE id = ${id}`
-    return r && toIssuer(r)
+  getIssuer(id: string): Promise<IssuerRecord | undefined> {
+    return this.#records.getIssuer(id)
   }
-
-  async issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
-    const [r] = await this.sql<IssuerRow[]>`SELECT * FROM issuers WHERE token_hash = ${tokenHash}`
-    return r && toIssuer(r)
+  issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
+    return this.#records.issuerByTokenHash(tokenHash)
   }
-
-  async listIssuers(): Promise<IssuerRecord[]> {
-    return (await this.sql<IssuerRow[]>`SELECT * FROM issuers ORDER BY created_at, id`).map(toIssuer)
+  listIssuers(): Promise<IssuerRecord[]> {
+    return this.#records.listIssuers()
   }
-
-  async revokeIssuer(id: string, at: string): Promise<boolean> {
-    const r = await this.sql`UPDATE issuers SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`
-    return r.count > 0
+  revokeIssuer(id: string, at: string): Promise<boolean> {
+    return this.#records.revokeIssuer(id, at)
   }
-
-  async addPending(p: PendingCommand): Promise<void> {
-    await this.sql`
-      INSERT INTO pending (id, command, requested_by, reason, created_at, expires_at, state, decided_by, decided_at)
-      VALUES (${p.id}, ${JSON.stringify(p.command)}, ${p.requestedBy}, ${p.reason}, ${p.createdAt}, ${p.expiresAt},
-              ${p.state}, ${p.decidedBy}, ${p.decidedAt})`
+  addPending(p: PendingCommand): Promise<void> {
+    return this.#records.addPending(p)
   }
-
-  async getPending(id: string): Promise<PendingCommand | undefined> {
-    const [r] = await this.sql<PendingRow[]>`SELECT * FROM pending WHERE id = ${id}`
-    return r && toPending(r)
+  getPending(id: string): Promise<PendingCommand | undefined> {
+    return this.#records.getPending(id)
   }
-
-  async listPending(state?: PendingState): Promise<PendingCommand[]> {
-    const rows = state
-      ? await this.sql<PendingRow[]>`SELECT * FROM pending WHERE state = ${state} ORDER BY created_at, id`
-      : await this.sql<PendingRow[]>`SELECT * FROM pending ORDER BY created_at, id`
-    return rows.map(toPending)
+  listPending(state?: PendingState): Promise<PendingCommand[]> {
+    return this.#records.listPending(state)
   }
-
-  async resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
-    await this.#decidePending(this.sql, id, state, decidedBy, decidedAt)
+  resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
+    return this.#records.resolvePending(id, state, decidedBy, decidedAt)
   }
-
-  /**
-   * Only a pending command can be decided, exactly once. The UPDATE's row lock makes the second of two simultaneous
-   * confirmations wait, then find the state changed and fail its whole append.
-   */
-  async #decidePending(
-    sql: ISql,
-    id: string,
-    state: PendingState,
-    decidedBy: string | null,
-    decidedAt: string,
-  ): Promise<void> {
-    const r = await sql`
-      UPDATE pending SET state = ${state}, decided_by = ${decidedBy}, decided_at = ${decidedAt}
-      WHERE id = ${id} AND state = 'pending'`
-    if (r.count > 0) return
-    const [current] = await sql<{ state: string }[]>`SELECT state FROM pending WHERE id = ${id}`
-    if (!current) throw new SirenaError('not_found', `no pending command ${id}`)
-    throw new SirenaError('conflict', `pending command ${id} is already ${current.state}`)
-  }
-
-  async getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const [r] = await this.sql<
-      IdempotencyRow[]
-    >`SELECT * FROM idempotency WHERE issuer_id = ${issuerId} AND key = ${key}`
-    return r && toIdempotency(r)
+  getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.#records.getIdempotency(issuerId, key)
   }
 
   // ---- the outbox: which events have reached the bus ------------------------------------------------
