@@ -58,6 +58,14 @@ function subscribe(url: string, headers: Record<string, string> = {}) {
   }
 }
 
+/** An air-raid alert on one region, issued through the native API as a duty officer would. */
+const airRaid = (s: TestServer, token: string, region: string) =>
+  s.call('POST', '/api/v1/alerts', { token, body: { type: 'air_raid', regions: [region] } })
+
+/** The all-clear of an alert issued by `airRaid`. */
+const allClear = (s: TestServer, token: string, issued: Awaited<ReturnType<typeof airRaid>>) =>
+  s.call('POST', `/api/v1/alerts/${issued.json.alert.id}/end`, { token })
+
 describe('live stream', () => {
   let s: TestServer
   let officer: { token: string }
@@ -70,11 +78,8 @@ describe('live stream', () => {
   test('a subscriber receives the alert and its all-clear, with the alert in the envelope', async () => {
     const sub = subscribe(`${s.url}/api/v1/stream`)
     await new Promise((r) => setTimeout(r, 100))
-    const a = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-30'] },
-    })
-    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const a = await airRaid(s, officer.token, 'UA-30')
+    await allClear(s, officer.token, a)
     const [started, ended] = await sub.waitFor(2)
     assert.equal(started!.event, 'alert.started')
     assert.equal(started!.data.alert.id, a.json.alert.id)
@@ -87,17 +92,11 @@ describe('live stream', () => {
 
   test('a client resuming with Last-Event-ID gets exactly the events it missed, then live ones', async () => {
     const from = s.sirena.state.seq
-    const a = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-46'] },
-    })
-    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const a = await airRaid(s, officer.token, 'UA-46')
+    await allClear(s, officer.token, a)
     const sub = subscribe(`${s.url}/api/v1/stream`, { 'last-event-id': String(from) })
     await sub.waitFor(2)
-    const b = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-46'] },
-    })
+    const b = await airRaid(s, officer.token, 'UA-46')
     const events = await sub.waitFor(3)
     assert.deepEqual(
       events.map((e) => Number(e.id)),
@@ -105,7 +104,7 @@ describe('live stream', () => {
       'no gap and no duplicate',
     )
     assert.equal(events[2]!.data.alert.id, b.json.alert.id)
-    await s.call('POST', `/api/v1/alerts/${b.json.alert.id}/end`, { token: officer.token })
+    await allClear(s, officer.token, b)
     sub.close()
   })
 
@@ -113,30 +112,20 @@ describe('live stream', () => {
     const lvivHromada = s.sirena.catalogue.atLevel('hromada').find((h) => h.oblast === regions.lvivOblast)!
     const sub = subscribe(`${s.url}/api/v1/stream?regions=${lvivHromada.id}`)
     await new Promise((r) => setTimeout(r, 100))
-    const kyiv = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-30'] },
-    })
-    const lviv = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-46'] },
-    })
+    const kyiv = await airRaid(s, officer.token, 'UA-30')
+    const lviv = await airRaid(s, officer.token, 'UA-46')
     const [only] = await sub.waitFor(1)
     await new Promise((r) => setTimeout(r, 200))
     assert.equal(sub.events.length, 1)
     assert.equal(only!.data.alert.id, lviv.json.alert.id)
-    for (const x of [kyiv, lviv])
-      await s.call('POST', `/api/v1/alerts/${x.json.alert.id}/end`, { token: officer.token })
+    for (const x of [kyiv, lviv]) await allClear(s, officer.token, x)
     sub.close()
   })
 
   test('an update that drops a region reaches that region: for it, the update is the all-clear', async () => {
     const sub = subscribe(`${s.url}/api/v1/stream?regions=UA-30`)
     await new Promise((r) => setTimeout(r, 100))
-    const a = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-30'] },
-    })
+    const a = await airRaid(s, officer.token, 'UA-30')
     const narrowed = await s.call('PATCH', `/api/v1/alerts/${a.json.alert.id}`, {
       token: officer.token,
       body: { regions: ['UA-46'] },
@@ -145,17 +134,14 @@ describe('live stream', () => {
     const [, update] = await sub.waitFor(2)
     assert.equal(update!.event, 'alert.updated')
     assert.deepEqual([...update!.data.regions].sort(), [regions.lvivOblast, regions.kyivCity].sort())
-    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    await allClear(s, officer.token, a)
     sub.close()
   })
 
   test('a client resuming long after an all-clear gets it with its regions, even once the alert left memory', async () => {
     const from = s.sirena.state.seq
-    const a = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-30'] },
-    })
-    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const a = await airRaid(s, officer.token, 'UA-30')
+    await allClear(s, officer.token, a)
     // The in-memory recent list is bounded; the log is not.
     s.sirena.state.recentlyEnded.length = 0
     const sub = subscribe(`${s.url}/api/v1/stream?regions=UA-30`, { 'last-event-id': String(from) })
@@ -207,31 +193,22 @@ describe('live stream over WebSocket', () => {
   test('a WebSocket client gets each event as one JSON envelope, filtered by region', async () => {
     const c = connect('?regions=UA-30')
     await c.opened
-    const lviv = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-46'] },
-    })
-    const kyiv = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-30'] },
-    })
-    await s.call('POST', `/api/v1/alerts/${kyiv.json.alert.id}/end`, { token: officer.token })
+    const lviv = await airRaid(s, officer.token, 'UA-46')
+    const kyiv = await airRaid(s, officer.token, 'UA-30')
+    await allClear(s, officer.token, kyiv)
     const [started, ended] = await c.waitFor(2)
     assert.equal(started.type, 'alert.started')
     assert.equal(started.alert.id, kyiv.json.alert.id)
     assert.equal(ended.type, 'alert.ended')
     assert.equal(c.messages.length, 2, 'the Lviv alert is filtered out')
-    await s.call('POST', `/api/v1/alerts/${lviv.json.alert.id}/end`, { token: officer.token })
+    await allClear(s, officer.token, lviv)
     c.ws.close()
   })
 
   test('a WebSocket client resumes with ?after= and gets exactly what it missed', async () => {
     const from = s.sirena.state.seq
-    const a = await s.call('POST', '/api/v1/alerts', {
-      token: officer.token,
-      body: { type: 'air_raid', regions: ['UA-30'] },
-    })
-    await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
+    const a = await airRaid(s, officer.token, 'UA-30')
+    await allClear(s, officer.token, a)
     const c = connect(`?after=${from}`)
     const got = await c.waitFor(2)
     assert.deepEqual(
