@@ -27,76 +27,64 @@ function harness(failRegion?: string) {
       calls.push([now, 'end', id])
     },
   }
+  const start = now
+  const clock = () => now
+  const sleep = async (ms: number) => {
+    now += ms
+  }
   return {
     calls,
-    target,
-    clock: () => now,
-    sleep: async (ms: number) => {
-      now += ms
-    },
-    start: now,
+    /** Replays with this harness's target, clock and sleep. */
+    run: (o: Omit<ReplayOptions, 'target' | 'clock' | 'sleep'>) => replay({ ...o, target, clock, sleep }),
+    /** What was sent, with times from the start of the replay. */
+    timeline: () => calls.map(([at, what, x]) => [at - start, what, x]),
   }
 }
 
 describe('history replay', () => {
   test('history runs at the given speed: one hour at 3600× is one second', async () => {
     const t = harness()
-    const result = await replay({
+    const result = await t.run({
       intervals: [interval(2, 'A', 1, 2), interval(3, 'B', 1.5, 3)],
       from: base,
       to: base + 4 * h,
       speed: 3600,
-      target: t.target,
-      clock: t.clock,
-      sleep: t.sleep,
     })
-    assert.deepEqual(
-      t.calls.map(([at, what, x]) => [at - t.start, what, x]),
-      [
-        [1000, 'issue', 'A'],
-        [1500, 'issue', 'B'],
-        [2000, 'end', 'alert-1-A'],
-        [3000, 'end', 'alert-2-B'],
-      ],
-    )
+    assert.deepEqual(t.timeline(), [
+      [1000, 'issue', 'A'],
+      [1500, 'issue', 'B'],
+      [2000, 'end', 'alert-1-A'],
+      [3000, 'end', 'alert-2-B'],
+    ])
     assert.deepEqual([result.started, result.ended, result.failed, result.active], [2, 2, 0, 0])
   })
 
   test('alerts under way at from start at once, and whatever is active at to is ended there', async () => {
     const t = harness()
-    await replay({
+    await t.run({
       intervals: [interval(2, 'early', -1, 1), interval(3, 'late', 1.5, 9), interval(4, 'outside', 5, 6)],
       from: base,
       to: base + 2 * h,
       speed: 3600,
-      target: t.target,
-      clock: t.clock,
-      sleep: t.sleep,
     })
-    assert.deepEqual(
-      t.calls.map(([at, what, x]) => [at - t.start, what, x]),
-      [
-        [0, 'issue', 'early'],
-        [1000, 'end', 'alert-1-early'],
-        [1500, 'issue', 'late'],
-        [2000, 'end', 'alert-2-late'],
-      ],
-    )
+    assert.deepEqual(t.timeline(), [
+      [0, 'issue', 'early'],
+      [1000, 'end', 'alert-1-early'],
+      [1500, 'issue', 'late'],
+      [2000, 'end', 'alert-2-late'],
+    ])
   })
 
   test('the rate cap spaces requests out, and the replay lags rather than bursts', async () => {
     const t = harness()
     // Ten alerts starting at the same instant, as on a morning of a nationwide alert.
     const burst = Array.from({ length: 10 }, (_, i) => interval(i + 2, `R${i}`, 1, 2))
-    const result = await replay({
+    const result = await t.run({
       intervals: burst,
       from: base,
       to: base + 3 * h,
       speed: 3600,
       maxRate: 5,
-      target: t.target,
-      clock: t.clock,
-      sleep: t.sleep,
     })
     const times = t.calls.map(([at]) => at)
     for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 200, `request ${i} respects 5/s`)
@@ -108,14 +96,11 @@ describe('history replay', () => {
   test('a refused start is reported, has no end, and the replay goes on', async () => {
     const t = harness('bad')
     const failures: number[] = []
-    const result = await replay({
+    const result = await t.run({
       intervals: [interval(2, 'bad', 1, 2), interval(3, 'good', 1, 2)],
       from: base,
       to: base + 3 * h,
       speed: 3600,
-      target: t.target,
-      clock: t.clock,
-      sleep: t.sleep,
       onFailure: (i) => failures.push(i.line),
     })
     assert.deepEqual(failures, [2])
@@ -129,14 +114,11 @@ describe('history replay', () => {
   test('an interrupted replay ends every alert it issued before it returns', async () => {
     const t = harness()
     const controller = new AbortController()
-    const result = await replay({
+    const result = await t.run({
       intervals: [interval(2, 'A', 1, 5), interval(3, 'B', 2, 6), interval(4, 'C', 3, 7)],
       from: base,
       to: base + 8 * h,
       speed: 3600,
-      target: t.target,
-      clock: t.clock,
-      sleep: t.sleep,
       signal: controller.signal,
       onProgress: (s) => {
         if (s.started === 2) controller.abort()
@@ -152,14 +134,11 @@ describe('history replay', () => {
   test('a failure handler that throws stops the replay, after the all-clear for what it issued', async () => {
     const t = harness('B')
     await assert.rejects(
-      replay({
+      t.run({
         intervals: [interval(2, 'A', 1, 5), interval(3, 'B', 2, 6)],
         from: base,
         to: base + 8 * h,
         speed: 3600,
-        target: t.target,
-        clock: t.clock,
-        sleep: t.sleep,
         onFailure: () => {
           throw new Error('unauthorized')
         },
