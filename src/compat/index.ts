@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import type { HttpExtension } from '../http/app.ts'
+import { FastLane } from '../http/fast-lane.ts'
 import { KnownKeys } from './access.ts'
 import { alertsInUaApi } from './alerts-in-ua/routes.ts'
-import { compatFastPath, installFastPath } from './fast-path.ts'
+import { compatFastPath } from './fast-path.ts'
 import { hotReads } from './hot-reads.ts'
 import { CompatLocations } from './locations.ts'
 import { FixedWindowLimiter } from './rate-limiter.ts'
@@ -74,8 +75,18 @@ export const compatApis =
       }),
       { prefix: '/api/v3' },
     )
-    installFastPath(
+    const lane = FastLane.install(
       http.app.server,
-      compatFastPath({ hot, locations, knownKeys, alertsInUaLimiter, ukraineAlarmLimiter }),
+      compatFastPath({
+        hot,
+        locations,
+        knownKeys,
+        alertsInUaLimiter,
+        ukraineAlarmLimiter,
+        authenticate: (key) => sirena.authenticate(key),
+      }),
     )
+    if (!lane) sirena.logger.warn('the HTTP server has other connection listeners; compat polls take the full route')
+    // Before the server's close, which would wait for the lane's connections.
+    http.app.addHook('preClose', async () => lane?.close())
   }

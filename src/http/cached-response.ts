@@ -70,18 +70,21 @@ function hashVariant(s: string): string {
   return (h >>> 0).toString(36)
 }
 
-/** Sends a cached body, or 304 when the client already has it (If-None-Match first, as RFC 9110 §13.2.2 asks). */
+/**
+ * Whether a client holding `ifNoneMatch` / `ifModifiedSince` already has this body, so that 304 is the answer:
+ * If-None-Match decides when present, as RFC 9110 §13.2.2 asks, else If-Modified-Since.
+ */
+export function isFresh(c: CachedBody, ifNoneMatch: string | undefined, ifModifiedSince: string | undefined): boolean {
+  if (ifNoneMatch !== undefined) return ifNoneMatch.split(',').some((t) => t.trim() === c.etag || t.trim() === '*')
+  if (!ifModifiedSince) return false
+  const since = Date.parse(ifModifiedSince)
+  return !Number.isNaN(since) && Date.parse(c.lastModified) <= since
+}
+
+/** Sends a cached body, or 304 when the client already has it. */
 export function sendCached(request: FastifyRequest, reply: FastifyReply, c: CachedBody): FastifyReply {
   reply.header('etag', c.etag).header('last-modified', c.lastModified).header('cache-control', 'no-cache')
-  const inm = request.headers['if-none-match']
-  if (inm !== undefined) {
-    if (inm.split(',').some((t) => t.trim() === c.etag || t.trim() === '*')) return reply.code(304).send()
-  } else {
-    const ims = request.headers['if-modified-since']
-    if (ims) {
-      const since = Date.parse(ims)
-      if (!Number.isNaN(since) && Date.parse(c.lastModified) <= since) return reply.code(304).send()
-    }
-  }
+  const { 'if-none-match': inm, 'if-modified-since': ims } = request.headers
+  if (isFresh(c, inm, ims)) return reply.code(304).send()
   return reply.type(c.contentType).send(c.body)
 }
