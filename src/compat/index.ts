@@ -1,7 +1,9 @@
 import { join } from 'node:path'
+import { Counter } from 'prom-client'
 import type { Config } from '../config.ts'
 import type { HttpExtension } from '../http/app.ts'
 import { FastLane } from '../http/fast-lane.ts'
+import type { Metrics } from '../http/metrics.ts'
 import { KnownKeys } from './access.ts'
 import { alertsInUaApi } from './alerts-in-ua/routes.ts'
 import { compatFastPath } from './fast-path.ts'
@@ -86,7 +88,32 @@ export const compatApis =
         authenticate: (key) => sirena.authenticate(key),
       }),
     )
-    if (!lane) sirena.logger.warn('the HTTP server has other connection listeners; compat polls take the full route')
+    if (lane) countFastLane(http.metrics, lane)
+    else sirena.logger.warn('the HTTP server has other connection listeners; compat polls take the full route')
     // Before the server's close, which would wait for the lane's connections.
     http.app.addHook('preClose', async () => lane?.close())
   }
+
+/** The lane's own counts, read when /metrics is scraped rather than counted per poll through prom-client. */
+function countFastLane(metrics: Metrics, lane: FastLane): void {
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.reset()
+        this.inc(read())
+      },
+    })
+  counter(
+    'sirena_compat_fast_lane_answers_total',
+    'Compat polls answered by the HTTP fast lane',
+    () => lane.counts.answered,
+  )
+  counter(
+    'sirena_compat_fast_lane_handovers_total',
+    'Connections the fast lane handed to the full HTTP server (another route, an error, an unusual request)',
+    () => lane.counts.handedOver,
+  )
+}

@@ -33,6 +33,8 @@ type ConnectionListener = (socket: Socket) => void
 export class FastLane {
   private readonly connections = new Set<LaneConnection>()
   private closing = false
+  /** Requests the lane answered, and connections it handed to the server, since it started (for /metrics). */
+  readonly counts = { answered: 0, handedOver: 0 }
   private readonly connectionHeaders: [keepAlive: string, close: string]
   // A body lives for one version of the log and goes to every poller until the next event: its responses are built
   // once a second rather than per request, for kept-alive connections and for those closed after one answer.
@@ -180,6 +182,7 @@ class LaneConnection {
   }
 
   private send(a: FastAnswer, close: boolean): void {
+    this.lane.counts.answered++
     this.socket.write(this.lane.bytesOf(a, close))
     if (close) this.end()
   }
@@ -187,6 +190,7 @@ class LaneConnection {
   private handOver(unread: Buffer): void {
     const s = this.socket
     this.handedOver = true
+    this.lane.counts.handedOver++
     s.removeListener('data', this.onData)
     s.removeListener('timeout', this.onTimeout)
     s.removeListener('error', this.onError)

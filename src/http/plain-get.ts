@@ -72,6 +72,6 @@ export function parsePlainGet(head: string): PlainGet | undefined {
         return undefined
     }
   }
-  // Node answers a missing or repeated Host with 400 (RFC 9112 §3.2).
+  // A missing Host is a 400 (RFC 9112 §3.2) and a repeated one Node's to judge.
   return hosts === 1 ? get : undefined
 }
