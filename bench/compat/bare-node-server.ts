@@ -1,8 +1,9 @@
 /**
- * The floor for the compat bench in Node: a bare `http` server answering every GET with one fixed body and the
+ * A reference for the compat bench: a bare Node `http` server answering every GET with one fixed body and the
  * headers Sirena sends with it (ETag, Last-Modified, Cache-Control, Content-Type), with no key check, rate limit or
- * routing. What it reaches against nginx is what Node's HTTP stack itself allows on this machine. Takes the body as
- * base64 and the content type as arguments; reports `{ url }` over IPC when listening.
+ * routing. What it reaches against nginx is what Node's HTTP layer itself allows on this machine: the best Sirena
+ * could do without its fast lane. Takes the body as base64 and the content type as arguments; reports `{ url }` over
+ * IPC when listening.
  */
 import { createServer } from 'node:http'
 import { servePeer } from '../lib/child-server.ts'

@@ -1,13 +1,14 @@
 /**
  * Compat API throughput against nginx serving the same bytes, measured in the same run on loopback.
  *
- * Sirena serves the polled compat reads from a buffer rebuilt once per event, checking the key and the rate limit on
- * every request; the target is at least 0.6× nginx's rate for the same body. Both servers get one core's worth of
- * serving (nginx `worker_processes 1`; Node is one event loop) and wrk drives them with keep-alive connections.
- * The figure is the median ratio over back-to-back pairs of runs, the endpoints taking turns pair by pair so that a
- * noisy minute on the machine falls on all of them (see `bench/lib/paired.ts`), with the CPU time
- * each server spent per request beside it, a figure that depends less on how busy the machine was. A last row
- * measures a bare Node `http` server (bare-node-server.ts) with the smallest body the same way: Node's own ceiling.
+ * Sirena serves the polled compat reads from a buffer rebuilt once per event, through its HTTP fast lane, checking
+ * the key and the rate limit on every request; the target is at least 0.6× nginx's rate for the same body. Both
+ * servers get one core's worth of serving (nginx `worker_processes 1`; Node is one event loop) and wrk drives them
+ * with keep-alive connections. The figure is the median ratio over back-to-back pairs of runs, the endpoints taking
+ * turns pair by pair so that a noisy minute on the machine falls on all of them (see `bench/lib/paired.ts`), with
+ * the CPU time each server spent per request beside it, a figure that depends less on how busy the machine was. A
+ * last row measures a bare Node `http` server (bare-node-server.ts) with the smallest body the same way: what Node's
+ * own HTTP layer allows.
  *
  *   node --import tsx bench/compat/run.ts [--pairs 9] [--duration 2] [--connections 50] [--warmup 5]
  */
@@ -95,7 +96,7 @@ try {
     headers: auth,
     pids: () => childPids(nginxMaster),
   })
-  // Node's own ceiling on this machine: a bare http server with the smallest body, against nginx, in the same run.
+  // What Node's HTTP layer allows here: a bare http server with the smallest body, against nginx, in the same run.
   const smallest = files.reduce((x, y) => (y.body.length < x.body.length ? y : x))
   bare = await startChildServer(
     'bench/compat/bare-node-server.ts',
