@@ -28,7 +28,7 @@ const env = {
 describe('ukrainealarm webhooks through the durable outbox', () => {
   let s: CompatTestServer
   before(async () => {
-    s = await startCompatServer(env)
+    s = await startCompatServer(env, { channels: true })
   })
   after(() => s.close())
 
@@ -74,6 +74,50 @@ describe('ukrainealarm webhooks through the durable outbox', () => {
       assert.deepEqual(receiver.received.map(summary), ['31:AIR', '31:AIR+ARTILLERY', '31:ARTILLERY', '31:-'])
       const [, both, , none] = receiver.received
       assert.ok(both!.lastUpdate < none!.lastUpdate, 'the all-clear is stamped with its own time, not the send time')
+    } finally {
+      await receiver.stop()
+    }
+  })
+
+  test('an admin sees the webhook in GET /api/v1/channels: behind while its receiver fails, caught up after', async () => {
+    const { receiver } = await subscribed()
+    interface Listed {
+      targetId: string
+      kind: string
+      description: string
+      state: string
+      attempts: number
+      lag: number
+      lastError: string | null
+    }
+    const listed = async (): Promise<Listed | undefined> => {
+      const res = await s.call('GET', '/api/v1/channels', { token: s.adminToken })
+      assert.equal(res.status, 200, res.text)
+      return (res.json.targets as Listed[]).find(
+        (t) => t.description === `ukrainealarm ${new URL(receiver.url).origin}`,
+      )
+    }
+    try {
+      receiver.answer = 503
+      const id = await issue(s, [regions.kyivCity])
+      await receiver.waitForAttempts(2)
+      const behind = await listed()
+      assert.ok(behind, 'the webhook is listed')
+      assert.match(behind.targetId, /^ukrainealarm:/)
+      assert.equal(behind.kind, 'webhook')
+      assert.notEqual(behind.state, 'ok')
+      assert.ok(behind.attempts >= 1 && behind.lag >= 1, JSON.stringify(behind))
+      assert.match(behind.lastError ?? '', /503/)
+      receiver.answer = null
+      await allClear(s, id)
+      await receiver.waitFor(2)
+      let caughtUp = await listed()
+      for (let i = 0; i < 50 && caughtUp?.lag !== 0; i++) {
+        await sleep(20)
+        caughtUp = await listed()
+      }
+      assert.equal(caughtUp?.lag, 0)
+      assert.equal(caughtUp?.state, 'ok')
     } finally {
       await receiver.stop()
     }

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { Counter } from 'prom-client'
+import { Outboxes } from '../channels/outbox/outboxes.ts'
 import type { Config } from '../config.ts'
 import type { HttpExtension } from '../http/app.ts'
 import { FastLane } from '../http/fast-lane.ts'
@@ -31,10 +32,11 @@ type CompatConfig = Pick<
 /**
  * The compatibility APIs: alerts.in.ua v1 at `/v1` and ukrainealarm v3 at `/api/v3`, both projections of the event
  * log, so existing clients switch by changing a base URL. ukrainealarm webhooks are delivered through a durable outbox
- * whose cursors and registrations live in the embedded SQLite file.
+ * whose cursors and registrations live in the embedded SQLite file; it joins `outboxes`, which the channels' admin
+ * view lists.
  */
 export const compatApis =
-  (config: CompatConfig): HttpExtension =>
+  (config: CompatConfig, outboxes = new Outboxes()): HttpExtension =>
   async (http, sirena) => {
     const locations = new CompatLocations(sirena.catalogue)
     // Deliveries run where the channels run: in cluster mode on one edge only, or every edge would send each one.
@@ -51,6 +53,7 @@ export const compatApis =
         })
       : undefined
     webhooks?.start()
+    if (webhooks) outboxes.add(webhooks.outbox)
     http.app.addHook('onClose', async () => {
       await webhooks?.close()
     })

@@ -1,6 +1,6 @@
 import { capHttp } from '../cap/http.ts'
 import { mqttChannel } from '../channels/mqtt/channel.ts'
-import { outboxChannels } from '../channels/outbox/index.ts'
+import { Outboxes, outboxChannels } from '../channels/outbox/index.ts'
 import { compatApis } from '../compat/index.ts'
 import type { Config } from '../config.ts'
 import { statsHttp } from '../history/http.ts'
@@ -13,12 +13,14 @@ import { threatsHttp } from './routes/threats.ts'
  * entry here; the HTTP core does not import them.
  */
 export function httpExtensions(config: Config): HttpExtension[] {
+  // Shared so that the channels' admin view lists the compat webhooks' targets too.
+  const outboxes = new Outboxes()
   return [
     statsHttp,
     webExtension(config),
-    compatApis(config),
+    compatApis(config, outboxes),
     capHttp(config),
-    ...(config.channelsEnabled ? [outboxChannels(config)] : []),
+    ...(config.channelsEnabled ? [outboxChannels(config, outboxes)] : []),
     threatsHttp(config),
     ...(config.mqttEnabled ? [mqttChannel(config)] : []),
   ]

@@ -11,6 +11,7 @@ import { WebhookSubscriptions } from '../webhooks/subscription-store.ts'
 import { CursorStore } from './cursor-store.ts'
 import { openChannelDatabase } from './database.ts'
 import { Outbox } from './outbox.ts'
+import { Outboxes } from './outboxes.ts'
 import { outboxRoutes } from './routes.ts'
 
 export type OutboxChannelsConfig = Pick<
@@ -30,10 +31,11 @@ export type OutboxChannelsConfig = Pick<
 
 /**
  * Telegram channels and native webhooks, each target behind the durable outbox: the event log plus a cursor per
- * target in the embedded SQLite file. Mounts `/api/v1/webhooks` and the admin view `/api/v1/channels`.
+ * target in the embedded SQLite file. Mounts `/api/v1/webhooks` and the admin view `/api/v1/channels`, which lists
+ * the targets of every outbox in `outboxes` (the ukrainealarm webhooks add theirs).
  */
 export const outboxChannels =
-  (config: OutboxChannelsConfig): HttpExtension =>
+  (config: OutboxChannelsConfig, outboxes = new Outboxes()): HttpExtension =>
   async (http, sirena) => {
     const log = sirena.logger.child({ component: 'channels' })
     // Before anything is opened: a configuration mistake stops the server with its reason.
@@ -85,5 +87,6 @@ export const outboxChannels =
       webhooks.start()
       await http.app.register(webhookRoutes(sirena, webhooks), { prefix: '/api/v1' })
     }
-    await http.app.register(outboxRoutes(sirena, outbox), { prefix: '/api/v1' })
+    outboxes.add(outbox)
+    await http.app.register(outboxRoutes(sirena, outboxes), { prefix: '/api/v1' })
   }

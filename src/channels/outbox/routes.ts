@@ -2,11 +2,14 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { requireIssuer } from '../../http/auth.ts'
-import type { Outbox } from './outbox.ts'
+import type { Outboxes } from './outboxes.ts'
 
-/** `GET /api/v1/channels`: every delivery target, where its cursor stands and whether it is failing (admins). */
+/**
+ * `GET /api/v1/channels`: every delivery target of every outbox (Telegram, native and ukrainealarm webhooks), where
+ * its cursor stands and whether it is failing (admins).
+ */
 export const outboxRoutes =
-  (sirena: Sirena, outbox: Outbox): FastifyPluginAsync =>
+  (sirena: Sirena, outboxes: Outboxes): FastifyPluginAsync =>
   async (app) => {
     app.addHook('preHandler', requireIssuer(sirena))
     app.get(
@@ -23,7 +26,7 @@ export const outboxRoutes =
         const headSeq = sirena.state.seq
         return {
           headSeq,
-          targets: outbox.list().map((t) => ({ ...t, lag: Math.max(0, headSeq - t.deliveredSeq) })),
+          targets: outboxes.list().map((t) => ({ ...t, lag: Math.max(0, headSeq - t.deliveredSeq) })),
         }
       },
     )

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { startTestServer, type TestServer } from '../../../test/harness.ts'
+import { Outboxes, outboxChannels } from '../../channels/outbox/index.ts'
 import { loadConfig } from '../../config.ts'
 import { compatApis } from '../index.ts'
 
@@ -22,16 +23,19 @@ export interface CompatTestServer extends TestServer {
 
 /**
  * A real server on a loopback port with the compat APIs mounted, a reader key and an operator. Pass `dataDir` to
- * restart on the same data (it is then left in place on close).
+ * restart on the same data (it is then left in place on close), and `channels` to mount the outbox channels too, with
+ * their admin view `GET /api/v1/channels`.
  */
 export async function startCompatServer(
   env: Record<string, string> = {},
-  o: { dataDir?: string } = {},
+  o: { dataDir?: string; channels?: boolean } = {},
 ): Promise<CompatTestServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-compat-'))
   const effective = { ...roomyLimits, ...env }
   const config = loadConfig(effective, { data: dataDir })
-  const server = await startTestServer({ dataDir, env: effective, extensions: [compatApis(config)] })
+  const outboxes = new Outboxes()
+  const extensions = [compatApis(config, outboxes), ...(o.channels ? [outboxChannels(config, outboxes)] : [])]
+  const server = await startTestServer({ dataDir, env: effective, extensions })
   const reader = await server.addIssuer({ name: 'compat reader', role: 'reader', jurisdiction: [], types: [] })
   const operator = await server.addIssuer({
     name: 'duty officer',

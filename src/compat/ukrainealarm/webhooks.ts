@@ -31,7 +31,8 @@ export class UkraineAlarmWebhooks {
   private readonly db: Database.Database
   private readonly cursors: CursorStore
   private readonly store: WebhookStore
-  private readonly outbox: Outbox
+  /** The outbox of these webhooks alone, listed with the others in `GET /api/v1/channels`. */
+  readonly outbox: Outbox
   private readonly past: PastStates
   private readonly targets = new Map<string, UkraineAlarmTarget>()
   private readonly stopWaking: () => void
