@@ -10,34 +10,16 @@ import { RegionShapes } from '../src/cap/region-shapes.ts'
 import { CapSigner } from '../src/cap/signing.ts'
 import { ingest, startCapServer } from '../src/cap/testdata/server.ts'
 import { capFixture, capFixtures } from '../src/cap/testdata/tools.ts'
+import { airRaidInfo, katottgArea, upstreamSender } from '../src/cap/testdata/upstream-alert.ts'
 import { regions, type TestServer } from './harness.ts'
 
-const sender = 'warning-service@example.ua'
+const sender = upstreamSender
 const lvivHromada = 'UA46060250000025047'
 const maxBytes = 64 * 1024
 
-const area = (katottg: string, o: Partial<CapArea> = {}): CapArea => ({
-  areaDesc: katottg,
-  polygons: [],
-  circles: [],
-  geocodes: [{ valueName: 'KATOTTG', value: katottg }],
-  ...o,
-})
-
-const info = (language: string, o: Partial<CapInfo> = {}): CapInfo => ({
-  language,
-  categories: ['Security'],
-  event: language.startsWith('uk') ? 'Повітряна тривога' : 'Air raid alert',
-  responseTypes: ['Shelter'],
-  urgency: 'Immediate',
-  severity: 'Extreme',
-  certainty: 'Observed',
-  eventCodes: [],
-  parameters: [],
-  resources: [],
-  areas: [area(regions.kyivCity)],
-  ...o,
-})
+/** An upstream air-raid `<info>` for Kyiv city unless other areas are given. */
+const info = (language: string, o: Partial<CapInfo> = {}): CapInfo =>
+  airRaidInfo(language, { areas: [katottgArea(regions.kyivCity)], ...o })
 
 let counter = 0
 /** A CAP document as an upstream would send it; each call gets a fresh identifier unless one is given. */
@@ -207,7 +189,7 @@ describe('CAP ingest', () => {
 
   describe('mapping CAP to alerts', () => {
     test('an Alert with a KATOTTG geocode issues an alert from source cap with the texts of both languages', async () => {
-      const body = await accepted(cap({ areas: [area(regions.kyivCity)] }).xml)
+      const body = await accepted(cap({ areas: [katottgArea(regions.kyivCity)] }).xml)
       assert.equal(body.action, 'issue')
       const alert = server.sirena.state.active.get(body.alertId)!
       assert.equal(alert.source, 'cap')
@@ -266,7 +248,7 @@ describe('CAP ingest', () => {
     })
 
     test('an Exercise keeps its status and does not change the public Actual state', async () => {
-      const body = await accepted(cap({ status: 'Exercise', areas: [area(lvivHromada)] }).xml)
+      const body = await accepted(cap({ status: 'Exercise', areas: [katottgArea(lvivHromada)] }).xml)
       assert.equal(body.alert.status, 'Exercise')
       assert.equal(
         server.sirena.activeAlerts('Actual').some((a) => a.id === body.alertId),
@@ -275,7 +257,7 @@ describe('CAP ingest', () => {
     })
 
     test('an area outside the upstream’s jurisdiction is forbidden_region, and nothing is written', async () => {
-      await refused(cap({ areas: [area(regions.kyivOblast)] }).xml, 403, 'forbidden_region')
+      await refused(cap({ areas: [katottgArea(regions.kyivOblast)] }).xml, 403, 'forbidden_region')
     })
 
     test('an area that matches no region refuses the whole document', async () => {
@@ -285,13 +267,16 @@ describe('CAP ingest', () => {
         circles: [],
         geocodes: [{ valueName: 'SAME', value: '006109' }],
       }
-      const res = await refused(cap({ areas: [area(regions.kyivCity), foreign] }).xml, 422, 'no_matching_region')
+      const res = await refused(cap({ areas: [katottgArea(regions.kyivCity), foreign] }).xml, 422, 'no_matching_region')
       assert.match(res.message, /Sacramento/)
-      await refused(cap({ areas: [area('UA99999999999999999')] }).xml, 404, 'unknown_region')
+      await refused(cap({ areas: [katottgArea('UA99999999999999999')] }).xml, 404, 'unknown_region')
     })
 
     test('a nuclear alert waits for a second person (202); redelivery answers with the pending action, then the alert', async () => {
-      const doc = cap({ info: { event: 'Radiation hazard', categories: ['CBRNE'] }, areas: [area(regions.lvivOblast)] })
+      const doc = cap({
+        info: { event: 'Radiation hazard', categories: ['CBRNE'] },
+        areas: [katottgArea(regions.lvivOblast)],
+      })
       const first = await ingest(server, upstream, doc.xml)
       assert.equal(first.status, 202, first.text)
       assert.equal(first.json.code, 'confirmation_required')
@@ -314,7 +299,7 @@ describe('CAP ingest', () => {
 
   describe('updates, cancels and redelivery', () => {
     test('redelivering the same document appends nothing and answers the same; other bytes under the same identifier conflict', async () => {
-      const doc = cap({ areas: [area(regions.kyivCity)] })
+      const doc = cap({ areas: [katottgArea(regions.kyivCity)] })
       const first = await accepted(doc.xml)
       await nothingWritten(async () => {
         const again = await accepted(doc.xml)
@@ -325,12 +310,12 @@ describe('CAP ingest', () => {
     })
 
     test('an Update found by its references changes the regions and texts; an Update that changes nothing writes nothing', async () => {
-      const alert = cap({ areas: [area(lvivHromada)] })
+      const alert = cap({ areas: [katottgArea(lvivHromada)] })
       const started = await accepted(alert.xml)
       const update = cap({
         msgType: 'Update',
         references: [alert.ref],
-        areas: [area(lvivHromada), area('UA46060000000042587')],
+        areas: [katottgArea(lvivHromada), katottgArea('UA46060000000042587')],
       })
       const body = await accepted(update.xml, 200)
       assert.equal(body.action, 'update')
@@ -340,14 +325,14 @@ describe('CAP ingest', () => {
         const same = cap({
           msgType: 'Update',
           references: [alert.ref, update.ref],
-          areas: [area('UA46060000000042587')],
+          areas: [katottgArea('UA46060000000042587')],
         })
         assert.equal((await accepted(same.xml, 200)).unchanged, true)
       })
       const reworded = cap({
         msgType: 'Update',
         references: [update.ref],
-        info: { description: 'Нове повідомлення', areas: [area('UA46060000000042587')] },
+        info: { description: 'Нове повідомлення', areas: [katottgArea('UA46060000000042587')] },
       })
       const rewordedBody = await accepted(reworded.xml, 200)
       assert.equal(
@@ -358,20 +343,20 @@ describe('CAP ingest', () => {
     })
 
     test('a Cancel with AllClear gives the all-clear; one without cancels the alert as a false alarm', async () => {
-      const first = cap({ areas: [area(regions.kharkivOblast)] })
+      const first = cap({ areas: [katottgArea(regions.kharkivOblast)] })
       const a = await accepted(first.xml)
       const allClear = cap({
         msgType: 'Cancel',
         references: [first.ref],
         info: { responseTypes: ['AllClear'], urgency: 'Past' },
-        areas: [area(regions.kharkivOblast)],
+        areas: [katottgArea(regions.kharkivOblast)],
       })
       const ended = await accepted(allClear.xml, 200)
       assert.equal(ended.action, 'end')
       assert.equal(ended.alert.endReason, 'all_clear')
       assert.equal(ended.alertId, a.alertId)
 
-      const second = cap({ areas: [area(regions.kharkivOblast)] })
+      const second = cap({ areas: [katottgArea(regions.kharkivOblast)] })
       await accepted(second.xml)
       const cancel = cap({ msgType: 'Cancel', references: [second.ref], note: 'issued in error', infos: [] })
       const cancelled = await accepted(cancel.xml, 200)
@@ -381,7 +366,7 @@ describe('CAP ingest', () => {
     })
 
     test('an Update whose every info says AllClear ends the alert', async () => {
-      const first = cap({ areas: [area(regions.kyivCity)] })
+      const first = cap({ areas: [katottgArea(regions.kyivCity)] })
       await accepted(first.xml)
       const body = await accepted(
         cap({ msgType: 'Update', references: [first.ref], info: { responseTypes: ['AllClear'] } }).xml,
@@ -397,7 +382,7 @@ describe('CAP ingest', () => {
     })
 
     test('an Update whose status differs from the alert’s is a conflict: an exercise cannot change a real alert', async () => {
-      const first = cap({ areas: [area(regions.kyivCity)] })
+      const first = cap({ areas: [katottgArea(regions.kyivCity)] })
       await accepted(first.xml)
       await refused(
         cap({ msgType: 'Cancel', status: 'Exercise', references: [first.ref], infos: [] }).xml,
