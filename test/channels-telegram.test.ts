@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 // The package's main entry replaces module.exports, which its typings do not describe; the class module is exact.
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js'
-import { outboxChannels } from '../src/channels/outbox/extension.ts'
 import { loadConfig } from '../src/config.ts'
+import { outboxChannels } from '../src/delivery/outbox/extension.ts'
 import { regions, startTestServer, type TestServer } from './harness.ts'
 
 const botToken = '123456:sirena-test-bot'

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { Counter } from 'prom-client'
-import { Outboxes } from '../channels/outbox/outboxes.ts'
 import type { Config } from '../config.ts'
+import { Outboxes } from '../delivery/outbox/outboxes.ts'
 import type { HttpExtension } from '../http/app.ts'
 import { FastLane } from '../http/fast-lane.ts'
 import type { Metrics } from '../http/metrics.ts'

@@ -1,15 +1,15 @@
 import { join } from 'node:path'
 import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
+import { PushDelivery, type PushDeliveryOptions } from '../delivery/push/push-delivery.ts'
+import { PushSubscriptionStore } from '../delivery/push/push-store.ts'
+import { loadOrCreateVapidKeys } from '../delivery/push/vapid.ts'
 import { projectRoot } from '../geo/catalogue-file.ts'
 import type { HttpExtension } from '../http/app.ts'
 import { consoleApi } from './console-api.ts'
 import { mapDataRoute } from './map-data.ts'
-import { PushDelivery, type PushDeliveryOptions } from './push-delivery.ts'
 import { pushRoutes } from './push-routes.ts'
-import { PushSubscriptionStore } from './push-store.ts'
 import { staticSite } from './static-site.ts'
-import { loadOrCreateVapidKeys } from './vapid.ts'
 
 export type WebConfig = Pick<
   Config,

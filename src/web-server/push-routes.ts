@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Sirena } from '../app/sirena.ts'
-import { isPrivateAddress } from '../channels/webhooks/address-guard.ts'
 import { SirenaError } from '../core/errors.ts'
-import type { PushSubscriptionStore } from './push-store.ts'
-import type { VapidKeys } from './vapid.ts'
+import type { PushSubscriptionStore } from '../delivery/push/push-store.ts'
+import type { VapidKeys } from '../delivery/push/vapid.ts'
+import { isPrivateAddress } from '../delivery/webhooks/address-guard.ts'
 
 const SubscribeBody = Type.Object(
   {

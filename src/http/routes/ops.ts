@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
+import type { StreamHub } from '../../delivery/stream/stream-hub.ts'
 import type { Metrics } from '../metrics.ts'
-import type { StreamHub } from '../stream-hub.ts'
 
 /** Health and metrics for operators and load balancers. */
 export const opsRoutes =

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
-import type { StreamHub, StreamSink } from '../stream-hub.ts'
+import type { StreamHub, StreamSink } from '../../delivery/stream/stream-hub.ts'
 
 const StreamQuery = Type.Object({
   regions: Type.Optional(Type.String({ maxLength: 2000 })),

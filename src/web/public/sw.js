@@ -1,5 +1,5 @@
 // Sirena's service worker: shows Web Push notifications for the resident's region (payload built by the server,
-// see src/web-server/push-delivery.ts) and opens the region's page when one is tapped. It caches nothing: a stale
+// see src/delivery/push/push-delivery.ts) and opens the region's page when one is tapped. It caches nothing: a stale
 // alert map is worse than none.
 
 self.addEventListener('install', () => self.skipWaiting())

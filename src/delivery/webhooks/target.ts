@@ -1,9 +1,9 @@
 import type { CapStatus } from '../../core/alert.ts'
 import type { LogEvent } from '../../core/events.ts'
 import type { RegionCatalogue } from '../../core/regions.ts'
-import type { StreamEnvelope } from '../../http/stream-hub.ts'
 import { alertView } from '../../http/views.ts'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
+import type { StreamEnvelope } from '../stream/stream-hub.ts'
 import type { SignedPost } from './sender.ts'
 import { type WebhookSubscription, webhookTargetId } from './subscription-store.ts'
 

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http'
-import { type EnrichedEvent, LogReader } from '../app/log-reader.ts'
-import type { Sirena } from '../app/sirena.ts'
-import type { Alert } from '../core/alert.ts'
-import { eventRegions, isHistoricalImport, type LogEvent } from '../core/events.ts'
-import type { Metrics } from './metrics.ts'
-import { alertView } from './views.ts'
+import { type EnrichedEvent, LogReader } from '../../app/log-reader.ts'
+import type { Sirena } from '../../app/sirena.ts'
+import type { Alert } from '../../core/alert.ts'
+import { eventRegions, isHistoricalImport, type LogEvent } from '../../core/events.ts'
+import type { Metrics } from '../../http/metrics.ts'
+import { alertView } from '../../http/views.ts'
 
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised

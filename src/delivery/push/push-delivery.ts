@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import webPush from 'web-push'
-import type { Sirena } from '../app/sirena.ts'
-import type { Alert } from '../core/alert.ts'
-import { isHistoricalImport, type LogEvent } from '../core/events.ts'
+import type { Sirena } from '../../app/sirena.ts'
+import type { Alert } from '../../core/alert.ts'
+import { isHistoricalImport, type LogEvent } from '../../core/events.ts'
 import {
   type AlertChange,
   alertNotification,
   type NotificationText,
   noticeNotification,
-} from '../web/shared/notification.ts'
+} from '../../web/shared/notification.ts'
 import { postPush } from './push-request.ts'
 import type { PushSubscriptionRecord, PushSubscriptionStore } from './push-store.ts'
 import type { VapidKeys } from './vapid.ts'

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { publicOnlyLookup } from '../channels/webhooks/address-guard.ts'
-import { retryAfterMs } from '../channels/webhooks/sender.ts'
+import { publicOnlyLookup } from '../webhooks/address-guard.ts'
+import { retryAfterMs } from '../webhooks/sender.ts'
 
 export interface PushResponse {
   status: number

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { regions } from '../../test/harness.ts'
-import { checkPushEndpoint } from './push-routes.ts'
-import { FakeBrowser, FakePushService } from './testdata/fake-push-service.ts'
-import { startWebServer, type WebTestServer } from './testdata/web-server.ts'
+import { regions } from '../../../test/harness.ts'
+import { checkPushEndpoint } from '../../web-server/push-routes.ts'
+import { FakeBrowser, FakePushService } from '../../web-server/testdata/fake-push-service.ts'
+import { startWebServer, type WebTestServer } from '../../web-server/testdata/web-server.ts'
 
 const bucha = 'UA32080070000050759'
 const buchaRaion = 'UA32080000000084076'
