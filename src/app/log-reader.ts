@@ -1,23 +1,8 @@
-import type { Alert, CapStatus } from '../core/alert.ts'
+import type { Alert } from '../core/alert.ts'
 import { isHistoricalImport, type LogEvent } from '../core/events.ts'
 import { alertFromEvents } from '../core/state.ts'
-import { clearedThreatStatus, threatOfEvent } from '../core/threat.ts'
 import type { EventStore } from '../store/event-store.ts'
-
-/** An event with what it meant when it happened: the alert right after it (and before an update), its regions. */
-export interface EnrichedEvent {
-  event: LogEvent
-  /** Imported history: state and history, never a live delivery. */
-  historical: boolean
-  /** The alert right after this event (alert events only). */
-  alert?: Alert
-  /** The alert right before an update, to tell which regions the update released. */
-  alertBefore?: Alert
-  /** Every region the event concerns: for an update, those covered before or after it. */
-  regions: string[]
-  /** CAP status of the alert or notice; null when it cannot be known, and then nothing public goes out. */
-  status: CapStatus | null
-}
+import { alertIdOf, type DescribedEvent, describeEvent } from './described-event.ts'
 
 export interface LogSource {
   store: Pick<EventStore, 'readEvents' | 'alertEvents'>
@@ -35,17 +20,17 @@ const cachedEvents = 2048
  * with the regions it cleared, even if the alert has changed or left memory since.
  */
 export class LogReader {
-  private readonly cache = new Map<number, Promise<EnrichedEvent>>()
+  private readonly cache = new Map<number, Promise<DescribedEvent>>()
 
   constructor(private readonly source: LogSource) {}
 
-  async read(afterSeq: number, limit: number): Promise<EnrichedEvent[]> {
+  async read(afterSeq: number, limit: number): Promise<DescribedEvent[]> {
     const events = await this.source.store.readEvents(afterSeq, limit)
     return Promise.all(events.map((e) => this.enriched(e)))
   }
 
-  private enriched(e: LogEvent): Promise<EnrichedEvent> {
-    if (isHistoricalImport(e)) return Promise.resolve({ event: e, historical: true, regions: [], status: null })
+  private enriched(e: LogEvent): Promise<DescribedEvent> {
+    if (isHistoricalImport(e)) return Promise.resolve(describeEvent(e, undefined, undefined))
     let hit = this.cache.get(e.seq)
     if (!hit) {
       hit = this.enrich(e)
@@ -57,34 +42,13 @@ export class LogReader {
     return hit
   }
 
-  private async enrich(e: LogEvent): Promise<EnrichedEvent> {
-    const p = e.payload
-    let id: string
-    switch (p.type) {
-      case 'notice.published':
-        return { event: e, historical: false, regions: [...p.notice.regions], status: p.notice.status }
-      case 'threat.reported':
-        return { event: e, historical: false, regions: [...p.threat.regions], status: threatOfEvent(p.threat).status }
-      case 'threat.cleared':
-        return { event: e, historical: false, regions: [...p.regions], status: clearedThreatStatus(p) }
-      case 'alert.started':
-        id = p.alert.id
-        break
-      default:
-        id = p.alertId
-    }
-    let after: Alert | undefined
-    let before: Alert | undefined
+  private async enrich(e: LogEvent): Promise<DescribedEvent> {
+    const id = alertIdOf(e)
+    if (id === undefined) return describeEvent(e, undefined, undefined)
     const live = this.source.alertById(id)
-    if (live?.lastSeq === e.seq && p.type !== 'alert.updated') {
-      // The live case: nothing touched the alert since this event, and a start or an end does not move regions.
-      after = live
-    } else {
-      const own = (await this.source.store.alertEvents(id)).filter((x) => x.seq <= e.seq)
-      after = alertFromEvents(own)
-      before = alertFromEvents(own.filter((x) => x.seq < e.seq))
-    }
-    const regions = [...new Set([...(before?.regions ?? []), ...(after?.regions ?? [])])]
-    return { event: e, historical: false, alert: after, alertBefore: before, regions, status: after?.status ?? null }
+    // The live case: nothing touched the alert since this event, and a start or an end does not move regions.
+    if (live?.lastSeq === e.seq && e.payload.type !== 'alert.updated') return describeEvent(e, undefined, live)
+    const own = (await this.source.store.alertEvents(id)).filter((x) => x.seq <= e.seq)
+    return describeEvent(e, alertFromEvents(own.filter((x) => x.seq < e.seq)), alertFromEvents(own))
   }
 }

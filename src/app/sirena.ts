@@ -12,6 +12,7 @@ import type { RegionCatalogue } from '../core/regions.ts'
 import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
 import type { AuditEntry, EventStore, IssuerRecord, PendingCommand } from '../store/event-store.ts'
 import { actionOf, commandDetail } from './command-audit.ts'
+import { alertIdOf, type DescribedEvent, describeEvent } from './described-event.ts'
 import { type IdempotencyOptions, idempotencyToStore, storedResult } from './idempotency.ts'
 import { IssuerDirectory } from './issuer-directory.ts'
 import { Mutex } from './mutex.ts'
@@ -38,7 +39,11 @@ export interface ExecuteOptions extends IdempotencyOptions {
   auditDetail?: Record<string, unknown>
 }
 
-export type EventListener = (event: LogEvent, state: SirenaState) => void
+/**
+ * Called with every applied event, in seq order, after it is durable: the event, the state right after it, and the
+ * event described as it stood (the one shape every sink delivers; see `DescribedEvent`).
+ */
+export type EventListener = (event: LogEvent, state: SirenaState, described: DescribedEvent) => void
 
 /**
  * The application service: the one place where a command becomes an event. Flow (DESIGN.md): command → policy check
@@ -143,11 +148,14 @@ export class Sirena {
   private apply(events: readonly LogEvent[]) {
     for (const e of events) {
       if (e.seq !== this.state.seq + 1) continue
+      const alertId = alertIdOf(e)
+      const before = alertId === undefined ? undefined : this.state.active.get(alertId)
       applyEvent(this.state, e)
       this.coverageCache.clear()
+      const described = describeEvent(e, before, alertId === undefined ? undefined : this.alertById(alertId))
       for (const l of this.listeners) {
         try {
-          l(e, this.state)
+          l(e, this.state, described)
         } catch (err) {
           this.logger.error({ err, seq: e.seq }, 'event listener failed')
         }
@@ -155,7 +163,6 @@ export class Sirena {
     }
   }
 
-  /** Called with every applied event, in seq order, after it is durable. */
   onEvent(listener: EventListener): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)

@@ -1,14 +1,9 @@
+import { alertView } from '../app/envelope.ts'
 import type { CommandResult } from '../app/sirena.ts'
-import type { Alert } from '../core/alert.ts'
 import type { RegionCoverage } from '../core/coverage.ts'
 import type { Region } from '../core/regions.ts'
 
 /** The public shapes of the native API; the OpenAPI schemas in `schemas.ts` describe the same fields. */
-export interface AlertView extends Alert {
-  active: boolean
-}
-
-export const alertView = (a: Alert): AlertView => ({ ...a, active: a.endedAt === null })
 
 export interface RegionView {
   id: string

@@ -73,17 +73,11 @@ export const outboxChannels =
     }
 
     if (config.webhooksEnabled) {
-      const webhooks = new WebhookChannel(
-        sirena,
-        new WebhookSubscriptions(db, cursors),
-        outbox,
-        (e) => http.hub.envelope(e),
-        {
-          allowPrivateTargets: config.webhookAllowPrivateTargets,
-          timeoutMs: config.webhookTimeoutMs,
-          maxPerIssuer: config.webhookMaxPerIssuer,
-        },
-      )
+      const webhooks = new WebhookChannel(sirena, new WebhookSubscriptions(db, cursors), outbox, {
+        allowPrivateTargets: config.webhookAllowPrivateTargets,
+        timeoutMs: config.webhookTimeoutMs,
+        maxPerIssuer: config.webhookMaxPerIssuer,
+      })
       webhooks.start()
       await http.app.register(webhookRoutes(sirena, webhooks), { prefix: '/api/v1' })
     }

@@ -1,7 +1,7 @@
-import type { EnrichedEvent } from '../../app/log-reader.ts'
+import type { DescribedEvent } from '../../app/described-event.ts'
 
 /** An event as channels need it: with the alert as it stood right after the event, not as it stands now. */
-export type OutboxEvent = EnrichedEvent
+export type OutboxEvent = DescribedEvent
 
 export type DeliveryResult =
   | { ok: true }

@@ -1,10 +1,8 @@
 import type { ServerResponse } from 'node:http'
-import { type EnrichedEvent, LogReader } from '../../app/log-reader.ts'
+import type { DescribedEvent } from '../../app/described-event.ts'
+import { type Envelope, envelopeOf } from '../../app/envelope.ts'
+import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
-import type { Alert } from '../../core/alert.ts'
-import { eventRegions, isHistoricalImport, type LogEvent } from '../../core/events.ts'
-import type { Metrics } from '../../http/metrics.ts'
-import { alertView } from '../../http/views.ts'
 
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
@@ -15,6 +13,12 @@ import { alertView } from '../../http/views.ts'
 export interface StreamOptions {
   heartbeatMs: number
   maxBufferedBytes: number
+}
+
+/** The hub's own counters; the runtime wires them to /metrics. */
+export interface StreamMetrics {
+  dropped: { inc(): void }
+  subscribers: { set(value: number): void }
 }
 
 /** One event, serialised once for every transport. */
@@ -49,19 +53,6 @@ interface Subscriber {
   lastSeq: number
 }
 
-export interface StreamEnvelope {
-  seq: number
-  time: string
-  type: LogEvent['payload']['type']
-  actor: string
-  hash: string
-  payload: LogEvent['payload']
-  /** The alert after this event, when the event concerns one. */
-  alert?: ReturnType<typeof alertView>
-  /** Regions the event concerns (an alert's regions for ends and updates too). */
-  regions: string[]
-}
-
 /** Whom an event concerns: its regions, and those regions with all their ancestors. */
 interface Audience {
   regions: Set<string>
@@ -77,20 +68,13 @@ export class StreamHub {
   private readonly unsubscribe: () => void
   /** Reads the log for resuming clients, with each alert as it stood at its event. */
   private readonly reader: LogReader
-  /**
-   * The regions each active alert covered before the current event: an update that drops a region must still reach
-   * that region's subscribers (for them it is the all-clear).
-   */
-  private readonly regionsBefore = new Map<string, string[]>()
-
   constructor(
     private readonly sirena: Sirena,
     private readonly options: StreamOptions,
-    private readonly metrics?: Metrics,
+    private readonly metrics?: StreamMetrics,
   ) {
     this.reader = new LogReader(sirena)
-    for (const a of sirena.state.active.values()) this.regionsBefore.set(a.id, a.regions)
-    this.unsubscribe = sirena.onEvent((e) => this.broadcast(e))
+    this.unsubscribe = sirena.onEvent((_e, _state, described) => this.broadcast(described))
     this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs)
     this.timer.unref()
   }
@@ -99,31 +83,7 @@ export class StreamHub {
     return this.subscribers.size
   }
 
-  /**
-   * The envelope of an event that has just been applied: the payload plus the alert as it now stands (which is as it
-   * stood at this event), so clients need no second call. Also what webhooks carry.
-   */
-  envelope(e: LogEvent): StreamEnvelope {
-    const p = e.payload
-    const alertId = p.type === 'alert.started' ? p.alert.id : 'alertId' in p ? p.alertId : undefined
-    const alert = alertId ? this.sirena.alertById(alertId) : undefined
-    const before = alertId ? this.regionsBefore.get(alertId) : undefined
-    let regions: string[]
-    if (p.type === 'notice.published') regions = p.notice.regions
-    else if (p.type === 'alert.started') regions = p.alert.regions
-    else if (p.type === 'threat.reported' || p.type === 'threat.cleared') regions = eventRegions(p)
-    else regions = [...new Set([...(before ?? []), ...(alert?.regions ?? [])])]
-    return build(e, alert, regions)
-  }
-
-  /** The envelope of an event read back from the log, described as it stood then (see LogReader). */
-  private envelopeOf(x: EnrichedEvent): StreamEnvelope {
-    const p = x.event.payload
-    const regions = p.type === 'threat.reported' || p.type === 'threat.cleared' ? eventRegions(p) : x.regions
-    return build(x.event, x.alert, regions)
-  }
-
-  private frameOf(env: StreamEnvelope): { frame: Frame; audience: Audience } {
+  private frameOf(env: Envelope): { frame: Frame; audience: Audience } {
     const reach = new Set(env.regions)
     for (const r of env.regions) for (const a of this.sirena.catalogue.ancestors(r)) reach.add(a.id)
     const json = JSON.stringify(env)
@@ -143,17 +103,15 @@ export class StreamHub {
     return sub.filter.some((f) => audience.reach.has(f)) || sub.filterAncestors.some((a) => audience.regions.has(a))
   }
 
-  private broadcast(e: LogEvent) {
+  private broadcast(described: DescribedEvent) {
     // Imported history is state and history, not news: it never goes out live.
-    if (isHistoricalImport(e)) return
-    const env = this.envelope(e)
-    this.trackRegions(e)
-    if (this.subscribers.size === 0) return
-    const { frame, audience } = this.frameOf(env)
+    if (described.historical || this.subscribers.size === 0) return
+    const seq = described.event.seq
+    const { frame, audience } = this.frameOf(envelopeOf(described))
     for (const sub of this.subscribers) {
       if (!this.matches(sub, audience)) continue
-      if (sub.backlog) sub.backlog.push({ seq: e.seq, frame })
-      else this.write(sub, e.seq, frame)
+      if (sub.backlog) sub.backlog.push({ seq, frame })
+      else this.write(sub, seq, frame)
     }
   }
 
@@ -221,7 +179,7 @@ export class StreamHub {
             sub.lastSeq = seq
             continue
           }
-          const { frame, audience } = this.frameOf(this.envelopeOf(x))
+          const { frame, audience } = this.frameOf(envelopeOf(x))
           if (this.matches(sub, audience)) this.write(sub, seq, frame)
           else sub.lastSeq = seq
         }
@@ -234,31 +192,11 @@ export class StreamHub {
     }
   }
 
-  private trackRegions(e: LogEvent) {
-    const p = e.payload
-    if (p.type === 'alert.started') this.regionsBefore.set(p.alert.id, p.alert.regions)
-    else if (p.type === 'alert.updated' && p.regions) this.regionsBefore.set(p.alertId, p.regions)
-    else if (p.type === 'alert.ended' || p.type === 'alert.cancelled') this.regionsBefore.delete(p.alertId)
-  }
-
   close() {
     clearInterval(this.timer)
     this.unsubscribe()
     for (const sub of this.subscribers) sub.sink.end()
     this.subscribers.clear()
-  }
-}
-
-function build(e: LogEvent, alert: Alert | undefined, regions: string[]): StreamEnvelope {
-  return {
-    seq: e.seq,
-    time: e.time,
-    type: e.payload.type,
-    actor: e.actor,
-    hash: e.hash,
-    payload: e.payload,
-    alert: alert ? alertView(alert) : undefined,
-    regions,
   }
 }
 

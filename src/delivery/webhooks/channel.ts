@@ -5,7 +5,6 @@ import { SirenaError } from '../../core/errors.ts'
 import type { EventType, LogEvent } from '../../core/events.ts'
 import type { Issuer } from '../../core/issuer.ts'
 import type { Outbox, TargetStatus } from '../outbox/outbox.ts'
-import type { StreamEnvelope } from '../stream/stream-hub.ts'
 import { webhookUrlProblem } from './address-guard.ts'
 import { sendSigned } from './sender.ts'
 import { type WebhookSubscription, type WebhookSubscriptions, webhookTargetId } from './subscription-store.ts'
@@ -49,7 +48,6 @@ export class WebhookChannel {
     private readonly sirena: Sirena,
     private readonly subscriptions: WebhookSubscriptions,
     private readonly outbox: Outbox,
-    private readonly envelope: (e: LogEvent) => StreamEnvelope,
     private readonly options: WebhookChannelOptions,
   ) {}
 
@@ -61,7 +59,6 @@ export class WebhookChannel {
   private run(s: WebhookSubscription): void {
     const target = new WebhookTarget(s, {
       catalogue: this.sirena.catalogue,
-      envelope: this.envelope,
       issuerActive: async (id) => {
         const issuer = await this.sirena.store.getIssuer(id)
         return Boolean(issuer && !issuer.revokedAt)

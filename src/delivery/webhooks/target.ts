@@ -1,14 +1,13 @@
+import { type Envelope, envelopeOf } from '../../app/envelope.ts'
 import type { CapStatus } from '../../core/alert.ts'
 import type { LogEvent } from '../../core/events.ts'
 import type { RegionCatalogue } from '../../core/regions.ts'
-import { alertView } from '../../http/views.ts'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
-import type { StreamEnvelope } from '../stream/stream-hub.ts'
 import type { SignedPost } from './sender.ts'
 import { type WebhookSubscription, webhookTargetId } from './subscription-store.ts'
 
 /** The body of a webhook: the live stream's envelope, with the CAP status on top so an exercise is never missed. */
-export type WebhookPayload = StreamEnvelope & { status: CapStatus }
+export type WebhookPayload = Envelope & { status: CapStatus }
 
 export interface WebhookMessage {
   messageId: string
@@ -17,8 +16,6 @@ export interface WebhookMessage {
 
 export interface WebhookTargetDeps {
   catalogue: RegionCatalogue
-  /** `StreamHub.envelope`: one shape for the stream and for webhooks. */
-  envelope: (e: LogEvent) => StreamEnvelope
   issuerActive: (issuerId: string) => Promise<boolean>
   send: (post: SignedPost, signal: AbortSignal) => Promise<DeliveryResult>
   onGone: (subscriptionId: string, reason: string) => void
@@ -36,9 +33,9 @@ export function webhookWants(sub: WebhookSubscription, e: OutboxEvent, catalogue
 /** Unique per event of the log (its seq and hash), identical on every retry: the receiver's dedupe key. */
 export const webhookMessageId = (e: LogEvent) => `evt_${e.seq}_${e.hash.slice(0, 16)}`
 
-export function webhookPayload(envelope: StreamEnvelope, e: OutboxEvent & { status: CapStatus }): WebhookPayload {
-  // The envelope describes the alert as it stands now; a delivery that waited describes it as it stood at the event.
-  return { ...envelope, alert: e.alert ? alertView(e.alert) : undefined, regions: e.regions, status: e.status }
+/** The stream's envelope of the event as it stood, with the CAP status on top. */
+export function webhookPayload(e: OutboxEvent & { status: CapStatus }): WebhookPayload {
+  return { ...envelopeOf(e), status: e.status }
 }
 
 /** One subscription as an outbox target. */
@@ -59,7 +56,7 @@ export class WebhookTarget implements OutboxTarget<WebhookMessage> {
     if (e.status === null || !webhookWants(this.sub, e, this.deps.catalogue)) return null
     // A revoked key's webhooks fall silent; the events it would have had are passed over, not held.
     if (!(await this.deps.issuerActive(this.sub.issuerId))) return null
-    const payload = webhookPayload(this.deps.envelope(e.event), { ...e, status: e.status })
+    const payload = webhookPayload({ ...e, status: e.status })
     return { messageId: webhookMessageId(e.event), body: JSON.stringify(payload) }
   }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
+import { alertView } from '../../app/envelope.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import { type CapStatus, isCapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
@@ -7,7 +8,7 @@ import { type Region, regionLevels } from '../../core/regions.ts'
 import { alertFromEvents } from '../../core/state.ts'
 import { type CachedResponse, sendCached } from '../cached-response.ts'
 import { regionThreatsView } from '../threat-views.ts'
-import { alertView, coverageView, regionView } from '../views.ts'
+import { coverageView, regionView } from '../views.ts'
 
 const StatusQuery = Type.Object({ status: Type.Optional(Type.String({ maxLength: 16 })) })
 

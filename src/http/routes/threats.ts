@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
+import { alertView } from '../../app/envelope.ts'
 import { requestFingerprint } from '../../app/idempotency.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import { type ClearOutcome, type ReportOutcome, ThreatEngine } from '../../app/threat-engine.ts'
@@ -10,7 +11,6 @@ import type { HttpExtension } from '../app.ts'
 import { requireIssuer } from '../auth.ts'
 import { CapStatusSchema, IdParams, RegionIdSchema } from '../schemas.ts'
 import { threatView } from '../threat-views.ts'
-import { alertView } from '../views.ts'
 
 const literals = (values: readonly string[], description: string) =>
   Type.Union(
