@@ -8,7 +8,7 @@ describe('bad input on the issuer API', () => {
   let officer: { token: string }
 
   before(async () => {
-    s = await startTestServer({ extensions: [] })
+    s = await startTestServer({ features: [] })
     officer = await s.addIssuer({ jurisdiction: [regions.kyivCity] })
   })
   after(() => s.close())
@@ -167,7 +167,7 @@ describe('bad input on the issuer API', () => {
 describe('rate limits', () => {
   let s: TestServer
   before(async () => {
-    s = await startTestServer({ extensions: [], env: { SIRENA_RATE_LIMIT_PER_MINUTE: '5' } })
+    s = await startTestServer({ features: [], env: { SIRENA_RATE_LIMIT_PER_MINUTE: '5' } })
   })
   after(() => s.close())
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test'
 // The package's main entry replaces module.exports, which its typings do not describe; the class module is exact.
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js'
 import { loadConfig } from '../src/config.ts'
-import { outboxChannels } from '../src/delivery/outbox/extension.ts'
+import { outboxChannels } from '../src/runtime/channels.ts'
 import { regions, startTestServer, type TestServer } from './harness.ts'
 
 const botToken = '123456:sirena-test-bot'
@@ -84,7 +84,7 @@ async function startSirena(apiRoot: string) {
     SIRENA_CHANNEL_RETRY_MAX_MS: '200',
     SIRENA_CHANNEL_FAILING_AFTER_ATTEMPTS: '3',
   }
-  const s = await startTestServer({ extensions: [outboxChannels(loadConfig(env, { data: dataDir }))], dataDir, env })
+  const s = await startTestServer({ features: [outboxChannels(loadConfig(env, { data: dataDir }))], dataDir, env })
   const officer = (await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })).token
   return {
     s,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { loadConfig } from '../src/config.ts'
-import { outboxChannels } from '../src/delivery/outbox/extension.ts'
+import { outboxChannels } from '../src/runtime/channels.ts'
 import { WebhookReceiver } from './channels-webhook-receiver.ts'
 import { regions, startTestServer, type TestServer } from './harness.ts'
 
@@ -17,7 +17,7 @@ const fastRetries = {
 
 async function startServer(env: Record<string, string>, dataDir = mkdtempSync(join(tmpdir(), 'sirena-webhooks-'))) {
   const config = loadConfig({ ...fastRetries, ...env }, { data: dataDir })
-  const s = await startTestServer({ extensions: [outboxChannels(config)], dataDir, env })
+  const s = await startTestServer({ features: [outboxChannels(config)], dataDir, env })
   return { s, dataDir }
 }
 

@@ -31,7 +31,7 @@ describe('sirena command', () => {
   let dataDir: string
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sirena-cli-'))
-    s = await startTestServer({ extensions: [], dataDir })
+    s = await startTestServer({ features: [], dataDir })
   })
   after(async () => {
     await s.close()

@@ -28,7 +28,7 @@ const clusterEnv = {
   SIRENA_NATS_SUBJECT: names.subject,
   SIRENA_MQTT_ENABLED: 'false',
 }
-const startEdge = () => startTestServer({ extensions: [], env: clusterEnv })
+const startEdge = () => startTestServer({ features: [], env: clusterEnv })
 
 interface SseEvent {
   id: string

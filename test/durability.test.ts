@@ -56,7 +56,7 @@ describe('durability', () => {
     await Promise.all(writers)
     await exited
 
-    const s = await startTestServer({ extensions: [], dataDir })
+    const s = await startTestServer({ features: [], dataDir })
     try {
       for (const id of acknowledged)
         assert.ok(s.sirena.state.active.has(id), `acknowledged alert ${id} survived the crash`)

@@ -6,8 +6,8 @@ import { hashToken, newToken } from '../src/app/tokens.ts'
 import { loadConfig } from '../src/config.ts'
 import { alertTypes } from '../src/core/alert.ts'
 import type { IssuerRole } from '../src/core/issuer.ts'
-import type { HttpExtension } from '../src/http/app.ts'
-import { type RunningServer, startServer } from '../src/server.ts'
+import type { FeatureFactory } from '../src/runtime/feature.ts'
+import { type RunningServer, startServer } from '../src/runtime/runtime.ts'
 
 /** Well-known regions used across tests (KATOTTG). */
 export const regions = {
@@ -37,7 +37,7 @@ export interface TestServer extends RunningServer {
 
 /** Starts a real server on a random loopback port with a fresh SQLite file. Close it in `after`. */
 export async function startTestServer(
-  o: { extensions?: HttpExtension[]; env?: Record<string, string>; dataDir?: string } = {},
+  o: { features?: FeatureFactory[]; env?: Record<string, string>; dataDir?: string } = {},
 ): Promise<TestServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-test-'))
   const adminToken = newToken()
@@ -45,7 +45,7 @@ export async function startTestServer(
     { ...o.env },
     { host: '127.0.0.1', port: 0, mqttPort: 0, data: dataDir, adminToken, logLevel: 'silent' },
   )
-  const server = await startServer(config, { logger: pino({ level: 'silent' }), extensions: o.extensions })
+  const server = await startServer(config, { logger: pino({ level: 'silent' }), features: o.features })
   let n = 0
   const ts: TestServer = {
     ...server,

@@ -49,7 +49,7 @@ async function untilSeq(seq: number) {
 
 describe('history commands', () => {
   before(async () => {
-    server = await startTestServer({ extensions: [statsHttp] })
+    server = await startTestServer({ features: [statsHttp] })
     dir = mkdtempSync(join(tmpdir(), 'sirena-history-cli-'))
     file = join(dir, 'official.csv')
     writeFileSync(file, csv)

@@ -98,7 +98,7 @@ let server: TestServer
 
 describe('history statistics API', () => {
   before(async () => {
-    server = await startTestServer({ extensions: [statsHttp] })
+    server = await startTestServer({ features: [statsHttp] })
     // A second handle on the same file, as the CLI has: the server learns of the import by polling the log head.
     const store = new SqliteEventStore(join(server.dataDir, 'sirena.db'))
     await store.open()

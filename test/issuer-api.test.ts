@@ -13,7 +13,7 @@ describe('issuer API', () => {
   let supervisor: { id: string; token: string }
 
   before(async () => {
-    s = await startTestServer({ extensions: [] })
+    s = await startTestServer({ features: [] })
     kyivOfficer = await s.addIssuer({ name: 'Kyiv city duty officer', jurisdiction: [regions.kyivCity] })
     kyivOblastOfficer = await s.addIssuer({ name: 'Kyiv oblast duty officer', jurisdiction: [regions.kyivOblast] })
     lvivOfficer = await s.addIssuer({ name: 'Lviv duty officer', jurisdiction: [regions.lvivOblast] })

@@ -53,7 +53,7 @@ function mqttSuite(name: string, brokerOf: () => Promise<{ url?: string; prefix:
       }
       prefix = broker.prefix
       s = await startTestServer({
-        extensions: [mqttChannel({ mqttHost: '127.0.0.1', mqttPort: 0, mqttUrl: broker.url, mqttTopicPrefix: prefix })],
+        features: [mqttChannel({ mqttHost: '127.0.0.1', mqttPort: 0, mqttUrl: broker.url, mqttTopicPrefix: prefix })],
       })
       officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
       const address = (await s.call('GET', '/api/v1/sirens')).json.broker

@@ -9,7 +9,7 @@ describe('public API', () => {
   let officer: { token: string }
 
   before(async () => {
-    s = await startTestServer({ extensions: [] })
+    s = await startTestServer({ features: [] })
     officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
   })
   after(() => s.close())

@@ -70,7 +70,7 @@ describe('live stream', () => {
   let s: TestServer
   let officer: { token: string }
   before(async () => {
-    s = await startTestServer({ extensions: [] })
+    s = await startTestServer({ features: [] })
     officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
   })
   after(() => s.close())
@@ -166,7 +166,7 @@ describe('live stream over WebSocket', () => {
   let s: TestServer
   let officer: { token: string }
   before(async () => {
-    s = await startTestServer({ extensions: [] })
+    s = await startTestServer({ features: [] })
     officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
   })
   after(() => s.close())

@@ -9,7 +9,7 @@ import { compatApis } from '../src/compat/index.ts'
 import { schemaValidator } from '../src/compat/testdata/server.ts'
 import { loadConfig } from '../src/config.ts'
 import { mqttChannel } from '../src/delivery/mqtt/channel.ts'
-import { threatsHttp } from '../src/http/routes/threats.ts'
+import { threatsFeature } from '../src/runtime/features.ts'
 import { regions, startTestServer, type TestServer } from './harness.ts'
 
 interface SseEvent {
@@ -82,7 +82,7 @@ describe('threat reports end to end', () => {
     s = await startTestServer({
       dataDir,
       env,
-      extensions: [compatApis(config), threatsHttp(config), mqttChannel(config)],
+      features: [compatApis(config), threatsFeature(config), mqttChannel(config)],
     })
     const jurisdiction = [regions.kyivCity, regions.kyivOblast, regions.lvivOblast]
     upstream = (await s.addIssuer({ name: 'air force', role: 'upstream', jurisdiction, types: ['air_raid'] })).token

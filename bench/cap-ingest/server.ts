@@ -10,7 +10,7 @@ import { LocalGeometry } from '../../src/cap/areas.ts'
 import { capHttp } from '../../src/cap/http.ts'
 import { loadConfig } from '../../src/config.ts'
 import { alertTypes } from '../../src/core/alert.ts'
-import { startServer } from '../../src/server.ts'
+import { startServer } from '../../src/runtime/runtime.ts'
 import { reportSirena } from '../lib/child-server.ts'
 import { benchEnv } from '../lib/sirena.ts'
 
@@ -34,7 +34,7 @@ const inMainThread = {
 }
 const server = await startServer(
   config,
-  options.mode === 'worker' ? {} : { extensions: [capHttp(config, { geometry: inMainThread })] },
+  options.mode === 'worker' ? {} : { features: [capHttp(config, { geometry: inMainThread })] },
 )
 await server.sirena.addIssuer({
   name: 'bench upstream',

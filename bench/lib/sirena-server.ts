@@ -1,12 +1,12 @@
 /**
  * A Sirena server as a bench runs it: the real embedded mode (`startServer`, SQLite with synchronous=FULL, the
- * default extensions) in a process of its own. The first admin token becomes `adminToken`; any further ones become
+ * default features) in a process of its own. The first admin token becomes `adminToken`; any further ones become
  * more nationwide admins, the second persons that multi-oblast alerts need. Reports `{ url }` over IPC when listening.
  */
 import { hashToken } from '../../src/app/tokens.ts'
 import { loadConfig } from '../../src/config.ts'
 import { alertTypes } from '../../src/core/alert.ts'
-import { startServer } from '../../src/server.ts'
+import { startServer } from '../../src/runtime/runtime.ts'
 import { reportSirena } from './child-server.ts'
 
 export interface SirenaServerOptions {

@@ -105,7 +105,7 @@ describe('CAP ingest of a polygon, matched off the main thread', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sirena-cap-geometry-'))
     geometry = new GeometryWorker()
-    server = await startTestServer({ dataDir, extensions: [capHttp(loadConfig({}, { data: dataDir }), { geometry })] })
+    server = await startTestServer({ dataDir, features: [capHttp(loadConfig({}, { data: dataDir }), { geometry })] })
     upstream = (await server.addIssuer({ role: 'upstream', jurisdiction: [regions.lvivOblast, regions.kharkivOblast] }))
       .token
   })

@@ -16,10 +16,10 @@ import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
 import { type CapStatus, isCapStatus } from '../core/alert.ts'
 import { SirenaError } from '../core/errors.ts'
-import type { HttpApp, HttpExtension } from '../http/app.ts'
 import { bearerToken } from '../http/auth.ts'
 import { sendCached } from '../http/cached-response.ts'
 import { commandResultView } from '../http/views.ts'
+import type { FeatureFactory } from '../runtime/feature.ts'
 import { AreaMatcher, type GeometrySource } from './areas.ts'
 import { buildAtomFeed, capMediaType } from './atom.ts'
 import { GeometryWorker } from './geometry-worker.ts'
@@ -40,8 +40,8 @@ const capContentType = `${capMediaType}; charset=utf-8`
 export function capHttp(
   config: Config,
   o: { geometry?: GeometrySource & { close(): Promise<void> } } = {},
-): HttpExtension {
-  return async (http: HttpApp, sirena: Sirena) => {
+): FeatureFactory {
+  return async ({ sirena }) => {
     const signer = await CapSigner.loadOrCreate(
       config.capSigningKey ?? join(config.data, 'cap-signing-key.pem'),
       sirena.logger,
@@ -54,147 +54,154 @@ export function capHttp(
       shapes: RegionShapes.fromDataFiles(),
       web: publicUrl,
     })
-    await publisher.start()
-    http.app.addHook('onClose', async () => publisher.stop())
 
     const upstreamKey = config.capUpstreamKey ? createPublicKey(readFileSync(config.capUpstreamKey)) : undefined
     if (upstreamKey)
       sirena.logger.info({ fingerprint: keyFingerprint(upstreamKey) }, 'CAP ingest requires signatures by this key')
     const geometry = o.geometry ?? new GeometryWorker({ logger: sirena.logger })
-    http.app.addHook('onClose', async () => geometry.close())
     const ingest = new CapIngest(sirena, new AreaMatcher(sirena.catalogue, { geometry }), { upstreamKey })
 
-    const tags = ['cap']
-    const baseUrl = (request: FastifyRequest) => publicUrl ?? `${request.protocol}://${request.host}`
-    const sendDocument = (request: FastifyRequest, reply: FastifyReply, doc: SignedMessage) =>
-      sendCached(request, reply, {
-        body: Buffer.from(doc.xml),
-        // The key is part of the identity of the bytes: a new key re-signs every document.
-        etag: `"cap-${doc.seq}-${signer.fingerprint.slice(0, 11).replaceAll(':', '')}"`,
-        lastModified: new Date(doc.time).toUTCString(),
-        contentType: capContentType,
-      })
+    return {
+      name: 'cap',
+      sinks: [publisher],
+      close: () => geometry.close(),
+      routes: async (http) => {
+        const tags = ['cap']
+        const baseUrl = (request: FastifyRequest) => publicUrl ?? `${request.protocol}://${request.host}`
+        const sendDocument = (request: FastifyRequest, reply: FastifyReply, doc: SignedMessage) =>
+          sendCached(request, reply, {
+            body: Buffer.from(doc.xml),
+            // The key is part of the identity of the bytes: a new key re-signs every document.
+            etag: `"cap-${doc.seq}-${signer.fingerprint.slice(0, 11).replaceAll(':', '')}"`,
+            lastModified: new Date(doc.time).toUTCString(),
+            contentType: capContentType,
+          })
 
-    await http.app.register(async (app) => {
-      app.addHook('onRequest', app.rateLimit())
-      app.addContentTypeParser(
-        xmlMediaTypes,
-        { parseAs: 'buffer', bodyLimit: config.capIngestMaxBytes },
-        (_r, body, done) => done(null, body),
-      )
-
-      app.get(
-        '/cap/key.pem',
-        { schema: { tags, summary: 'The public key CAP documents are signed with (PEM, SPKI)' } },
-        async (_request, reply) =>
-          reply
-            .type('application/x-pem-file')
-            .header('x-key-fingerprint', signer.fingerprint)
-            .send(signer.publicKeyPem),
-      )
-
-      app.get<{ Querystring: { status?: string } }>(
-        '/cap/feed.atom',
-        {
-          schema: {
-            tags,
-            summary: 'Atom feed of current and recent CAP messages (signed); Exercise and Test only when asked for',
-            querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 16 })) }),
-          },
-        },
-        async (request, reply) => {
-          const status = feedStatus(request.query.status)
-          const base = baseUrl(request)
-          const query = status === 'Actual' ? '' : `?status=${status}`
-          return sendCached(
-            request,
-            reply,
-            http.cache.get(
-              `cap-feed:${status}:${base}`,
-              () => {
-                const messages = publisher.recentMessages(status, feedEntries)
-                const feed = buildAtomFeed({
-                  id: `urn:sirena:${sender}:feed:${status}`,
-                  title: status === 'Actual' ? 'Sirena alerts (CAP 1.2)' : `Sirena alerts (CAP 1.2, ${status})`,
-                  selfHref: `${base}/cap/feed.atom${query}`,
-                  author: sender,
-                  updated: new Date(messages[0]?.message.sent ?? startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-                  entries: messages.map(({ seq, message }) => ({ message, href: `${base}/cap/messages/${seq}.xml` })),
-                })
-                return signer.sign(feed)
-              },
-              'application/atom+xml; charset=utf-8',
-            ),
+        await http.app.register(async (app) => {
+          app.addHook('onRequest', app.rateLimit())
+          app.addContentTypeParser(
+            xmlMediaTypes,
+            { parseAs: 'buffer', bodyLimit: config.capIngestMaxBytes },
+            (_r, body, done) => done(null, body),
           )
-        },
-      )
 
-      app.get<{ Params: { id: string } }>(
-        '/cap/alerts/:id.xml',
-        {
-          schema: {
-            tags,
-            summary: 'The latest signed CAP message of an alert',
-            params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-          },
-        },
-        async (request, reply) => {
-          const doc = await publisher.latestOfAlert(request.params.id)
-          if (!doc) throw new SirenaError('not_found', `no alert ${request.params.id}`)
-          return sendDocument(request, reply, doc)
-        },
-      )
+          app.get(
+            '/cap/key.pem',
+            { schema: { tags, summary: 'The public key CAP documents are signed with (PEM, SPKI)' } },
+            async (_request, reply) =>
+              reply
+                .type('application/x-pem-file')
+                .header('x-key-fingerprint', signer.fingerprint)
+                .send(signer.publicKeyPem),
+          )
 
-      app.get<{ Params: { seq: string } }>(
-        '/cap/messages/:seq.xml',
-        {
-          schema: {
-            tags,
-            summary: 'One signed CAP message, by the sequence number of the event it was made from',
-            params: Type.Object({ seq: Type.String({ minLength: 1, maxLength: 20 }) }),
-          },
-        },
-        async (request, reply) => {
-          const seq = Number(request.params.seq)
-          const doc = Number.isSafeInteger(seq) && seq > 0 ? await publisher.message(seq) : undefined
-          if (!doc) throw new SirenaError('not_found', `no CAP message ${request.params.seq}`)
-          return sendDocument(request, reply, doc)
-        },
-      )
-
-      app.post(
-        '/cap/ingest',
-        {
-          bodyLimit: config.capIngestMaxBytes,
-          schema: {
-            tags,
-            security: [{ bearer: [] }],
-            summary: 'Ingest a CAP 1.2 document (application/cap+xml) from an upstream issuer',
-          },
-          // Checked before the body is read: an unauthenticated or mistyped upload is refused without parsing it.
-          onRequest: async (request) => {
-            request.issuer = await sirena.authenticate(bearerToken(request))
-            if (request.issuer.role !== 'upstream') {
-              throw new SirenaError('forbidden', 'CAP ingest needs an issuer with the upstream role')
-            }
-            const type = mediaType(request.headers['content-type'])
-            if (!xmlMediaTypes.includes(type.essence)) {
-              throw new SirenaError(
-                'unsupported_media_type',
-                `send CAP as ${xmlMediaTypes.join(', ')}, not ${type.essence || 'no content type'}`,
+          app.get<{ Querystring: { status?: string } }>(
+            '/cap/feed.atom',
+            {
+              schema: {
+                tags,
+                summary: 'Atom feed of current and recent CAP messages (signed); Exercise and Test only when asked for',
+                querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 16 })) }),
+              },
+            },
+            async (request, reply) => {
+              const status = feedStatus(request.query.status)
+              const base = baseUrl(request)
+              const query = status === 'Actual' ? '' : `?status=${status}`
+              return sendCached(
+                request,
+                reply,
+                http.cache.get(
+                  `cap-feed:${status}:${base}`,
+                  () => {
+                    const messages = publisher.recentMessages(status, feedEntries)
+                    const feed = buildAtomFeed({
+                      id: `urn:sirena:${sender}:feed:${status}`,
+                      title: status === 'Actual' ? 'Sirena alerts (CAP 1.2)' : `Sirena alerts (CAP 1.2, ${status})`,
+                      selfHref: `${base}/cap/feed.atom${query}`,
+                      author: sender,
+                      updated: new Date(messages[0]?.message.sent ?? startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                      entries: messages.map(({ seq, message }) => ({
+                        message,
+                        href: `${base}/cap/messages/${seq}.xml`,
+                      })),
+                    })
+                    return signer.sign(feed)
+                  },
+                  'application/atom+xml; charset=utf-8',
+                ),
               )
-            }
-          },
-        },
-        async (request, reply) => {
-          if (!Buffer.isBuffer(request.body) || request.body.length === 0)
-            throw new SirenaError('invalid_xml', 'the request body is empty')
-          const { charset } = mediaType(request.headers['content-type'])
-          const outcome = await ingest.ingest(request.issuer!, request.body, charset, request.id)
-          return sendIngestResult(reply, outcome)
-        },
-      )
-    })
+            },
+          )
+
+          app.get<{ Params: { id: string } }>(
+            '/cap/alerts/:id.xml',
+            {
+              schema: {
+                tags,
+                summary: 'The latest signed CAP message of an alert',
+                params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+              },
+            },
+            async (request, reply) => {
+              const doc = await publisher.latestOfAlert(request.params.id)
+              if (!doc) throw new SirenaError('not_found', `no alert ${request.params.id}`)
+              return sendDocument(request, reply, doc)
+            },
+          )
+
+          app.get<{ Params: { seq: string } }>(
+            '/cap/messages/:seq.xml',
+            {
+              schema: {
+                tags,
+                summary: 'One signed CAP message, by the sequence number of the event it was made from',
+                params: Type.Object({ seq: Type.String({ minLength: 1, maxLength: 20 }) }),
+              },
+            },
+            async (request, reply) => {
+              const seq = Number(request.params.seq)
+              const doc = Number.isSafeInteger(seq) && seq > 0 ? await publisher.message(seq) : undefined
+              if (!doc) throw new SirenaError('not_found', `no CAP message ${request.params.seq}`)
+              return sendDocument(request, reply, doc)
+            },
+          )
+
+          app.post(
+            '/cap/ingest',
+            {
+              bodyLimit: config.capIngestMaxBytes,
+              schema: {
+                tags,
+                security: [{ bearer: [] }],
+                summary: 'Ingest a CAP 1.2 document (application/cap+xml) from an upstream issuer',
+              },
+              // Checked before the body is read: an unauthenticated or mistyped upload is refused without parsing it.
+              onRequest: async (request) => {
+                request.issuer = await sirena.authenticate(bearerToken(request))
+                if (request.issuer.role !== 'upstream') {
+                  throw new SirenaError('forbidden', 'CAP ingest needs an issuer with the upstream role')
+                }
+                const type = mediaType(request.headers['content-type'])
+                if (!xmlMediaTypes.includes(type.essence)) {
+                  throw new SirenaError(
+                    'unsupported_media_type',
+                    `send CAP as ${xmlMediaTypes.join(', ')}, not ${type.essence || 'no content type'}`,
+                  )
+                }
+              },
+            },
+            async (request, reply) => {
+              if (!Buffer.isBuffer(request.body) || request.body.length === 0)
+                throw new SirenaError('invalid_xml', 'the request body is empty')
+              const { charset } = mediaType(request.headers['content-type'])
+              const outcome = await ingest.ingest(request.issuer!, request.body, charset, request.id)
+              return sendIngestResult(reply, outcome)
+            },
+          )
+        })
+      },
+    }
   }
 }
 

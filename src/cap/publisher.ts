@@ -6,6 +6,7 @@
 import type { Sirena } from '../app/sirena.ts'
 import type { CapStatus } from '../core/alert.ts'
 import { isHistoricalImport, type LogEvent } from '../core/events.ts'
+import type { Sink, SinkStatus } from '../delivery/sink.ts'
 import { buildCapXml } from './build.ts'
 import { alertMessages, type MessageOptions, type SequencedMessage } from './messages.ts'
 import type { CapSigner } from './signing.ts'
@@ -26,7 +27,8 @@ const alertIdOf = (e: LogEvent): string | undefined => {
   return 'alertId' in p ? p.alertId : undefined
 }
 
-export class CapPublisher {
+export class CapPublisher implements Sink {
+  readonly name = 'cap'
   private readonly documents = new Map<number, SignedMessage>()
   private documentBytes = 0
   /** Live alerts that are active or recently ended: their events and messages, in log order. */
@@ -54,8 +56,13 @@ export class CapPublisher {
     }
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.unsubscribe?.()
+  }
+
+  /** Documents are signed as events apply, in memory: nothing to retry, so never behind. */
+  status(): SinkStatus {
+    return { name: this.name, state: 'ok', lag: 0, detail: `${this.index.size} alerts indexed` }
   }
 
   private onEvent(e: LogEvent) {

@@ -1,10 +1,12 @@
 import { join } from 'node:path'
 import { Counter } from 'prom-client'
+import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
-import { Outboxes } from '../delivery/outbox/outboxes.ts'
-import type { HttpExtension } from '../http/app.ts'
+import { UkraineAlarmWebhooks } from '../delivery/ukrainealarm/webhooks.ts'
+import type { HttpSurface } from '../http/contribution.ts'
 import { FastLane } from '../http/fast-lane.ts'
 import type { Metrics } from '../http/metrics.ts'
+import type { FeatureFactory } from '../runtime/feature.ts'
 import { KnownKeys } from './access.ts'
 import { alertsInUaApi } from './alerts-in-ua/routes.ts'
 import { compatFastPath } from './fast-path.ts'
@@ -12,7 +14,6 @@ import { hotReads } from './hot-reads.ts'
 import { CompatLocations } from './locations.ts'
 import { FixedWindowLimiter } from './rate-limiter.ts'
 import { ukraineAlarmApi } from './ukrainealarm/routes.ts'
-import { UkraineAlarmWebhooks } from './ukrainealarm/webhooks.ts'
 
 type CompatConfig = Pick<
   Config,
@@ -36,8 +37,8 @@ type CompatConfig = Pick<
  * view lists.
  */
 export const compatApis =
-  (config: CompatConfig, outboxes = new Outboxes()): HttpExtension =>
-  async (http, sirena) => {
+  (config: CompatConfig): FeatureFactory =>
+  ({ sirena }) => {
     const locations = new CompatLocations(sirena.catalogue)
     // Deliveries run where the channels run: in cluster mode on one edge only, or every edge would send each one.
     const webhooks = config.channelsEnabled
@@ -52,50 +53,58 @@ export const compatApis =
           timeoutMs: config.webhookTimeoutMs,
         })
       : undefined
-    webhooks?.start()
-    if (webhooks) outboxes.add(webhooks.outbox)
-    http.app.addHook('onClose', async () => {
-      await webhooks?.close()
-    })
-
-    const hot = hotReads(sirena, http.cache, locations)
-    const knownKeys = new KnownKeys()
-    const alertsInUaLimiter = new FixedWindowLimiter(config.alertsInUaRateLimitPerMinute)
-    const ukraineAlarmLimiter = new FixedWindowLimiter(config.ukrainealarmRateLimitPerMinute)
-    await http.app.register(
-      alertsInUaApi(sirena, http.cache, hot, locations, {
-        limiter: alertsInUaLimiter,
-        historyLimiter: new FixedWindowLimiter(config.alertsInUaHistoryRateLimitPerMinute),
-        knownKeys,
-        anonymousRead: config.compatAnonymousRead,
-      }),
-      { prefix: '/v1' },
-    )
-    await http.app.register(
-      ukraineAlarmApi(sirena, hot, locations, webhooks, {
-        limiter: ukraineAlarmLimiter,
-        knownKeys,
-        anonymousRead: config.compatAnonymousRead,
-        allowPrivateWebhooks: config.compatWebhookAllowPrivateTargets,
-      }),
-      { prefix: '/api/v3' },
-    )
-    const lane = FastLane.install(
-      http.app.server,
-      compatFastPath({
-        hot,
-        locations,
-        knownKeys,
-        alertsInUaLimiter,
-        ukraineAlarmLimiter,
-        authenticate: (key) => sirena.authenticate(key),
-      }),
-    )
-    if (lane) countFastLane(http.metrics, lane)
-    else sirena.logger.warn('the HTTP server has other connection listeners; compat polls take the full route')
-    // Before the server's close, which would wait for the lane's connections.
-    http.app.addHook('preClose', async () => lane?.close())
+    return {
+      name: 'compat',
+      sinks: webhooks ? [webhooks] : [],
+      routes: (http) => compatRoutes(http, sirena, config, locations, webhooks),
+    }
   }
+
+async function compatRoutes(
+  http: HttpSurface,
+  sirena: Sirena,
+  config: CompatConfig,
+  locations: CompatLocations,
+  webhooks: UkraineAlarmWebhooks | undefined,
+): Promise<void> {
+  const hot = hotReads(sirena, http.cache, locations)
+  const knownKeys = new KnownKeys()
+  const alertsInUaLimiter = new FixedWindowLimiter(config.alertsInUaRateLimitPerMinute)
+  const ukraineAlarmLimiter = new FixedWindowLimiter(config.ukrainealarmRateLimitPerMinute)
+  await http.app.register(
+    alertsInUaApi(sirena, http.cache, hot, locations, {
+      limiter: alertsInUaLimiter,
+      historyLimiter: new FixedWindowLimiter(config.alertsInUaHistoryRateLimitPerMinute),
+      knownKeys,
+      anonymousRead: config.compatAnonymousRead,
+    }),
+    { prefix: '/v1' },
+  )
+  await http.app.register(
+    ukraineAlarmApi(sirena, hot, locations, webhooks, {
+      limiter: ukraineAlarmLimiter,
+      knownKeys,
+      anonymousRead: config.compatAnonymousRead,
+      allowPrivateWebhooks: config.compatWebhookAllowPrivateTargets,
+    }),
+    { prefix: '/api/v3' },
+  )
+  const lane = FastLane.install(
+    http.server,
+    compatFastPath({
+      hot,
+      locations,
+      knownKeys,
+      alertsInUaLimiter,
+      ukraineAlarmLimiter,
+      authenticate: (key) => sirena.authenticate(key),
+    }),
+  )
+  if (lane) countFastLane(http.metrics, lane)
+  else sirena.logger.warn('the HTTP server has other connection listeners; compat polls take the full route')
+  // Before the server's close, which would wait for the lane's connections.
+  http.app.addHook('preClose', async () => lane?.close())
+}
 
 /** The lane's own counts, read when /metrics is scraped rather than counted per poll through prom-client. */
 function countFastLane(metrics: Metrics, lane: FastLane): void {

@@ -4,9 +4,10 @@ import { Type } from 'typebox'
 import type { Sirena } from '../app/sirena.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { Region } from '../core/regions.ts'
-import type { HttpExtension } from '../http/app.ts'
 import { type CachedBody, sendCached } from '../http/cached-response.ts'
+import type { HttpSurface } from '../http/contribution.ts'
 import { regionView } from '../http/views.ts'
+import type { FeatureFactory } from '../runtime/feature.ts'
 import type { AlertStats } from './stats.ts'
 import { oblastStats, parseStatsQuery, type RawStatsQuery, regionStats, type StatsQuery } from './stats-query.ts'
 
@@ -65,7 +66,13 @@ function oblastsCsv(rows: Awaited<ReturnType<typeof oblastStats>>['oblasts']): s
 
 const fileDate = (iso: string) => iso.slice(0, 10)
 
-export const statsHttp: HttpExtension = async (http, sirena: Sirena) => {
+/** Statistics and history exports: routes only, read from the store. */
+export const statsHttp: FeatureFactory = ({ sirena }) => ({
+  name: 'statistics',
+  routes: (http) => statsRoutes(http, sirena),
+})
+
+const statsRoutes = async (http: HttpSurface, sirena: Sirena) => {
   // Bodies of past ranges, per log position; bounded so that hostile query strings cannot grow it.
   let cachedSeq = -1
   const cache = new Map<string, { body: CachedBody; filename?: string }>()

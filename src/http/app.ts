@@ -8,12 +8,14 @@ import type { Sirena } from '../app/sirena.ts'
 import { hashToken } from '../app/tokens.ts'
 import type { Config } from '../config.ts'
 import { SirenaError } from '../core/errors.ts'
-import { StreamHub } from '../delivery/stream/stream-hub.ts'
+import type { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { bearerToken } from './auth.ts'
 import { CachedResponse } from './cached-response.ts'
+import type { RouteContribution } from './contribution.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installJsonParser } from './json-body.ts'
-import { createMetrics, type Metrics } from './metrics.ts'
+import type { Metrics } from './metrics.ts'
+import { channelsRoutes, type SinkDirectory } from './routes/channels.ts'
 import { issuerApi } from './routes/issuer-api.ts'
 import { mapRoutes } from './routes/map.ts'
 import { opsRoutes } from './routes/ops.ts'
@@ -29,17 +31,23 @@ export interface HttpApp {
   cache: CachedResponse
 }
 
-/** A plugin that adds routes to the server (compat APIs, CAP, web) without the core HTTP module knowing them. */
-export type HttpExtension = (http: HttpApp, sirena: Sirena) => Promise<void> | void
+/** What the runtime hands the HTTP adapter besides the service: the live stream, metrics, sinks, features' routes. */
+export interface HttpDeps {
+  hub: StreamHub
+  metrics: Metrics
+  sinks: SinkDirectory
+  routes: RouteContribution[]
+}
 
-type HttpConfig = Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'streamHeartbeatMs' | 'streamMaxBufferedBytes'>
+type HttpConfig = Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute'>
 
 export async function buildHttpApp(
   sirena: Sirena,
   config: HttpConfig,
   logger: Logger,
-  extensions: HttpExtension[] = [],
+  deps: HttpDeps,
 ): Promise<HttpApp> {
+  const { hub, metrics } = deps
   const app = Fastify({
     // Request logs would be one line per poll from thousands of devices; commands and refusals are logged instead.
     loggerInstance: logger.child({}, { level: logger.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
@@ -50,7 +58,6 @@ export async function buildHttpApp(
     keepAliveTimeout: 65_000,
     requestTimeout: 30_000,
   })
-  const metrics = createMetrics()
   let lastChange = new Date()
   sirena.onEvent((e) => {
     lastChange = new Date()
@@ -59,11 +66,6 @@ export async function buildHttpApp(
   const cache = new CachedResponse(
     () => sirena.state.seq,
     () => lastChange,
-  )
-  const hub = new StreamHub(
-    sirena,
-    { heartbeatMs: config.streamHeartbeatMs, maxBufferedBytes: config.streamMaxBufferedBytes },
-    metrics,
   )
   // preClose, not onClose: the HTTP server waits for open connections before onClose hooks run, and a stream never
   // ends by itself, so closing with a subscriber connected would hang.
@@ -118,12 +120,12 @@ export async function buildHttpApp(
         await scoped.register(mapRoutes(sirena, cache))
       })
       await api.register(streamRoutes(sirena, hub))
+      await api.register(channelsRoutes(sirena, deps.sinks))
     },
     { prefix: '/api/v1' },
   )
   await app.register(opsRoutes(sirena, hub, metrics))
 
-  const http: HttpApp = { app, hub, metrics, cache }
-  for (const ext of extensions) await ext(http, sirena)
-  return http
+  for (const contribute of deps.routes) await contribute({ app, cache, metrics, server: app.server })
+  return { app, hub, metrics, cache }
 }

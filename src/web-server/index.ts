@@ -4,8 +4,9 @@ import type { Config } from '../config.ts'
 import { PushDelivery, type PushDeliveryOptions } from '../delivery/push/push-delivery.ts'
 import { PushSubscriptionStore } from '../delivery/push/push-store.ts'
 import { loadOrCreateVapidKeys } from '../delivery/push/vapid.ts'
+import type { Sink } from '../delivery/sink.ts'
 import { projectRoot } from '../geo/catalogue-file.ts'
-import type { HttpExtension } from '../http/app.ts'
+import type { FeatureFactory } from '../runtime/feature.ts'
 import { consoleApi } from './console-api.ts'
 import { mapDataRoute } from './map-data.ts'
 import { pushRoutes } from './push-routes.ts'
@@ -31,35 +32,45 @@ export const defaultWebDir = join(projectRoot, 'dist', 'web')
  * The web: the public map at `/`, the operator console at `/console`, and the small API they need beside the native
  * one (map geometry, Web Push subscriptions, issuer names for the console).
  */
-export function webExtension(config: WebConfig, options: WebExtensionOptions = {}): HttpExtension {
-  return async ({ app }, sirena) => {
+export function webExtension(config: WebConfig, options: WebExtensionOptions = {}): FeatureFactory {
+  return ({ sirena }) => {
     // Web Push runs where the channels run: on a cluster edge without them, subscribing there would never deliver.
     const push = config.channelsEnabled ? startPush(config, sirena, options) : undefined
-    if (push) {
-      app.addHook('onClose', async () => {
-        push.delivery.close()
-        // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
-        await Promise.race([push.delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
-        push.store.close()
-      })
-    }
-
-    await app.register(staticSite(options.webDir ?? defaultWebDir))
-    await app.register(
-      async (api) => {
-        await api.register(mapDataRoute(sirena))
-        if (push) {
-          await api.register(
-            pushRoutes(sirena, push.store, push.keys, {
-              maxSubscriptions: config.webPushMaxSubscriptions,
-              allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
-            }),
-          )
-        }
-        await api.register(consoleApi(sirena))
+    return {
+      name: 'web',
+      sinks: push ? [pushSink(push)] : [],
+      routes: async ({ app }) => {
+        await app.register(staticSite(options.webDir ?? defaultWebDir))
+        await app.register(
+          async (api) => {
+            await api.register(mapDataRoute(sirena))
+            if (push) {
+              await api.register(
+                pushRoutes(sirena, push.store, push.keys, {
+                  maxSubscriptions: config.webPushMaxSubscriptions,
+                  allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
+                }),
+              )
+            }
+            await api.register(consoleApi(sirena))
+          },
+          { prefix: '/api/v1' },
+        )
       },
-      { prefix: '/api/v1' },
-    )
+    }
+  }
+}
+
+function pushSink(push: ReturnType<typeof startPush>): Sink {
+  return {
+    name: 'web-push',
+    async stop() {
+      push.delivery.close()
+      // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
+      await Promise.race([push.delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
+      push.store.close()
+    },
+    status: () => ({ name: 'web-push', state: 'ok', lag: 0, detail: `${push.store.count()} subscriptions` }),
   }
 }
 

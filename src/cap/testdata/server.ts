@@ -9,7 +9,7 @@ import { capHttp } from '../http.ts'
 export async function startCapServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sirena-cap-'))
   const config = loadConfig(env, { data: dataDir })
-  const server = await startTestServer({ dataDir, env, extensions: [capHttp(config)] })
+  const server = await startTestServer({ dataDir, env, features: [capHttp(config)] })
   return {
     ...server,
     async close() {

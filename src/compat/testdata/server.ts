@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { startTestServer, type TestServer } from '../../../test/harness.ts'
 import { loadConfig } from '../../config.ts'
-import { Outboxes, outboxChannels } from '../../delivery/outbox/index.ts'
+import { outboxChannels } from '../../runtime/channels.ts'
 import { compatApis } from '../index.ts'
 
 /** Limits high enough that tests which are not about rate limits never meet them. */
@@ -33,9 +33,8 @@ export async function startCompatServer(
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-compat-'))
   const effective = { ...roomyLimits, ...env }
   const config = loadConfig(effective, { data: dataDir })
-  const outboxes = new Outboxes()
-  const extensions = [compatApis(config, outboxes), ...(o.channels ? [outboxChannels(config, outboxes)] : [])]
-  const server = await startTestServer({ dataDir, env: effective, extensions })
+  const features = [compatApis(config), ...(o.channels ? [outboxChannels(config)] : [])]
+  const server = await startTestServer({ dataDir, env: effective, features })
   const reader = await server.addIssuer({ name: 'compat reader', role: 'reader', jurisdiction: [], types: [] })
   const operator = await server.addIssuer({
     name: 'duty officer',

@@ -2,14 +2,14 @@ import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
+import { webHookUrlProblem } from '../../delivery/ukrainealarm/webhook-target.ts'
+import type { UkraineAlarmWebhooks } from '../../delivery/ukrainealarm/webhooks.ts'
 import { sendCached } from '../../http/cached-response.ts'
 import { compatGate, type KnownKeys, locate, ukraineAlarmKey } from '../access.ts'
 import type { HotReads } from '../hot-reads.ts'
 import type { CompatLocations } from '../locations.ts'
 import type { FixedWindowLimiter } from '../rate-limiter.ts'
 import { regionHistory } from './views.ts'
-import { webHookUrlProblem } from './webhook-target.ts'
-import type { UkraineAlarmWebhooks } from './webhooks.ts'
 
 export interface UkraineAlarmOptions {
   /** Shared with the fast path. */

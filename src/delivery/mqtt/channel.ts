@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:net'
 import { Aedes } from 'aedes'
 import mqtt from 'mqtt'
 import type { Config } from '../../config.ts'
-import type { HttpExtension } from '../../http/app.ts'
+import { sirensRoute } from '../../http/routes/sirens.ts'
+import type { FeatureFactory } from '../../runtime/feature.ts'
+import type { Sink } from '../sink.ts'
 import { SirenRegistry } from './siren-registry.ts'
 import { MqttStatePublisher, type Publish } from './state-publisher.ts'
 import { sirenIdOf, topics } from './topics.ts'
@@ -15,8 +17,8 @@ type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicP
  * and acknowledgements and health reports read back from sirens, listed at `GET /api/v1/sirens`.
  */
 export const mqttChannel =
-  (config: MqttConfig): HttpExtension =>
-  async (http, sirena) => {
+  (config: MqttConfig): FeatureFactory =>
+  async ({ sirena }) => {
     const log = sirena.logger.child({ channel: 'mqtt' })
     const t = topics(config.mqttTopicPrefix)
     const registry = new SirenRegistry()
@@ -59,7 +61,17 @@ export const mqttChannel =
           `embedded MQTT broker could not listen on ${config.mqttHost}:${config.mqttPort}; set SIRENA_MQTT_PORT to a free port`,
         )
         broker.close()
-        return
+        const reason = `could not listen on ${config.mqttHost}:${config.mqttPort}`
+        return {
+          name: 'mqtt',
+          sinks: [
+            {
+              name: 'mqtt',
+              stop: async () => {},
+              status: () => ({ name: 'mqtt', state: 'degraded', lag: 0, detail: reason }),
+            },
+          ],
+        }
       }
       const port = (server.address() as { port: number }).port
       publish = (topic, payload, o) =>
@@ -75,21 +87,27 @@ export const mqttChannel =
     }
 
     const publisher = new MqttStatePublisher(sirena, t, publish)
-    publisher.start()
-    log.info({ broker: address, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
-
-    http.app.get(
-      '/api/v1/sirens',
-      { schema: { tags: ['public'], summary: 'Sirens heard over MQTT: last acknowledgement and health' } },
-      async () => ({
-        broker: address,
-        sirens: registry.list(),
-      }),
-    )
-    http.app.addHook('onClose', async () => {
-      publisher.stop()
-      await close()
-    })
+    const sink: Sink = {
+      name: 'mqtt',
+      start() {
+        publisher.start()
+        log.info({ broker: address, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
+      },
+      async stop() {
+        publisher.stop()
+        await close()
+      },
+      status: () => ({ name: 'mqtt', state: 'ok', lag: 0, detail: address }),
+    }
+    return {
+      name: 'mqtt',
+      sinks: [sink],
+      routes: ({ app }) =>
+        sirensRoute(app, () => ({
+          broker: address,
+          sirens: registry.list(),
+        })),
+    }
   }
 
 /** A broker URL fit to show publicly: user and password removed. */

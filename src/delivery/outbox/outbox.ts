@@ -14,6 +14,20 @@ export interface TargetStatus extends Cursor {
 export const targetState = (c: Cursor): TargetState => (c.failingSince ? 'failing' : c.attempts > 0 ? 'retrying' : 'ok')
 
 /**
+ * The durable outbox: the event log plus one cursor per delivery target (`channel_cursors` in the embedded SQLite
+ * file), a worker per target that delivers in order with capped exponential backoff, and an admin view.
+ *
+ * Adopting it for another channel: implement `OutboxTarget` (`prepare` turns an `OutboxEvent`, which carries the
+ * alert as it stood at the event, into a message or null; `deliver` answers ok, retry-after, or gone) and `add` it
+ * with a stable id. Two notes on channels that do not fit the simple shape:
+ * - ukrainealarm webhooks (`src/delivery/ukrainealarm/webhook-target.ts`) build each body from the whole state of a
+ *   location at the event (every alert on it), not from one alert: each of those targets folds a state of its own
+ *   along with its cursor.
+ * - Web Push has up to 10^5 subscriptions: one worker each is too many. One target per push service (or per shard)
+ *   whose `deliver` fans out and treats a 404/410 endpoint as removed keeps the cursor count small.
+ */
+
+/**
  * The outbox: the event log plus a durable cursor per target, and one worker per target walking the log after it.
  * Nothing is queued in memory, so nothing queued can be lost: what is not yet acknowledged is still in the log.
  */

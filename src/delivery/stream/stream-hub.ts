@@ -3,6 +3,7 @@ import type { DescribedEvent } from '../../app/described-event.ts'
 import { type Envelope, envelopeOf } from '../../app/envelope.ts'
 import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
+import type { Sink, SinkStatus } from '../sink.ts'
 
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
@@ -62,7 +63,8 @@ interface Audience {
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
 const catchUpPage = 500
 
-export class StreamHub {
+export class StreamHub implements Sink {
+  readonly name = 'stream'
   private readonly subscribers = new Set<Subscriber>()
   private readonly timer: NodeJS.Timeout
   private readonly unsubscribe: () => void
@@ -190,6 +192,15 @@ export class StreamHub {
       sub.backlog = null
       for (const { seq, frame } of held) this.write(sub, seq, frame)
     }
+  }
+
+  /** Live fan-out holds nothing to drain: a subscriber cut off now resumes from its Last-Event-ID elsewhere. */
+  async stop(): Promise<void> {
+    this.close()
+  }
+
+  status(): SinkStatus {
+    return { name: this.name, state: 'ok', lag: 0, detail: `${this.subscribers.size} subscribers` }
   }
 
   close() {

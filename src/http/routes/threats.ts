@@ -3,11 +3,10 @@ import { type Static, Type } from 'typebox'
 import { alertView } from '../../app/envelope.ts'
 import { requestFingerprint } from '../../app/idempotency.ts'
 import type { Sirena } from '../../app/sirena.ts'
-import { type ClearOutcome, type ReportOutcome, ThreatEngine } from '../../app/threat-engine.ts'
+import type { ClearOutcome, ReportOutcome, ThreatEngine } from '../../app/threat-engine.ts'
 import type { Config } from '../../config.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { activeThreats, threatKinds, threatLevels } from '../../core/threat.ts'
-import type { HttpExtension } from '../app.ts'
 import { requireIssuer } from '../auth.ts'
 import { CapStatusSchema, IdParams, RegionIdSchema } from '../schemas.ts'
 import { threatView } from '../threat-views.ts'
@@ -188,13 +187,3 @@ function clearBody(sirena: Sirena, o: ClearOutcome) {
     kept: o.kept.map(alertView),
   }
 }
-
-/** Mounts the threat engine and its API under `/api/v1`. */
-export const threatsHttp =
-  (config: Pick<Config, 'threatAutoRaise'>): HttpExtension =>
-  async (http, sirena) => {
-    const engine = new ThreatEngine(sirena, { autoRaise: config.threatAutoRaise })
-    await engine.start()
-    http.app.addHook('onClose', async () => engine.stop())
-    await http.app.register(threatRoutes(sirena, engine), { prefix: '/api/v1' })
-  }

@@ -40,7 +40,7 @@ export async function startWebServer(
       },
     },
   )
-  const server = await startTestServer({ extensions: [ext], dataDir })
+  const server = await startTestServer({ features: [ext], dataDir })
   const closeServer = server.close
   return Object.assign(server, {
     delivery: delivery!,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import type { CursorStore } from '../../delivery/outbox/cursor-store.ts'
+import type { CursorStore } from '../outbox/cursor-store.ts'
 
 /** One ukrainealarm webhook: upstream allows one URL per API key. */
 export interface WebhookRegistration {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { CompatLocations } from '../../compat/locations.ts'
 import type { LogEvent } from '../../core/events.ts'
 import { foldEvents, type SirenaState } from '../../core/state.ts'
 import { ids } from '../../core/testdata/fixture-regions.ts'
 import { issuers } from '../../core/testdata/issuers.ts'
 import { cmd, MemoryLog } from '../../core/testdata/memory-log.ts'
 import type { Threat } from '../../core/threat.ts'
-import { CompatLocations } from '../locations.ts'
 import { detachedState, foldDetached, PastStates } from './past-state.ts'
 import { changedRegions, locationBodies } from './webhook-target.ts'
 

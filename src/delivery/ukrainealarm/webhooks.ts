@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3'
 import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
+import type { CompatLocations } from '../../compat/locations.ts'
 import { SirenaError } from '../../core/errors.ts'
 import type { SirenaState } from '../../core/state.ts'
-import { CursorStore } from '../../delivery/outbox/cursor-store.ts'
-import { openChannelDatabase } from '../../delivery/outbox/database.ts'
-import { Outbox } from '../../delivery/outbox/outbox.ts'
-import type { RetryPolicy } from '../../delivery/outbox/worker.ts'
-import type { CompatLocations } from '../locations.ts'
+import { CursorStore } from '../outbox/cursor-store.ts'
+import { openChannelDatabase } from '../outbox/database.ts'
+import { Outbox } from '../outbox/outbox.ts'
+import type { RetryPolicy } from '../outbox/worker.ts'
+import { outboxSinkStatus, type Sink, type SinkStatus } from '../sink.ts'
 import { detachedState, PastStates } from './past-state.ts'
 import { ukraineAlarmTargetId, type WebhookRegistration, WebhookStore } from './webhook-store.ts'
 import { postUnsigned, UkraineAlarmTarget } from './webhook-target.ts'
@@ -27,12 +28,13 @@ export interface UkraineAlarmWebhooksOptions {
  * Telegram and the native webhooks: a cursor per target in the event log, moved only once the receiver acknowledged),
  * so a receiver that is down, or a restart, loses nothing: it gets every change in log order, late.
  */
-export class UkraineAlarmWebhooks {
+export class UkraineAlarmWebhooks implements Sink {
+  readonly name = 'ukrainealarm-webhooks'
   private readonly db: Database.Database
   private readonly cursors: CursorStore
   private readonly store: WebhookStore
-  /** The outbox of these webhooks alone, listed with the others in `GET /api/v1/channels`. */
-  readonly outbox: Outbox
+  /** The outbox of these webhooks alone; its targets are listed with the others in `GET /api/v1/channels`. */
+  private readonly outbox: Outbox
   private readonly past: PastStates
   private readonly targets = new Map<string, UkraineAlarmTarget>()
   private readonly stopWaking: () => void
@@ -82,7 +84,11 @@ export class UkraineAlarmWebhooks {
     await stopping
   }
 
-  async close(): Promise<void> {
+  status(headSeq: number): SinkStatus {
+    return outboxSinkStatus(this.name, this.outbox.list(), headSeq)
+  }
+
+  async stop(): Promise<void> {
     this.stopWaking()
     const closing = this.outbox.close()
     this.past.close()

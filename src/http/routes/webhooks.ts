@@ -2,9 +2,9 @@ import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { eventTypes } from '../../core/events.ts'
-import { requireIssuer } from '../../http/auth.ts'
-import { AlertTypeSchema, IdParams, RegionIdSchema } from '../../http/schemas.ts'
-import type { WebhookChannel } from './channel.ts'
+import type { WebhookChannel } from '../../delivery/webhooks/channel.ts'
+import { requireIssuer } from '../auth.ts'
+import { AlertTypeSchema, IdParams, RegionIdSchema } from '../schemas.ts'
 
 const EventTypeSchema = Type.Union(
   eventTypes.map((t) => Type.Literal(t)),

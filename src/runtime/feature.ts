@@ -1,0 +1,27 @@
+import type { Logger } from 'pino'
+import type { Sirena } from '../app/sirena.ts'
+import type { Sink } from '../delivery/sink.ts'
+import type { StreamHub } from '../delivery/stream/stream-hub.ts'
+import type { RouteContribution } from '../http/contribution.ts'
+
+/** What a feature is built from: the service, the live stream (for features that describe it) and the logger. */
+export interface FeatureContext {
+  sirena: Sirena
+  hub: StreamHub
+  logger: Logger
+}
+
+/**
+ * A feature of the server (compat APIs, CAP, web, channels, MQTT, threats, statistics): the sinks it delivers
+ * through, the routes it adds to the HTTP adapter, and anything else it must release on stop. The runtime starts the
+ * sinks, mounts the routes and stops everything in order; a feature never hooks into Fastify's lifecycle itself.
+ */
+export interface Feature {
+  readonly name: string
+  sinks?: Sink[]
+  routes?: RouteContribution
+  /** Releases what is not a sink (a worker thread, an engine's timers), after the sinks have stopped. */
+  close?(): Promise<void> | void
+}
+
+export type FeatureFactory = (ctx: FeatureContext) => Feature | Promise<Feature>

@@ -1,0 +1,51 @@
+import { ThreatEngine } from '../app/threat-engine.ts'
+import { capHttp } from '../cap/http.ts'
+import { compatApis } from '../compat/index.ts'
+import type { Config } from '../config.ts'
+import { mqttChannel } from '../delivery/mqtt/channel.ts'
+import { statsHttp } from '../history/http.ts'
+import { threatRoutes } from '../http/routes/threats.ts'
+import { webExtension } from '../web-server/index.ts'
+import { outboxChannels } from './channels.ts'
+import type { FeatureFactory } from './feature.ts'
+
+/**
+ * Everything the server runs beside the native API, and every sink an event leaves through:
+ *
+ * | feature | sinks | routes |
+ * |---|---|---|
+ * | (runtime) | `stream`: SSE and WebSocket subscribers | `/api/v1/stream`, `/api/v1/ws` |
+ * | statistics | — | `/api/v1/stats/…` |
+ * | web | `web-push` (channels on) | `/`, `/console`, `/api/v1/push/…` |
+ * | compat | `ukrainealarm-webhooks` (channels on) | `/v1/…`, `/api/v3/…` |
+ * | CAP | `cap`: signed documents and the Atom feed | `/cap/…` |
+ * | channels (channels on) | `channels`: Telegram chats and native webhooks | `/api/v1/webhooks` |
+ * | threats | — (raises alerts through the service) | `/api/v1/threats` |
+ * | MQTT | `mqtt`: retained state, siren commands | `/api/v1/sirens` |
+ *
+ * "Channels on" is `SIRENA_CHANNELS_ENABLED`: in cluster mode only the edges that deliver run those sinks.
+ */
+export function defaultFeatures(config: Config): FeatureFactory[] {
+  return [
+    statsHttp,
+    webExtension(config),
+    compatApis(config),
+    capHttp(config),
+    ...(config.channelsEnabled ? [outboxChannels(config)] : []),
+    threatsFeature(config),
+    ...(config.mqttEnabled ? [mqttChannel(config)] : []),
+  ]
+}
+
+/** The threat engine (it raises and ends alerts through the service) and its API under `/api/v1`. */
+export const threatsFeature =
+  (config: Pick<Config, 'threatAutoRaise'>): FeatureFactory =>
+  async ({ sirena }) => {
+    const engine = new ThreatEngine(sirena, { autoRaise: config.threatAutoRaise })
+    await engine.start()
+    return {
+      name: 'threats',
+      routes: async ({ app }) => app.register(threatRoutes(sirena, engine), { prefix: '/api/v1' }),
+      close: () => engine.stop(),
+    }
+  }

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import pino, { type Logger } from 'pino'
+import { Sirena } from '../app/sirena.ts'
+import { MemoryEventBus } from '../bus/memory-bus.ts'
+import { connectCluster } from '../cluster/cluster-mode.ts'
+import type { Config } from '../config.ts'
+import { StreamHub } from '../delivery/stream/stream-hub.ts'
+import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
+import { buildHttpApp, type HttpApp } from '../http/app.ts'
+import { createMetrics } from '../http/metrics.ts'
+import { SqliteEventStore } from '../store/sqlite-store.ts'
+import { ensureAdmin } from './admin.ts'
+import type { Feature, FeatureFactory } from './feature.ts'
+import { defaultFeatures } from './features.ts'
+import { Sinks } from './sinks.ts'
+
+export interface RunningServer {
+  url: string
+  sirena: Sirena
+  http: HttpApp
+  sinks: Sinks
+  config: Config
+  close(): Promise<void>
+}
+
+export interface StartOptions {
+  logger?: Logger
+  /** Replaces the default features (compat APIs, CAP, web, channels, MQTT, threats); tests pass their own. */
+  features?: FeatureFactory[]
+}
+
+/**
+ * The composition root. Start order: config → store and bus → service (replays the log) → live stream and every
+ * feature's sinks → HTTP routes → sinks start → listen. Stop order is the reverse: HTTP stops accepting and ends the
+ * live streams, the sinks drain what they hold, features release their resources, then the relay, the service (and
+ * with it the store) and the bus close. Embedded mode uses a SQLite log under `data` and an in-process bus; cluster
+ * mode (`config.mode`) PostgreSQL and NATS JetStream with an outbox relay.
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
+  mkdirSync(config.data, { recursive: true })
+  const catalogue = loadRegionCatalogue()
+  const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
+  const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
+  const bus = cluster?.bus ?? new MemoryEventBus()
+  const sirena = new Sirena({ catalogue, store, bus, logger, confirmationTtlMinutes: config.confirmationTtlMinutes })
+  await sirena.start({ watchStoreMs: 1000 }).catch(async (err) => {
+    // An open NATS connection would keep a failed start-up's process alive.
+    await cluster?.bus.close()
+    throw err
+  })
+  cluster?.relay.start()
+  if (config.adminToken) await ensureAdmin(sirena, config.adminToken)
+
+  const metrics = createMetrics()
+  const hub = new StreamHub(
+    sirena,
+    { heartbeatMs: config.streamHeartbeatMs, maxBufferedBytes: config.streamMaxBufferedBytes },
+    metrics,
+  )
+  const features: Feature[] = []
+  for (const make of options.features ?? defaultFeatures(config)) features.push(await make({ sirena, hub, logger }))
+  const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger)
+  const http = await buildHttpApp(sirena, config, logger, {
+    hub,
+    metrics,
+    sinks,
+    routes: features.flatMap((f) => (f.routes ? [f.routes] : [])),
+  })
+  await sinks.start()
+  const address = await http.app.listen({ host: config.host, port: config.port })
+  const url = address.replace('[::1]', 'localhost')
+  logger.info(
+    {
+      url,
+      mode: config.mode,
+      data: config.data,
+      seq: sirena.state.seq,
+      regions: catalogue.size,
+      sinks: sinks.names(),
+    },
+    'Sirena is listening',
+  )
+  return {
+    url,
+    sirena,
+    http,
+    sinks,
+    config,
+    async close() {
+      await http.app.close()
+      await sinks.stop()
+      for (const f of features.reverse()) await f.close?.()
+      await cluster?.relay.stop()
+      await sirena.stop()
+      await bus.close()
+    },
+  }
+}
