@@ -65,7 +65,12 @@ export class Sirena {
   private storeWatch: NodeJS.Timeout | null = null
   private gapFilling = false
   private gapFillAgain = false
-  state: SirenaState = emptyState()
+  private readonly current: SirenaState = emptyState()
+
+  /** The state folded from the log; only the service changes it, by applying events. */
+  get state(): Readonly<SirenaState> {
+    return this.current
+  }
 
   constructor(o: SirenaOptions) {
     this.catalogue = o.catalogue
@@ -150,7 +155,7 @@ export class Sirena {
       if (e.seq !== this.state.seq + 1) continue
       const alertId = alertIdOf(e)
       const before = alertId === undefined ? undefined : this.state.active.get(alertId)
-      applyEvent(this.state, e)
+      applyEvent(this.current, e)
       this.coverageCache.clear()
       const described = describeEvent(e, before, alertId === undefined ? undefined : this.alertById(alertId))
       for (const l of this.listeners) {
