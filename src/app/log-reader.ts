@@ -1,7 +1,7 @@
 import type { Alert, CapStatus } from '../core/alert.ts'
-import { isHistoricalImport, type LogEvent } from '../core/events.ts'
+import { clearedThreatStatus, isHistoricalImport, type LogEvent } from '../core/events.ts'
 import { alertFromEvents } from '../core/state.ts'
-import { clearedThreatStatus, threatOfEvent } from '../core/threat.ts'
+import { threatOfEvent } from '../core/threat.ts'
 import type { EventStore } from '../store/event-store.ts'
 
 /** An event with what it meant when it happened: the alert right after it (and before an update), its regions. */
