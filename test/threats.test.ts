@@ -10,7 +10,7 @@ import { compatApis } from '../src/compat/index.ts'
 import { schemaValidator } from '../src/compat/testdata/server.ts'
 import { loadConfig } from '../src/config.ts'
 import { threatsHttp } from '../src/http/routes/threats.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 interface SseEvent {
   event: string

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestServer, type TestServer } from '../../../test/harness.ts'
+import { startTestServer, type TestServer } from '../../testdata/harness.ts'
 import { type WebExtensionOptions, webExtension } from '../index.ts'
 import type { PushDelivery } from '../push-delivery.ts'
 import type { PushSubscriptionStore } from '../push-store.ts'

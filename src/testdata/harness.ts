@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { hashToken, newToken } from '../src/app/tokens.ts'
-import { loadConfig } from '../src/config.ts'
-import { alertTypes } from '../src/core/alert.ts'
-import type { IssuerRole } from '../src/core/issuer.ts'
-import type { HttpExtension } from '../src/http/app.ts'
-import { type RunningServer, startServer } from '../src/server.ts'
+import { hashToken, newToken } from '../app/tokens.ts'
+import { loadConfig } from '../config.ts'
+import { alertTypes } from '../core/alert.ts'
+import type { IssuerRole } from '../core/issuer.ts'
+import type { HttpExtension } from '../http/app.ts'
+import { type RunningServer, startServer } from '../server.ts'
 
 /** Well-known regions used across tests (KATOTTG). */
 export const regions = {
