@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
+import { webhookUrlProblem } from '../../channels/webhooks/address-guard.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { sendCached } from '../../http/cached-response.ts'
 import { compatGate, type KnownKeys, locate, ukraineAlarmKey } from '../access.ts'
@@ -8,7 +9,6 @@ import type { HotReads } from '../hot-reads.ts'
 import type { CompatLocations } from '../locations.ts'
 import type { FixedWindowLimiter } from '../rate-limiter.ts'
 import { regionHistory } from './views.ts'
-import { webHookUrlProblem } from './webhook-target.ts'
 import type { UkraineAlarmWebhooks } from './webhooks.ts'
 
 export interface UkraineAlarmOptions {
@@ -107,8 +107,9 @@ export const ukraineAlarmApi =
       return webhooks
     }
     const validUrl = (raw: string): string => {
-      const problem = webHookUrlProblem(raw, o.allowPrivateWebhooks)
-      if (problem) throw new SirenaError('invalid_body', problem)
+      // ukrainealarm answers every bad body with one code; the native API's codes tell the reasons apart.
+      const problem = webhookUrlProblem(raw, o.allowPrivateWebhooks, 'webHookUrl')
+      if (problem) throw new SirenaError('invalid_body', problem.message)
       return raw
     }
 
