@@ -73,7 +73,7 @@ export const ukraineAlarmApi =
         if (raw === undefined || raw === '')
           throw new SirenaError('invalid_query', 'regionId is required, e.g. ?regionId=31')
         const location = locate(locations, raw)
-        const regionIds = [location.region.id, ...sirena.catalogue.ancestors(location.region.id).map((r) => r.id)]
+        const regionIds = sirena.catalogue.withAncestors(location.region.id)
         const intervals = await sirena.store.history({ regionIds, status: 'Actual', limit: historyRowLimit })
         return regionHistory(location, intervals, locations, new Date())
       },
