@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
-import { regions, startTestServer, type TestServer } from '../test/harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 import { ensureWebBuild, launchBrowser } from '../test/web-browser.ts'
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots')

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox'
 import { Value } from 'typebox/value'
-import { redactUrl } from './cluster/redact-url.ts'
+import { redactUrl } from './core/redact-url.ts'
 
 /**
  * Every setting in one typed tree: key, default and purpose together. The env name derives from the key

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 /** Every malformed or hostile request gets a clear 4xx with a stable code, and nothing is written. */
 describe('bad input on the issuer API', () => {

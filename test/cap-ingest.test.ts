@@ -11,7 +11,7 @@ import { CapSigner } from '../src/cap/signing.ts'
 import { ingest, startCapServer } from '../src/cap/testdata/server.ts'
 import { capFixture, capFixtures } from '../src/cap/testdata/tools.ts'
 import { airRaidInfo, katottgArea, upstreamSender } from '../src/cap/testdata/upstream-alert.ts'
-import { regions, type TestServer } from './harness.ts'
+import { regions, type TestServer } from '../src/testdata/harness.ts'
 
 const sender = upstreamSender
 const lvivHromada = 'UA46060250000025047'

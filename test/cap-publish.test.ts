@@ -5,7 +5,7 @@ import { XMLParser } from 'fast-xml-parser'
 import { readCap } from '../src/cap/read.ts'
 import { startCapServer, waitForSeq } from '../src/cap/testdata/server.ts'
 import { xmllintSchema, xmlsecVerify } from '../src/cap/testdata/tools.ts'
-import { regions, type TestServer } from './harness.ts'
+import { regions, type TestServer } from '../src/testdata/harness.ts'
 
 // Two raions of Kyiv Oblast: widening an alert within one oblast needs no second person.
 const bilaTserkvaRaion = 'UA32020000000057002'

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import { XMLParser } from 'fast-xml-parser'
 import { ingest, startCapServer } from '../src/cap/testdata/server.ts'
 import type { Alert } from '../src/core/alert.ts'
-import { regions, type TestServer } from './harness.ts'
+import { regions, type TestServer } from '../src/testdata/harness.ts'
 
 const bilaTserkvaRaion = 'UA32020000000057002'
 const boryspilRaion = 'UA32040000000054694'

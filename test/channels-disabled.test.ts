@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { startTestServer, type TestServer } from './harness.ts'
+import { startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 /**
  * In cluster mode only one edge runs the channels (SIRENA_CHANNELS_ENABLED=true); on the others a registration would

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test'
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js'
 import { loadConfig } from '../src/config.ts'
 import { outboxChannels } from '../src/runtime/channels.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 const botToken = '123456:sirena-test-bot'
 

@@ -5,8 +5,8 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { loadConfig } from '../src/config.ts'
 import { outboxChannels } from '../src/runtime/channels.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 import { WebhookReceiver } from './channels-webhook-receiver.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
 
 /** Fast retries so that a test sees several attempts in well under a second. */
 const fastRetries = {

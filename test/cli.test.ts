@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import Database from 'better-sqlite3'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 const bin = new URL('../bin/sirena.mjs', import.meta.url).pathname
 

@@ -12,7 +12,7 @@ import {
   testSchema,
   testStream,
 } from '../src/cluster/testdata/services.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 const skip = (await postgresMissing()) || (await natsMissing())
 

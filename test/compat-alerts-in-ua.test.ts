@@ -7,7 +7,7 @@ import {
   schemaValidator,
   startCompatServer,
 } from '../src/compat/testdata/server.ts'
-import { regions } from './harness.ts'
+import { regions } from '../src/testdata/harness.ts'
 
 const matches = schemaValidator('alerts-in-ua-v1')
 const get = (s: CompatTestServer, path: string, headers: Record<string, string> = {}) =>

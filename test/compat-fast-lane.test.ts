@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { type CompatTestServer, issue, startCompatServer } from '../src/compat/testdata/server.ts'
 import { RawClient, type RawResponse } from '../src/http/testdata/raw-client.ts'
-import { regions } from './harness.ts'
+import { regions } from '../src/testdata/harness.ts'
 
 let s: CompatTestServer
 let port: number

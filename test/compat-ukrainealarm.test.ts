@@ -7,7 +7,7 @@ import {
   schemaValidator,
   startCompatServer,
 } from '../src/compat/testdata/server.ts'
-import { regions } from './harness.ts'
+import { regions } from '../src/testdata/harness.ts'
 
 const matches = schemaValidator('ukrainealarm-v3')
 /** ukrainealarm clients send the key itself in Authorization, without "Bearer". */

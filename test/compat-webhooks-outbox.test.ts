@@ -11,7 +11,7 @@ import {
   startCompatServer,
 } from '../src/compat/testdata/server.ts'
 import { type ReceivedRecord, WebhookReceiver as Receiver } from '../src/compat/testdata/webhook-receiver.ts'
-import { regions } from './harness.ts'
+import { regions } from '../src/testdata/harness.ts'
 
 const matches = schemaValidator('ukrainealarm-v3')
 

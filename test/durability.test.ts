@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { startTestServer } from './harness.ts'
+import { startTestServer } from '../src/testdata/harness.ts'
 
 const bin = new URL('../bin/sirena.mjs', import.meta.url).pathname
 const token = 'sir_durability-test-admin-token-0123456789'

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { statsHttp } from '../src/history/http.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 /** `sirena import-history`, `sirena stats` and `sirena replay` as a user runs them, beside a running server. */
 

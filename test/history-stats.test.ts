@@ -6,7 +6,7 @@ import { statsHttp } from '../src/history/http.ts'
 import { importHistory } from '../src/history/importer.ts'
 import { HistoryNames } from '../src/history/names.ts'
 import { SqliteEventStore } from '../src/store/sqlite-store.ts'
-import { startTestServer, type TestServer } from './harness.ts'
+import { startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 /**
  * The statistics API against the real official record, checked against figures computed here from the CSV rows

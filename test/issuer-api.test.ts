@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 const kyivHromadaOf = async (s: TestServer) =>
   s.sirena.catalogue.atLevel('hromada').find((h) => h.oblast === regions.kyivOblast)!.id

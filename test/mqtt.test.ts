@@ -3,7 +3,7 @@ import { connect } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import mqtt, { type MqttClient } from 'mqtt'
 import { mqttChannel } from '../src/delivery/mqtt/channel.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 /** Collects messages per topic so a test can wait for the n-th message on one topic. */
 function collector(client: MqttClient) {

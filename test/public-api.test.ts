@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { genesisHash } from '../src/core/events.ts'
 import { verifyChain } from '../src/core/hash-chain.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 describe('public API', () => {
   let s: TestServer

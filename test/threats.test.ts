@@ -10,7 +10,7 @@ import { schemaValidator } from '../src/compat/testdata/server.ts'
 import { loadConfig } from '../src/config.ts'
 import { mqttChannel } from '../src/delivery/mqtt/channel.ts'
 import { threatsFeature } from '../src/runtime/features.ts'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 interface SseEvent {
   event: string

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
-import { regions, startTestServer, type TestServer } from './harness.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 import { ensureWebBuild, launchBrowser, seriousViolations, skipBrowser, text } from './web-browser.ts'
 
 const bucha = 'UA32080070000050759'

@@ -1,6 +1,6 @@
 import type { Alert, CapStatus } from '../core/alert.ts'
-import { eventRegions, isHistoricalImport, type LogEvent } from '../core/events.ts'
-import { clearedThreatStatus, threatOfEvent } from '../core/threat.ts'
+import { clearedThreatStatus, eventRegions, isHistoricalImport, type LogEvent } from '../core/events.ts'
+import { threatOfEvent } from '../core/threat.ts'
 
 /**
  * An event with what it meant when it happened: the alert right after it (and right before an update), and every

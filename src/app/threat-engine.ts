@@ -3,15 +3,8 @@ import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
-import {
-  activeThreats,
-  nextThreatExpiry,
-  type Threat,
-  type ThreatInput,
-  type ThreatRecord,
-  threatOfEvent,
-  threatOverlaps,
-} from '../core/threat.ts'
+import { type Threat, type ThreatInput, type ThreatRecord, threatOfEvent } from '../core/threat.ts'
+import { activeThreats, nextThreatExpiry, threatOverlaps } from '../core/threat-queries.ts'
 import { Mutex } from './mutex.ts'
 import type { CommandResult, ExecuteOptions, Sirena } from './sirena.ts'
 

@@ -13,9 +13,9 @@ import {
 } from '@nats-io/jetstream'
 import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { Logger } from 'pino'
-import { redactUrl } from '../cluster/redact-url.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { LogEvent } from '../core/events.ts'
+import { redactUrl } from '../core/redact-url.ts'
 import type { EventBus, EventHandler } from './event-bus.ts'
 
 export interface NatsBusOptions {

@@ -6,7 +6,8 @@ import type { Issuer } from './issuer.ts'
 import { authoriseCancel, authoriseEnd, authoriseIssue, authoriseNotice, authoriseUpdate } from './policy.ts'
 import type { RegionCatalogue } from './regions.ts'
 import type { SirenaState } from './state.ts'
-import { decideThreatClear, decideThreatReport, reportedThreat, type ThreatInput } from './threat.ts'
+import type { ThreatInput } from './threat.ts'
+import { decideThreatClear, decideThreatReport, reportedThreat } from './threat-decide.ts'
 
 /**
  * Commands are what issuers ask for; `decide` checks them against policy and the current state and answers with

@@ -36,6 +36,7 @@ export type ThreatCleared = {
   clearedAt: string
   status?: CapStatus
 }
+export const clearedThreatStatus = (p: ThreatCleared): CapStatus => p.status ?? 'Actual'
 
 export type EventPayload =
   | AlertStarted

@@ -103,6 +103,11 @@ test('ancestors run from the parent up to the oblast', () => {
   assert.deepEqual(catalogue.ancestors('UA00000000000000000'), [])
 })
 
+test('a region with its ancestors is the region first, then each place around it up to the oblast', () => {
+  assert.deepEqual(catalogue.withAncestors(BUCHA), [BUCHA, BUCHA_RAION, OBLAST])
+  assert.deepEqual(catalogue.withAncestors(OBLAST), [OBLAST])
+})
+
 test('children and descendants follow the tree', () => {
   assert.deepEqual(ids(catalogue.children(OBLAST)).sort(), [BROVARY_RAION, BUCHA_RAION].sort())
   assert.deepEqual(ids(catalogue.descendants(BUCHA_RAION)).sort(), [BUCHA, IRPIN].sort())

@@ -147,6 +147,14 @@ export class RegionCatalogue {
     return out
   }
 
+  /**
+   * The region's id then its ancestors' ids, oblast last: the places whose alerts were on over this one, which is what
+   * its history is read over (an alert on an oblast was an alert on every hromada in it).
+   */
+  withAncestors(id: string): string[] {
+    return [id, ...this.ancestors(id).map((a) => a.id)]
+  }
+
   descendants(id: string): Region[] {
     const out: Region[] = []
     const walk = (pid: string) => {

@@ -1,7 +1,8 @@
 import type { Alert, Notice } from './alert.ts'
 import type { LogEvent } from './events.ts'
 import { genesisHash } from './events.ts'
-import { applyThreatCleared, applyThreatReported, pruneThreats, type ThreatRecord } from './threat.ts'
+import type { ThreatRecord } from './threat.ts'
+import { applyThreatCleared, applyThreatReported, pruneThreats } from './threat-apply.ts'
 
 /** How many ended alerts and notices the live state keeps for the "recent" lists; history lives in the store. */
 export const recentLimit = 200

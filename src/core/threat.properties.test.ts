@@ -10,7 +10,8 @@ import { foldEvents, type SirenaState } from './state.ts'
 import { allRegionIds, fixtureCatalogue as catalogue } from './testdata/fixture-regions.ts'
 import { issuers } from './testdata/issuers.ts'
 import { fixtureEpoch, MemoryLog } from './testdata/memory-log.ts'
-import { activeThreats, type ThreatInput, threatKinds, timeToShelterSeconds } from './threat.ts'
+import { type ThreatInput, threatKinds } from './threat.ts'
+import { activeThreats, timeToShelterSeconds } from './threat-queries.ts'
 
 const fcOptions = { numRuns: 200 }
 const second = 1000

@@ -3,21 +3,20 @@ import { describe, test } from 'node:test'
 import type { Command } from './commands.ts'
 import type { ErrorCode } from './errors.ts'
 import type { LogEvent } from './events.ts'
-import { eventRegions } from './events.ts'
+import { clearedThreatStatus, eventRegions } from './events.ts'
 import { foldEvents } from './state.ts'
 import { fixtureCatalogue as catalogue, ids } from './testdata/fixture-regions.ts'
 import { issuers, makeIssuer } from './testdata/issuers.ts'
 import { cmd, fixtureEpoch, MemoryLog } from './testdata/memory-log.ts'
+import type { ThreatInput } from './threat.ts'
 import {
   activeThreats,
-  clearedThreatStatus,
   nextThreatExpiry,
-  type ThreatInput,
   threatEta,
   threatLevelAt,
   threatLevelsByRegion,
   timeToShelterSeconds,
-} from './threat.ts'
+} from './threat-queries.ts'
 
 const at = (minutes: number) => new Date(fixtureEpoch + minutes * 60_000).toISOString()
 const airForce = issuers.airForce

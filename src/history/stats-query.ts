@@ -84,7 +84,7 @@ async function coveringIntervals(
   to: number,
 ) {
   const intervals = await store.history({
-    regionIds: [region.id, ...catalogue.ancestors(region.id).map((a) => a.id)],
+    regionIds: catalogue.withAncestors(region.id),
     ...(q.from !== undefined && { from: new Date(q.from).toISOString() }),
     to: new Date(to).toISOString(),
     status: q.status,

@@ -1,15 +1,7 @@
 import type { RegionCatalogue } from '../core/regions.ts'
 import type { SirenaState } from '../core/state.ts'
-import {
-  activeThreats,
-  higherLevel,
-  type Threat,
-  type ThreatLevel,
-  type ThreatRecord,
-  threatCovers,
-  threatEta,
-  timeToShelterSeconds,
-} from '../core/threat.ts'
+import { higherLevel, type Threat, type ThreatLevel, type ThreatRecord } from '../core/threat.ts'
+import { activeThreats, threatCovers, threatEta, timeToShelterSeconds } from '../core/threat-queries.ts'
 
 /** The public shape of a threat: the report, who made it, where it stands at `now`, and the alerts raised for it. */
 export interface ThreatView extends Threat {

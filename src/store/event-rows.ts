@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
+import { canonicalJson } from '../core/canonical-json.ts'
 import type { EventDraft, EventPayload, LogEvent } from '../core/events.ts'
-import { canonicalJson } from '../core/hash-chain.ts'
 
 /** An event as both stores keep it: one row, the payload as canonical JSON. */
 export type EventRow = {

@@ -1,9 +1,9 @@
 import postgres, { type ISql, type Sql } from 'postgres'
-import { redactUrl } from '../cluster/redact-url.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
+import { redactUrl } from '../core/redact-url.ts'
 import { chainForStorage, type EventRow, rowToEvent } from './event-rows.ts'
 import type {
   AppendExtras,

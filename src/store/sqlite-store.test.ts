@@ -7,12 +7,12 @@ import { after, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import fc from 'fast-check'
+import { canonicalJson } from '../core/canonical-json.ts'
 import type { EventDraft, EventPayload } from '../core/events.ts'
-import { canonicalJson, chainEvent } from '../core/hash-chain.ts'
+import { chainEvent } from '../core/hash-chain.ts'
 import { chainForStorage } from './event-rows.ts'
 import { runEventStoreContract } from './event-store.contract.ts'
 import type { EventStore } from './event-store.ts'
-import { openStore } from './index.ts'
 import { schemaVersion } from './sqlite-schema.ts'
 import type { SqliteStoreOptions } from './sqlite-store.ts'
 import { SqliteEventStore } from './sqlite-store.ts'
@@ -73,14 +73,6 @@ describe('SqliteEventStore on disk', () => {
     const store = await openAt(':memory:')
     const [e] = await store.append([notice('n-1', [region.kyivCity], at(0))])
     assert.deepEqual(await store.head(), { seq: 1, hash: e?.hash })
-    await store.close()
-  })
-
-  test('openStore puts the log at <dataDir>/sirena.db', async () => {
-    const dataDir = join(dir, 'data-dir')
-    const store = openStore({ dataDir })
-    assert.equal(store.path, join(dataDir, 'sirena.db'))
-    await store.open()
     await store.close()
   })
 

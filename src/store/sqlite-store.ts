@@ -357,7 +357,7 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-// The constructor shape `openStore` and the tests rely on, checked at compile time.
+// The constructor shape the server and the tests rely on, checked at compile time.
 SqliteEventStore satisfies new (
   path: string,
   options?: SqliteStoreOptions,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { regions } from '../../test/harness.ts'
+import { regions } from '../testdata/harness.ts'
 import { type MapRegionRow, pickEncoding } from './map-data.ts'
 import { startWebServer, type WebTestServer } from './testdata/web-server.ts'
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestServer, type TestServer } from '../../../test/harness.ts'
 import { loadConfig } from '../../config.ts'
+import { startTestServer, type TestServer } from '../../testdata/harness.ts'
 import { capHttp } from '../http.ts'
 
 /** A test server with only the CAP extension mounted; `env` sets CAP settings (`SIRENA_CAP_UPSTREAM_KEY` …). */

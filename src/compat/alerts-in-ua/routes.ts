@@ -93,8 +93,7 @@ export const alertsInUaApi =
         }
         const region = location.region
         const regionIds = [
-          region.id,
-          ...sirena.catalogue.ancestors(region.id).map((r) => r.id),
+          ...sirena.catalogue.withAncestors(region.id),
           ...sirena.catalogue.descendants(region.id).map((r) => r.id),
         ]
         const now = new Date()

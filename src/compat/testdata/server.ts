@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
-import { startTestServer, type TestServer } from '../../../test/harness.ts'
 import { loadConfig } from '../../config.ts'
 import { outboxChannels } from '../../runtime/channels.ts'
+import { startTestServer, type TestServer } from '../../testdata/harness.ts'
 import { compatApis } from '../index.ts'
 
 /** Limits high enough that tests which are not about rate limits never meet them. */

@@ -1,6 +1,6 @@
 import type { RegionCatalogue } from '../../core/regions.ts'
 import type { SirenaState } from '../../core/state.ts'
-import { activeThreats, threatOverlaps } from '../../core/threat.ts'
+import { activeThreats, threatOverlaps } from '../../core/threat-queries.ts'
 import { isoMicros } from '../formats.ts'
 import type { ActiveAlertLevel, AlertLevelsOf } from './views.ts'
 

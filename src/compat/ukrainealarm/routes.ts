@@ -2,8 +2,8 @@ import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
-import { webHookUrlProblem } from '../../delivery/ukrainealarm/webhook-target.ts'
 import type { UkraineAlarmWebhooks } from '../../delivery/ukrainealarm/webhooks.ts'
+import { webhookUrlProblem } from '../../delivery/webhooks/address-guard.ts'
 import { sendCached } from '../../http/cached-response.ts'
 import { compatGate, type KnownKeys, locate, ukraineAlarmKey } from '../access.ts'
 import type { HotReads } from '../hot-reads.ts'
@@ -73,7 +73,7 @@ export const ukraineAlarmApi =
         if (raw === undefined || raw === '')
           throw new SirenaError('invalid_query', 'regionId is required, e.g. ?regionId=31')
         const location = locate(locations, raw)
-        const regionIds = [location.region.id, ...sirena.catalogue.ancestors(location.region.id).map((r) => r.id)]
+        const regionIds = sirena.catalogue.withAncestors(location.region.id)
         const intervals = await sirena.store.history({ regionIds, status: 'Actual', limit: historyRowLimit })
         return regionHistory(location, intervals, locations, new Date())
       },
@@ -107,8 +107,9 @@ export const ukraineAlarmApi =
       return webhooks
     }
     const validUrl = (raw: string): string => {
-      const problem = webHookUrlProblem(raw, o.allowPrivateWebhooks)
-      if (problem) throw new SirenaError('invalid_body', problem)
+      // ukrainealarm answers every bad body with one code; the native API's codes tell the reasons apart.
+      const problem = webhookUrlProblem(raw, o.allowPrivateWebhooks, 'webHookUrl')
+      if (problem) throw new SirenaError('invalid_body', problem.message)
       return raw
     }
 

@@ -2,7 +2,8 @@ import type { Sirena } from '../../app/sirena.ts'
 import type { AlertType } from '../../core/alert.ts'
 import type { RegionStatus } from '../../core/coverage.ts'
 import { isHistoricalImport } from '../../core/events.ts'
-import { nextThreatExpiry, type ThreatLevel, threatLevelsByRegion } from '../../core/threat.ts'
+import type { ThreatLevel } from '../../core/threat.ts'
+import { nextThreatExpiry, threatLevelsByRegion } from '../../core/threat-queries.ts'
 import type { Topics } from './topics.ts'
 
 export type Publish = (topic: string, payload: string, options: { retain: boolean; qos: 0 | 1 }) => void

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { regions } from '../../../test/harness.ts'
+import { regions } from '../../testdata/harness.ts'
 import { checkPushEndpoint } from '../../web-server/push-routes.ts'
 import { FakeBrowser, FakePushService } from '../../web-server/testdata/fake-push-service.ts'
 import { startWebServer, type WebTestServer } from '../../web-server/testdata/web-server.ts'

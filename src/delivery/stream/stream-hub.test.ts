@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, describe, test } from 'node:test'
-import { regions, startTestServer, type TestServer } from '../../../test/harness.ts'
+import { regions, startTestServer, type TestServer } from '../../testdata/harness.ts'
 
 /** The `alert.id`s of the `alert.started` frames a subscription receives, in order. */
 function startedAlerts(url: string) {

@@ -10,20 +10,6 @@ import { postJson } from '../webhooks/sender.ts'
 import { foldDetached, foldUpTo } from './past-state.ts'
 import { ukraineAlarmTargetId } from './webhook-store.ts'
 
-/** A `webHookUrl` as registered: http(s), no credentials, and (unless allowed) not a literal private address. */
-export function webHookUrlProblem(raw: string, allowPrivateTargets: boolean): string | undefined {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    return 'webHookUrl is not a URL'
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'webHookUrl must be an http or https URL'
-  if (url.username || url.password) return 'webHookUrl must not carry credentials'
-  if (!allowPrivateTargets && isPrivateHost(url)) return 'webHookUrl points at a loopback or private address'
-  return undefined
-}
-
 const userAgent = 'Sirena-Webhooks (ukrainealarm v3 compatible)'
 
 /**

@@ -13,20 +13,28 @@ export { isPrivateAddress }
 
 export type UrlProblem = { code: 'invalid_webhook_url' | 'webhook_target_private'; message: string }
 
-/** Why a webhook URL cannot be registered, or undefined when it can. */
-export function webhookUrlProblem(raw: string, allowPrivateTargets: boolean): UrlProblem | undefined {
+/**
+ * Why a webhook URL cannot be registered, or undefined when it can: it must be absolute http(s), carry no credentials
+ * (they would sit in the store and the logs), and unless allowed not name a literal private address. For every API that
+ * registers a webhook (native, ukrainealarm); `field` is the name the caller's API gives the URL, for the message.
+ */
+export function webhookUrlProblem(raw: string, allowPrivateTargets: boolean, field = 'url'): UrlProblem | undefined {
   let url: URL
   try {
     url = new URL(raw)
   } catch {
-    return { code: 'invalid_webhook_url', message: 'url is not an absolute URL' }
+    return { code: 'invalid_webhook_url', message: `${field} is not an absolute URL` }
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    return { code: 'invalid_webhook_url', message: `url must be http or https, not ${url.protocol.slice(0, -1)}` }
+    return { code: 'invalid_webhook_url', message: `${field} must be http or https, not ${url.protocol.slice(0, -1)}` }
   if (url.username || url.password)
-    return { code: 'invalid_webhook_url', message: 'url must not carry credentials; the signature authenticates' }
-  if (!allowPrivateTargets && isPrivateHost(url))
-    return { code: 'webhook_target_private', message: `url points at a loopback or private address (${url.hostname})` }
+    return { code: 'invalid_webhook_url', message: `${field} must not carry credentials` }
+  if (!allowPrivateTargets && isPrivateHost(url)) {
+    return {
+      code: 'webhook_target_private',
+      message: `${field} points at a loopback or private address (${url.hostname})`,
+    }
+  }
   return undefined
 }
 

@@ -147,7 +147,7 @@ export const publicApi =
         const r = region(request.params.id)
         const q = request.query
         const intervals = await sirena.store.history({
-          regionIds: [r.id, ...sirena.catalogue.ancestors(r.id).map((a) => a.id)],
+          regionIds: sirena.catalogue.withAncestors(r.id),
           from: isoTime(q.from, 'from'),
           to: isoTime(q.to, 'to'),
           status: capStatusOf(q),

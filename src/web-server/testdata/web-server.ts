@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestServer, type TestServer } from '../../../test/harness.ts'
 import type { PushDelivery } from '../../delivery/push/push-delivery.ts'
 import type { PushSubscriptionStore } from '../../delivery/push/push-store.ts'
+import { startTestServer, type TestServer } from '../../testdata/harness.ts'
 import { type WebExtensionOptions, webExtension } from '../index.ts'
 
 export interface WebTestServer extends TestServer {

@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { EventPayload } from '../../core/events.ts'
+import { genesisHash } from '../../core/events.ts'
 import { regionNames } from '../shared/AlertCard.tsx'
 import { formatDateTime } from '../shared/format.ts'
 import type { MapData } from '../shared/geo.ts'
 import { useLang, useText } from '../shared/i18n.tsx'
 import { typeLabel } from '../shared/status.tsx'
-import { type ChainEvent, type ChainResult, genesisHash, verifyRun } from './chain.ts'
+import { type ChainEvent, type ChainResult, verifyRun } from './chain.ts'
 import { useSession } from './session.ts'
 import { consoleText } from './strings.ts'
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { genesisHash as coreGenesis, type EventDraft, type LogEvent } from '../../core/events.ts'
+import { type EventDraft, genesisHash, type LogEvent } from '../../core/events.ts'
 import { chainEvent } from '../../core/hash-chain.ts'
-import { eventHash, genesisHash, verifyRun } from './chain.ts'
+import { eventHash, verifyRun } from './chain.ts'
 
 const drafts: EventDraft[] = [
   {
@@ -33,7 +33,7 @@ const drafts: EventDraft[] = [
 
 function chain(): LogEvent[] {
   const out: LogEvent[] = []
-  let prev = coreGenesis
+  let prev = genesisHash
   drafts.forEach((d, i) => {
     const e = chainEvent(i + 1, prev, d)
     out.push(e)
@@ -44,7 +44,6 @@ function chain(): LogEvent[] {
 
 test('the browser computes the same event hash as the server', async () => {
   for (const e of chain()) assert.equal(await eventHash(e), e.hash)
-  assert.equal(genesisHash, coreGenesis)
 })
 
 test('an intact chain verifies up to its head', async () => {

@@ -1,7 +1,9 @@
+import { canonicalJson } from '../../core/canonical-json.ts'
+
 /**
- * Verifies the event log's hash chain in the browser, independently of the server's own check: the same canonical
- * encoding as src/core/hash-chain.ts (RFC 8785 for the values Sirena uses) hashed with WebCrypto's SHA-256. A test
- * keeps the two implementations in step.
+ * Verifies the event log's hash chain in the browser, independently of the server's own check: the core's canonical
+ * encoding (RFC 8785 for the values Sirena uses, `core/canonical-json.ts`) hashed with WebCrypto's SHA-256 rather than
+ * node:crypto. A test keeps the two hashes in step.
  */
 export interface ChainEvent {
   seq: number
@@ -12,15 +14,6 @@ export interface ChainEvent {
   hash: string
 }
 
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-}
-
 export async function eventHash(e: Omit<ChainEvent, 'hash'>): Promise<string> {
   const body = canonicalJson({ seq: e.seq, time: e.time, actor: e.actor, payload: e.payload, prevHash: e.prevHash })
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body))
@@ -28,8 +21,6 @@ export async function eventHash(e: Omit<ChainEvent, 'hash'>): Promise<string> {
 }
 
 export type ChainResult = { ok: true; seq: number; hash: string } | { ok: false; seq: number; reason: string }
-
-export const genesisHash = '0'.repeat(64)
 
 /** Checks a run of events continuing from (`seq`, `hash`); the first broken link is reported. */
 export async function verifyRun(events: readonly ChainEvent[], seq: number, hash: string): Promise<ChainResult> {

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pino from 'pino'
-import { hashToken, newToken } from '../src/app/tokens.ts'
-import { loadConfig } from '../src/config.ts'
-import { alertTypes } from '../src/core/alert.ts'
-import type { IssuerRole } from '../src/core/issuer.ts'
-import type { FeatureFactory } from '../src/runtime/feature.ts'
-import { type RunningServer, startServer } from '../src/runtime/runtime.ts'
+import { hashToken, newToken } from '../app/tokens.ts'
+import { loadConfig } from '../config.ts'
+import { alertTypes } from '../core/alert.ts'
+import type { IssuerRole } from '../core/issuer.ts'
+import type { FeatureFactory } from '../runtime/feature.ts'
+import { type RunningServer, startServer } from '../runtime/runtime.ts'
 
 /** Well-known regions used across tests (KATOTTG). */
 export const regions = {
