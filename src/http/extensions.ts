@@ -13,11 +13,11 @@ import { threatsHttp } from './routes/threats.ts'
  * entry here; the HTTP core does not import them.
  */
 export function httpExtensions(config: Config): HttpExtension[] {
-  // Shared so that the channels' admin view lists the compat webhooks' targets too.
+  // Shared so that the channels' admin view lists the compat webhooks' and the push services' targets too.
   const outboxes = new Outboxes()
   return [
     statsHttp,
-    webExtension(config),
+    webExtension(config, { outboxes }),
     compatApis(config, outboxes),
     capHttp(config),
     ...(config.channelsEnabled ? [outboxChannels(config, outboxes)] : []),

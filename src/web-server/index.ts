@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import type { Sirena } from '../app/sirena.ts'
+import type { Outboxes } from '../channels/outbox/outboxes.ts'
 import type { Config } from '../config.ts'
 import { projectRoot } from '../geo/catalogue-file.ts'
 import type { HttpExtension } from '../http/app.ts'
@@ -13,14 +14,23 @@ import { loadOrCreateVapidKeys } from './vapid.ts'
 
 export type WebConfig = Pick<
   Config,
-  'data' | 'channelsEnabled' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
+  | 'data'
+  | 'channelsEnabled'
+  | 'channelRetryBaseMs'
+  | 'channelRetryMaxMs'
+  | 'channelFailingAfterAttempts'
+  | 'webPushSubject'
+  | 'webPushMaxSubscriptions'
+  | 'webPushAllowInsecureEndpoints'
 >
 
 export interface WebExtensionOptions {
   /** The built app; `dist/web` of the project by default. */
   webDir?: string
-  /** Retry and concurrency of Web Push delivery (tests shorten the waits). */
-  push?: Pick<PushDeliveryOptions, 'retryDelaysMs' | 'concurrency' | 'timeoutMs'>
+  /** Concurrency, timeout and per-subscription attempts of Web Push delivery. */
+  push?: Pick<PushDeliveryOptions, 'concurrency' | 'timeoutMs' | 'attemptsPerSubscription'>
+  /** The registry `GET /api/v1/channels` lists: the push services' outbox joins it. */
+  outboxes?: Outboxes
   /** Called once the delivery is running, so tests can wait for it to go idle and reach the store. */
   onPushDelivery?: (delivery: PushDelivery, store: PushSubscriptionStore) => void
 }
@@ -37,9 +47,8 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
     const push = config.channelsEnabled ? startPush(config, sirena, options) : undefined
     if (push) {
       app.addHook('onClose', async () => {
-        push.delivery.close()
-        // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
-        await Promise.race([push.delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
+        // Pushes in flight are aborted; what their service has not taken is still in the log for the next start.
+        await push.delivery.close()
         push.store.close()
       })
     }
@@ -53,6 +62,7 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
             pushRoutes(sirena, push.store, push.keys, {
               maxSubscriptions: config.webPushMaxSubscriptions,
               allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
+              onSubscribed: (endpoint) => push.delivery.watch(endpoint),
             }),
           )
         }
@@ -69,9 +79,17 @@ function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptio
   const delivery = new PushDelivery(sirena, store, {
     keys,
     subject: config.webPushSubject,
+    file: join(config.data, 'sirena.db'),
+    retry: {
+      baseMs: config.channelRetryBaseMs,
+      maxMs: Math.max(config.channelRetryMaxMs, config.channelRetryBaseMs),
+      failingAfterAttempts: config.channelFailingAfterAttempts,
+    },
     allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
     ...options.push,
   })
+  delivery.start()
+  options.outboxes?.add(delivery.outbox)
   options.onPushDelivery?.(delivery, store)
   return { keys, store, delivery }
 }
