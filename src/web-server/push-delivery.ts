@@ -10,7 +10,7 @@ import { PushPlanner } from './push-plan.ts'
 import { PushProgress } from './push-progress.ts'
 import { sendPush } from './push-request.ts'
 import { type PushSubscriptionStore, pushOrigin } from './push-store.ts'
-import { PushTarget } from './push-target.ts'
+import { PushTarget, pushTargetId } from './push-target.ts'
 import type { VapidKeys } from './vapid.ts'
 
 export interface PushDeliveryOptions {
@@ -40,6 +40,7 @@ export class PushDelivery {
   /** The outbox of the push services alone, listed with the others in `GET /api/v1/channels`. */
   readonly outbox: Outbox
   private readonly db: Database.Database
+  private readonly cursors: CursorStore
   private readonly targets = new Map<string, PushTarget>()
   private readonly planner: PushPlanner
   private readonly progress: PushProgress
@@ -55,9 +56,10 @@ export class PushDelivery {
     this.log = sirena.logger.child({ channel: 'web-push' })
     this.db = openChannelDatabase(o.file)
     this.progress = new PushProgress(this.db)
+    this.cursors = new CursorStore(this.db)
     this.outbox = new Outbox({
       reader: new LogReader(sirena),
-      cursors: new CursorStore(this.db),
+      cursors: this.cursors,
       retry: o.retry,
       logger: this.log,
     })
@@ -76,7 +78,12 @@ export class PushDelivery {
 
   /** A subscription at `endpoint` was stored: its push service gets a target (at the log head) if it has none. */
   watch(endpoint: string): void {
-    this.ensureTarget(pushOrigin(endpoint))
+    const origin = pushOrigin(endpoint)
+    if (this.closed || this.targets.has(origin)) return
+    // Not running, so the service had no subscriptions since the start: nothing is pending there. A cursor left from
+    // subscriptions long gone would only make the new one wait while the target reads past events it cannot concern.
+    this.cursors.skipTo(pushTargetId(origin), this.sirena.state.seq)
+    this.ensureTarget(origin)
   }
 
   private ensureTarget(origin: string): void {

@@ -58,15 +58,20 @@ describe('Web Push through the outbox', () => {
 
     const alert = await issue()
     await up.waitFor(1)
+    // Subscribed while its service is behind: it gets what happens from now on, not the alarm it missed.
+    const late = new FakeBrowser(`${down.url}/push/late`)
+    await subscribe(late)
     await end(alert)
     await up.waitFor(2)
     assert.deepEqual(titles(b, up), ['Air raid alert: Bucha Urban Hromada', 'All clear: Bucha Urban Hromada'])
 
     const back = await service(port)
-    await back.waitFor(2)
+    await back.waitFor(3)
     await server.delivery.whenIdle()
     assert.deepEqual(titles(a, back), ['Air raid alert: Bucha Urban Hromada', 'All clear: Bucha Urban Hromada'])
-    await unsubscribe(a, b)
+    assert.deepEqual(titles(late, back), ['All clear: Bucha Urban Hromada'])
+    assert.equal(back.received.length, 3)
+    await unsubscribe(a, b, late)
   })
 
   test('a 429 with Retry-After pauses only that push service, for as long as it asked', async () => {
