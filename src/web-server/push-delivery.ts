@@ -100,6 +100,7 @@ export class PushDelivery {
           signal,
         ),
       onGone: (endpoint) => this.store.remove(endpoint),
+      isSubscribed: (endpoint) => this.store.has(endpoint),
       logger: this.log,
       concurrency: o.concurrency ?? 32,
       attemptsPerSubscription: o.attemptsPerSubscription ?? 4,

@@ -74,6 +74,28 @@ describe('Web Push through the outbox', () => {
     await unsubscribe(a, b, late)
   })
 
+  test('a browser that unsubscribes while its push service is down gets nothing when the service is back', async () => {
+    const down = await service()
+    const leaving = new FakeBrowser(`${down.url}/push/leaving`)
+    const staying = new FakeBrowser(`${down.url}/push/staying`)
+    await subscribe(leaving)
+    await subscribe(staying)
+    const port = Number(new URL(down.url).port)
+    await down.close()
+
+    const alert = await issue()
+    const target = `web-push:${down.url}`
+    while ((server.delivery.outbox.status(target)?.attempts ?? 0) < 1) await new Promise((r) => setTimeout(r, 10))
+    await unsubscribe(leaving)
+    const back = await service(port)
+    await server.delivery.whenIdle()
+    assert.deepEqual(titles(staying, back), ['Air raid alert: Bucha Urban Hromada'])
+    assert.deepEqual(titles(leaving, back), [])
+    await end(alert)
+    await server.delivery.whenIdle()
+    await unsubscribe(staying)
+  })
+
   test('a 429 with Retry-After pauses only that push service, for as long as it asked', async () => {
     const busy = await service()
     const other = await service()

@@ -10,6 +10,8 @@ export interface PushTargetDeps {
   send(push: Push, ttlSeconds: number, signal: AbortSignal): Promise<PushOutcome>
   /** The push service said the subscription is gone (404/410): it is removed. */
   onGone(endpoint: string): void
+  /** Whether the browser is still subscribed: one that unsubscribed while its push was being retried gets no more. */
+  isSubscribed(endpoint: string): boolean
   logger: Logger
   /** Requests in flight at once to this push service. */
   concurrency: number
@@ -63,9 +65,13 @@ export class PushTarget implements OutboxTarget<PushBatch> {
   async deliver(batch: PushBatch, signal: AbortSignal): Promise<DeliveryResult> {
     const { progress, logger } = this.deps
     const done = progress.doneFor(this.id, batch.seq)
-    if (this.failures.seq !== batch.seq) this.failures = { seq: batch.seq, counts: new Map() }
+    // The batch was planned from the subscriptions at the first attempt; a retry leaves out those removed since.
+    const retrying = this.failures.seq === batch.seq
+    if (!retrying) this.failures = { seq: batch.seq, counts: new Map() }
     const ageSeconds = Math.max(0, Math.floor((this.now() - Date.parse(batch.time)) / 1000))
-    const pending = batch.pushes.filter((p) => !done.has(p.endpoint))
+    const pending = batch.pushes.filter(
+      (p) => !done.has(p.endpoint) && (!retrying || this.deps.isSubscribed(p.endpoint)),
+    )
 
     let unrecorded: string[] = []
     const record = () => {

@@ -5,8 +5,8 @@ import { requireIssuer } from '../../http/auth.ts'
 import type { Outboxes } from './outboxes.ts'
 
 /**
- * `GET /api/v1/channels`: every delivery target of every outbox (Telegram, native and ukrainealarm webhooks), where
- * its cursor stands and whether it is failing (admins).
+ * `GET /api/v1/channels`: every delivery target of every outbox (Telegram, native and ukrainealarm webhooks, Web Push
+ * services), where its cursor stands and whether it is failing (admins).
  */
 export const outboxRoutes =
   (sirena: Sirena, outboxes: Outboxes): FastifyPluginAsync =>
@@ -18,7 +18,8 @@ export const outboxRoutes =
         schema: {
           tags: ['channels'],
           security: [{ bearer: [] }],
-          summary: 'Outbound delivery targets (Telegram chats, webhooks): cursor, lag, retries, failures (admins)',
+          summary:
+            'Outbound delivery targets (Telegram chats, webhooks, Web Push services): cursor, lag, retries, failures (admins)',
         },
       },
       async (request) => {
