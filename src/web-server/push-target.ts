@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../channels/outbox/target.ts'
 import type { Push, PushBatch, PushPlanner } from './push-plan.ts'
@@ -73,6 +74,8 @@ export class PushTarget implements OutboxTarget<PushBatch> {
       (p) => !done.has(p.endpoint) && (!retrying || this.deps.isSubscribed(p.endpoint)),
     )
 
+    // Every request in flight listens on the worker's signal, to be aborted with it.
+    setMaxListeners(this.deps.concurrency + 10, signal)
     let unrecorded: string[] = []
     const record = () => {
       progress.record(this.id, batch.seq, unrecorded)
