@@ -195,7 +195,7 @@ export const configSchema = Type.Object({
     minimum: 10,
     default: 1000,
     description:
-      'Telegram and webhook deliveries: wait before the first retry; each further retry waits twice as long.',
+      'Telegram, webhook and Web Push deliveries: wait before the first retry; each further retry waits twice as long.',
   }),
   channelRetryMaxMs: Type.Integer({
     minimum: 10,

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts'
 import { PushDelivery, type PushDeliveryOptions } from '../delivery/push/push-delivery.ts'
 import { PushSubscriptionStore } from '../delivery/push/push-store.ts'
 import { loadOrCreateVapidKeys } from '../delivery/push/vapid.ts'
-import type { Sink } from '../delivery/sink.ts'
+import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
 import { projectRoot } from '../geo/catalogue-file.ts'
 import type { FeatureFactory } from '../runtime/feature.ts'
 import { consoleApi } from './console-api.ts'
@@ -14,14 +14,21 @@ import { staticSite } from './static-site.ts'
 
 export type WebConfig = Pick<
   Config,
-  'data' | 'channelsEnabled' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
+  | 'data'
+  | 'channelsEnabled'
+  | 'channelRetryBaseMs'
+  | 'channelRetryMaxMs'
+  | 'channelFailingAfterAttempts'
+  | 'webPushSubject'
+  | 'webPushMaxSubscriptions'
+  | 'webPushAllowInsecureEndpoints'
 >
 
 export interface WebExtensionOptions {
   /** The built app; `dist/web` of the project by default. */
   webDir?: string
-  /** Retry and concurrency of Web Push delivery (tests shorten the waits). */
-  push?: Pick<PushDeliveryOptions, 'retryDelaysMs' | 'concurrency' | 'timeoutMs'>
+  /** Concurrency, timeout and per-subscription attempts of Web Push delivery. */
+  push?: Pick<PushDeliveryOptions, 'concurrency' | 'timeoutMs' | 'attemptsPerSubscription'>
   /** Called once the delivery is running, so tests can wait for it to go idle and reach the store. */
   onPushDelivery?: (delivery: PushDelivery, store: PushSubscriptionStore) => void
 }
@@ -49,6 +56,7 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
                 pushRoutes(sirena, push.store, push.keys, {
                   maxSubscriptions: config.webPushMaxSubscriptions,
                   allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
+                  onSubscribed: (endpoint) => push.delivery.watch(endpoint),
                 }),
               )
             }
@@ -61,16 +69,20 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
   }
 }
 
+/** One target per push service origin behind the durable outbox; what a service has not taken stays in the log. */
 function pushSink(push: ReturnType<typeof startPush>): Sink {
   return {
     name: 'web-push',
+    start: () => push.delivery.start(),
     async stop() {
-      push.delivery.close()
-      // In-flight pushes are bounded by their timeout; waiting lets them finish before the store closes.
-      await Promise.race([push.delivery.whenIdle(), new Promise((r) => setTimeout(r, 2_000).unref())])
+      // Pushes in flight are aborted; what their service has not taken is still in the log for the next start.
+      await push.delivery.close()
       push.store.close()
     },
-    status: () => ({ name: 'web-push', state: 'ok', lag: 0, detail: `${push.store.count()} subscriptions` }),
+    status: (headSeq) => ({
+      ...outboxSinkStatus('web-push', push.delivery.outbox.list(), headSeq),
+      detail: `${push.store.count()} subscriptions`,
+    }),
   }
 }
 
@@ -80,6 +92,12 @@ function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptio
   const delivery = new PushDelivery(sirena, store, {
     keys,
     subject: config.webPushSubject,
+    file: join(config.data, 'sirena.db'),
+    retry: {
+      baseMs: config.channelRetryBaseMs,
+      maxMs: Math.max(config.channelRetryMaxMs, config.channelRetryBaseMs),
+      failingAfterAttempts: config.channelFailingAfterAttempts,
+    },
     allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
     ...options.push,
   })

@@ -70,6 +70,8 @@ function keyBytes(value: string, name: string, length: number): Buffer {
 export interface PushRoutesOptions {
   maxSubscriptions: number
   allowInsecureEndpoints: boolean
+  /** A subscription was stored: delivery makes sure its push service has an outbox target. */
+  onSubscribed(endpoint: string): void
 }
 
 /**
@@ -121,7 +123,9 @@ export const pushRoutes =
           region: region.id,
           lang,
           createdAt: sirena.now(),
+          sinceSeq: sirena.state.seq,
         })
+        o.onSubscribed(endpoint)
         return reply.code(replacing ? 200 : 201).send({ subscription: { endpoint, region: region.id, lang } })
       },
     )

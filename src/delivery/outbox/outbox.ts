@@ -23,8 +23,10 @@ export const targetState = (c: Cursor): TargetState => (c.failingSince ? 'failin
  * - ukrainealarm webhooks (`src/delivery/ukrainealarm/webhook-target.ts`) build each body from the whole state of a
  *   location at the event (every alert on it), not from one alert: each of those targets folds a state of its own
  *   along with its cursor.
- * - Web Push has up to 10^5 subscriptions: one worker each is too many. One target per push service (or per shard)
- *   whose `deliver` fans out and treats a 404/410 endpoint as removed keeps the cursor count small.
+ * - Web Push has up to 10^5 subscriptions: one worker each is too many. One target per push service origin
+ *   (`src/delivery/push/push-target.ts`) fans each event out to that origin's subscriptions, treats a 404/410 endpoint
+ *   as removed, and records which subscriptions have the event's push, so a retry or restart does not push them
+ *   twice. Splitting a large origin into shards means more targets with the same shape.
  */
 
 /**

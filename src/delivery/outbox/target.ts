@@ -16,13 +16,13 @@ export type DeliveryResult =
     }
 
 /**
- * One delivery target behind the outbox: a Telegram chat, a webhook subscription. The outbox walks the log after
+ * One delivery target behind the outbox: a Telegram chat, a webhook subscription, a push service. The outbox walks the log after
  * the target's cursor, asks `prepare` what (if anything) this event means for it, and `deliver`s that in order.
  */
 export interface OutboxTarget<M = unknown> {
-  /** Stable across restarts: the cursor is stored under it (`telegram:@kyiv_alerts`, `webhook:<id>`). */
+  /** Stable across restarts: the cursor is stored under it (`telegram:@kyiv_alerts`, `webhook:<id>`, `web-push:<origin>`). */
   readonly id: string
-  readonly kind: 'telegram' | 'webhook'
+  readonly kind: 'telegram' | 'webhook' | 'web-push'
   /** For the admin API: where it goes, without secrets. */
   readonly description: string
   /** The message for this event, or null when the event does not concern the target. */

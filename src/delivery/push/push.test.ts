@@ -332,7 +332,9 @@ describe('Web Push subscriptions', () => {
         region: bucha,
         lang: 'uk',
         createdAt: server.sirena.now(),
+        sinceSeq: server.sirena.state.seq,
       })
+      server.delivery.watch(b.endpoint)
       const alert = await server.call('POST', '/api/v1/alerts', {
         token: server.adminToken,
         body: { type: 'air_raid', regions: [bucha] },

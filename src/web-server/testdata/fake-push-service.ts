@@ -11,12 +11,16 @@ export interface ReceivedPush {
   path: string
   headers: IncomingHttpHeaders
   body: Buffer
+  /** What the service answered. */
+  status: number
+  /** When it arrived (ms since the epoch). */
+  at: number
 }
 
 export class FakePushService {
   readonly received: ReceivedPush[] = []
-  /** Status to answer per path (default 201). */
-  readonly answers = new Map<string, number[]>()
+  /** Status (or status and headers, such as `Retry-After`) to answer per path, one per request; then 201. */
+  readonly answers = new Map<string, Array<number | { status: number; headers: Record<string, string> }>>()
   private readonly server: Server
   private waiters: Array<{ n: number; resolve: () => void }> = []
   url = ''
@@ -28,9 +32,10 @@ export class FakePushService {
       req.on('end', () => {
         const path = req.url ?? '/'
         const queued = this.answers.get(path)
-        const status = queued && queued.length > 0 ? queued.shift()! : 201
-        this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks) })
-        res.writeHead(status).end()
+        const answer = queued && queued.length > 0 ? queued.shift()! : 201
+        const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer
+        this.received.push({ path, headers: req.headers, body: Buffer.concat(chunks), status, at: Date.now() })
+        res.writeHead(status, headers).end()
         this.waiters = this.waiters.filter((w) => {
           if (this.received.length >= w.n) w.resolve()
           return this.received.length < w.n
@@ -39,8 +44,12 @@ export class FakePushService {
     })
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+  /** Listens on `port` (any free one by default; a given one to come back where a stopped service was). */
+  async start(port = 0): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, '127.0.0.1', resolve)
+    })
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
     return this
   }

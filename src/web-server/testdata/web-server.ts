@@ -27,13 +27,17 @@ export async function startWebServer(
     {
       data: dataDir,
       channelsEnabled: o.channelsEnabled ?? true,
+      // Fast retries: a push service that fails is tried again within tens of milliseconds.
+      channelRetryBaseMs: 20,
+      channelRetryMaxMs: 200,
+      channelFailingAfterAttempts: 5,
       webPushSubject: 'mailto:duty@sirena.test',
       webPushMaxSubscriptions: o.maxSubscriptions ?? 1000,
       webPushAllowInsecureEndpoints: o.allowInsecureEndpoints ?? true,
     },
     {
       webDir: o.webDir,
-      push: { retryDelaysMs: [50, 50], timeoutMs: 2000, ...o.push },
+      push: { timeoutMs: 2000, ...o.push },
       onPushDelivery: (d, s) => {
         delivery = d
         pushStore = s
