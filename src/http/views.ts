@@ -29,7 +29,7 @@ export const coverageView = (c: RegionCoverage): RegionCoverageView => ({
 /** Whether two types are the same: each assignable to the other, with the same keys (optional ones included). */
 type Same<A, B> = [A, keyof A] extends [B, keyof B] ? ([B, keyof B] extends [A, keyof A] ? true : false) : false
 // The view schemas and the core types they show may not drift apart: a field added to one and not the other stops
-// the type check here, so neither the OpenAPI description nor the web app's types can fall behind the server.
+// the type check here, so neither the schemas nor the web app's types (which are theirs) can fall behind the server.
 true satisfies Same<AlertView, Alert & { active: boolean }>
 true satisfies Same<NoticeView, Notice>
 true satisfies Same<Static<typeof RegionStatusSchema>, RegionStatus>
