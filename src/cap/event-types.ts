@@ -3,7 +3,7 @@
  * in the `event` text, so that Sirena reads its own documents exactly; documents from other systems are recognised
  * by keywords of the event text in English or Ukrainian.
  */
-import { type AlertType, isAlertType, type LocalizedText } from '../core/alert.ts'
+import { type AlertType, alertTypeLabels, isAlertType, type LocalizedText } from '../core/alert.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { CapInfo, Category, Severity } from './model.ts'
 
@@ -16,19 +16,11 @@ export interface CapEventKind {
 }
 
 export const capEventKinds: Record<AlertType, CapEventKind> = {
-  air_raid: { event: { uk: 'Повітряна тривога', en: 'Air raid alert' }, categories: ['Security'], severity: 'Extreme' },
-  artillery_shelling: {
-    event: { uk: 'Загроза артобстрілу', en: 'Artillery shelling threat' },
-    categories: ['Security'],
-    severity: 'Severe',
-  },
-  urban_fights: {
-    event: { uk: 'Загроза вуличних боїв', en: 'Urban fighting threat' },
-    categories: ['Security'],
-    severity: 'Severe',
-  },
-  chemical: { event: { uk: 'Хімічна загроза', en: 'Chemical threat' }, categories: ['CBRNE'], severity: 'Extreme' },
-  nuclear: { event: { uk: 'Радіаційна загроза', en: 'Nuclear threat' }, categories: ['CBRNE'], severity: 'Extreme' },
+  air_raid: { event: alertTypeLabels.air_raid, categories: ['Security'], severity: 'Extreme' },
+  artillery_shelling: { event: alertTypeLabels.artillery_shelling, categories: ['Security'], severity: 'Severe' },
+  urban_fights: { event: alertTypeLabels.urban_fights, categories: ['Security'], severity: 'Severe' },
+  chemical: { event: alertTypeLabels.chemical, categories: ['CBRNE'], severity: 'Extreme' },
+  nuclear: { event: alertTypeLabels.nuclear, categories: ['CBRNE'], severity: 'Extreme' },
 }
 
 // Order matters: "nuclear missile strike" is nuclear, not an air raid.

@@ -53,6 +53,18 @@ export const isAlertType = (s: unknown): s is AlertType =>
 export const isCapStatus = (s: unknown): s is CapStatus =>
   typeof s === 'string' && (capStatuses as readonly string[]).includes(s)
 
+/**
+ * The name of each alert type, wherever it is named: CAP's `event` text, the map's legend and cards, a push
+ * notification's title. One table, so that a published CAP document and a phone say the same words.
+ */
+export const alertTypeLabels: Record<AlertType, LocalizedText> = {
+  air_raid: { uk: 'Повітряна тривога', en: 'Air raid alert' },
+  artillery_shelling: { uk: 'Загроза артобстрілу', en: 'Artillery shelling threat' },
+  urban_fights: { uk: 'Загроза вуличних боїв', en: 'Urban fighting threat' },
+  chemical: { uk: 'Хімічна загроза', en: 'Chemical threat' },
+  nuclear: { uk: 'Радіаційна загроза', en: 'Nuclear threat' },
+}
+
 /** Default instructions when an issuer gives none: the one thing every resident must do. */
 export const defaultInstructions: Record<AlertType, LocalizedText> = {
   air_raid: { uk: 'Прямуйте до найближчого укриття.', en: 'Go to the nearest shelter.' },

@@ -1,3 +1,5 @@
+// Threat commands: checks a report or a clear against the state and the issuer's authority, and gives the event to
+// append (`commands.ts` calls these, as it decides alerts).
 import { isCapStatus } from './alert.ts'
 import { SirenaError } from './errors.ts'
 import type { EventDraft, ThreatCleared, ThreatReported } from './events.ts'
@@ -17,7 +19,6 @@ import {
   threatKinds,
 } from './threat.ts'
 
-// Checks a threat report or clear against the state and the issuer's authority, and gives the event to append.
 const ms = (iso: string) => Date.parse(iso)
 
 function isoOrThrow(value: unknown, what: string): string {

@@ -1,3 +1,4 @@
+// What readers ask of the threats in the state: which are on, whom they target, when they arrive, how urgent they are.
 import type { CapStatus } from './alert.ts'
 import type { RegionCatalogue } from './regions.ts'
 import type { SirenaState } from './state.ts'

@@ -1,12 +1,17 @@
-import { Type } from 'typebox'
+import { type Static, type TLiteral, type TSchema, type TUnion, Type } from 'typebox'
 import { alertTypes, capStatuses } from '../core/alert.ts'
+import { threatKinds, threatLevels } from '../core/threat.ts'
 
-/** Route schemas: the one source of request validation and of the OpenAPI document at /api/docs. */
-const literalUnion = (values: readonly string[], description?: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    description ? { description } : {},
-  )
+/**
+ * Route schemas: the one source of request validation and of the OpenAPI document at /api/docs, and of the types of
+ * the views the native API answers with (the second half of this file), which the web app imports as types only.
+ */
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K] & string> }
+/** One of a list of strings; typed as the union of the list, so that `Static` gives `AlertType`, not `string`. */
+const literalUnion = <const T extends readonly string[]>(values: T, description?: string) =>
+  Type.Union(values.map((v) => Type.Literal(v)) as Literals<T>, description ? { description } : {}) as TUnion<
+    Literals<T>
+  >
 
 export const AlertTypeSchema = literalUnion(alertTypes, 'Alert type')
 export const CapStatusSchema = literalUnion(capStatuses, 'CAP status; Exercise and Test never reach the public as real')
@@ -66,3 +71,139 @@ export const ErrorSchema = Type.Object({
   message: Type.String(),
   details: Type.Optional(Type.Any()),
 })
+
+// ---- Views -------------------------------------------------------------------------------------------------------
+// What the native API answers with. `views.ts` builds them from the core's types and checks at compile time that the
+// two agree; the web app's types (`web/shared/types.ts`) are these, so the browser reads what the server writes.
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const Time = Type.String({ description: 'ISO 8601, UTC' })
+const LocalizedTextView = Type.Object({ uk: Type.String(), en: Type.String() })
+
+export const RegionStatusSchema = literalUnion(
+  ['active', 'partial', 'none'],
+  'active: an alert covers the region or an ancestor; partial: only some of its descendants',
+)
+const EndReasonSchema = Nullable(literalUnion(['all_clear', 'cancelled']))
+
+export const AlertViewSchema = Type.Object({
+  id: Type.String(),
+  type: AlertTypeSchema,
+  status: CapStatusSchema,
+  regions: Type.Array(Type.String(), { description: 'KATOTTG codes as issued, minimal' }),
+  message: LocalizedTextView,
+  instructions: LocalizedTextView,
+  source: Type.Union([
+    Type.Literal('operator'),
+    Type.Literal('cap'),
+    Type.Literal('threat'),
+    // TypeBox's template-literal syntax, not a JavaScript template: any `import:<dataset>` source.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
+    Type.TemplateLiteral('import:${string}'),
+  ]),
+  threatId: Type.Optional(Type.String({ description: 'The threat the threat engine raised this alert for' })),
+  issuerId: Type.String(),
+  confirmedBy: Nullable(Type.String()),
+  startedAt: Time,
+  updatedAt: Time,
+  endedAt: Nullable(Time),
+  endReason: EndReasonSchema,
+  startSeq: Type.Integer(),
+  lastSeq: Type.Integer(),
+  active: Type.Boolean(),
+})
+export type AlertView = Static<typeof AlertViewSchema>
+
+export const NoticeViewSchema = Type.Object({
+  id: Type.String(),
+  regions: Type.Array(Type.String()),
+  text: LocalizedTextView,
+  status: CapStatusSchema,
+  issuerId: Type.String(),
+  publishedAt: Time,
+  seq: Type.Integer(),
+})
+export type NoticeView = Static<typeof NoticeViewSchema>
+
+export const RegionCoverageViewSchema = Type.Object({
+  status: RegionStatusSchema,
+  byType: Type.Partial(Type.Record(AlertTypeSchema, RegionStatusSchema)),
+  since: Nullable(Time),
+})
+export type RegionCoverageView = Static<typeof RegionCoverageViewSchema>
+
+/** GET /api/v1/state */
+export const PublicStateSchema = Type.Object({
+  seq: Type.Integer(),
+  hash: Type.String(),
+  status: CapStatusSchema,
+  regions: Type.Record(Type.String(), RegionCoverageViewSchema, { description: 'Regions that are not calm' }),
+  alerts: Type.Array(AlertViewSchema),
+})
+export type PublicState = Static<typeof PublicStateSchema>
+
+export const RegionViewSchema = Type.Object({
+  id: Type.String({ description: 'KATOTTG' }),
+  level: literalUnion(['oblast', 'raion', 'hromada']),
+  category: literalUnion(
+    ['O', 'K', 'P', 'H'],
+    'KATOTTG category: O oblast, K city with special status, P raion, H hromada',
+  ),
+  parent: Nullable(Type.String()),
+  oblast: Type.String(),
+  name: LocalizedTextView,
+  iso: Nullable(Type.String()),
+  uid: Nullable(Type.Integer()),
+  koatuu: Nullable(Type.String()),
+})
+export type RegionView = Static<typeof RegionViewSchema>
+
+/** What a region's page shows of the threats: the level, the time left to reach a shelter, each threat's ETA there. */
+export const RegionThreatsViewSchema = Type.Object({
+  threatLevel: Nullable(literalUnion(threatLevels)),
+  timeToShelterSeconds: Nullable(Type.Integer({ description: 'Until the earliest ETA over the region; 0 is now' })),
+  threats: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      kind: literalUnion(threatKinds),
+      level: literalUnion(threatLevels),
+      message: LocalizedTextView,
+      reportedAt: Time,
+      expiresAt: Time,
+      eta: Nullable(Time),
+    }),
+  ),
+})
+export type RegionThreatsView = Static<typeof RegionThreatsViewSchema>
+
+/** GET /api/v1/regions/:id */
+export const RegionDetailSchema = Type.Object({
+  region: RegionViewSchema,
+  ...RegionCoverageViewSchema.properties,
+  alerts: Type.Array(AlertViewSchema),
+  children: Type.Array(Type.Object({ id: Type.String(), name: LocalizedTextView, status: RegionStatusSchema })),
+  latestNotice: Nullable(NoticeViewSchema),
+  ...RegionThreatsViewSchema.properties,
+  seq: Type.Integer(),
+})
+export type RegionDetail = Static<typeof RegionDetailSchema>
+
+/** One stretch of time during which an alert named a region. */
+export const RegionIntervalSchema = Type.Object({
+  alertId: Type.String(),
+  regionId: Type.String(),
+  type: AlertTypeSchema,
+  status: CapStatusSchema,
+  source: Type.String(),
+  startedAt: Time,
+  endedAt: Nullable(Time),
+  endReason: EndReasonSchema,
+})
+export type RegionInterval = Static<typeof RegionIntervalSchema>
+
+/** GET /api/v1/regions/:id/history */
+export const RegionHistorySchema = Type.Object({
+  region: RegionViewSchema,
+  intervals: Type.Array(RegionIntervalSchema),
+})
+export type RegionHistory = Static<typeof RegionHistorySchema>

@@ -2,6 +2,7 @@ import type { RegionCatalogue } from '../core/regions.ts'
 import type { SirenaState } from '../core/state.ts'
 import { higherLevel, type Threat, type ThreatLevel, type ThreatRecord } from '../core/threat.ts'
 import { activeThreats, threatCovers, threatEta, timeToShelterSeconds } from '../core/threat-queries.ts'
+import type { RegionThreatsView } from './schemas.ts'
 
 /** The public shape of a threat: the report, who made it, where it stands at `now`, and the alerts raised for it. */
 export interface ThreatView extends Threat {
@@ -15,16 +16,6 @@ export function threatView(r: ThreatRecord, now: string): ThreatView {
   const state =
     r.clearedAt !== null ? 'cleared' : Date.parse(r.threat.expiresAt) > Date.parse(now) ? 'active' : 'expired'
   return { ...r.threat, state, reportedBy: r.reportedBy, clearedAt: r.clearedAt, alertIds: [...r.alertIds] }
-}
-
-/** What a region's page shows of the threats: the level, the time left to reach a shelter, and each threat's ETA there. */
-export interface RegionThreatsView {
-  threatLevel: ThreatLevel | null
-  /** Seconds until the earliest ETA over the region (0: now), or null when no active threat targets it. */
-  timeToShelterSeconds: number | null
-  threats: Array<
-    Pick<Threat, 'id' | 'kind' | 'level' | 'message' | 'reportedAt' | 'expiresAt'> & { eta: string | null }
-  >
 }
 
 export function regionThreatsView(

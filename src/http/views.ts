@@ -1,21 +1,15 @@
+import type { Static } from 'typebox'
 import { alertView } from '../app/envelope.ts'
 import type { CommandResult } from '../app/sirena.ts'
-import type { RegionCoverage } from '../core/coverage.ts'
+import type { Alert, Notice } from '../core/alert.ts'
+import type { RegionCoverage, RegionStatus } from '../core/coverage.ts'
 import type { Region } from '../core/regions.ts'
+import type { AlertView, NoticeView, RegionCoverageView, RegionStatusSchema, RegionView } from './schemas.ts'
 
-/** The public shapes of the native API; the OpenAPI schemas in `schemas.ts` describe the same fields. */
-
-export interface RegionView {
-  id: string
-  level: Region['level']
-  category: Region['category']
-  parent: string | null
-  oblast: string
-  name: Region['name']
-  iso: string | null
-  uid: number | null
-  koatuu: string | null
-}
+/**
+ * The public shapes of the native API, built from the core's types; their types are the view schemas' (`schemas.ts`).
+ * `alertView` itself lives with the envelope (`src/app/envelope.ts`), which every sink carries.
+ */
 
 export const regionView = (r: Region): RegionView => ({
   id: r.id,
@@ -29,7 +23,21 @@ export const regionView = (r: Region): RegionView => ({
   koatuu: r.koatuu ?? null,
 })
 
-export const coverageView = (c: RegionCoverage) => ({ status: c.status, byType: c.byType, since: c.since })
+export const coverageView = (c: RegionCoverage): RegionCoverageView => ({
+  status: c.status,
+  byType: c.byType,
+  since: c.since,
+})
+
+/** Whether two types are the same: each assignable to the other, with the same keys (optional ones included). */
+type Same<A, B> = [A, keyof A] extends [B, keyof B] ? ([B, keyof B] extends [A, keyof A] ? true : false) : false
+// The view schemas and the core types they show may not drift apart: a field added to one and not the other stops
+// the type check here, so neither the schemas nor the web app's types (which are theirs) can fall behind the server.
+true satisfies Same<AlertView, Alert & { active: boolean }>
+true satisfies Same<NoticeView, Notice>
+true satisfies Same<Static<typeof RegionStatusSchema>, RegionStatus>
+true satisfies Same<RegionCoverageView, Pick<RegionCoverage, 'status' | 'byType' | 'since'>>
+true satisfies Same<RegionView['level'] | RegionView['category'], Region['level'] | Region['category']>
 
 /** The answer to a command, for every route that executes one: 201/200 with the alert, or 202 awaiting a second person. */
 export function commandResultView(result: CommandResult): { statusCode: number; body: Record<string, unknown> } {

@@ -7,6 +7,7 @@ import { SirenaError } from '../../core/errors.ts'
 import { type Region, regionLevels } from '../../core/regions.ts'
 import { alertFromEvents } from '../../core/state.ts'
 import { type CachedResponse, sendCached } from '../cached-response.ts'
+import type { PublicState, RegionDetail, RegionHistory } from '../schemas.ts'
 import { regionThreatsView } from '../threat-views.ts'
 import { coverageView, regionView } from '../views.ts'
 
@@ -52,7 +53,7 @@ export const publicApi =
           reply,
           cache.get(`state:${status}`, () => {
             const cov = sirena.coverage(status)
-            const regions: Record<string, ReturnType<typeof coverageView>> = {}
+            const regions: PublicState['regions'] = {}
             for (const [id, c] of cov.entries()) regions[id] = coverageView(c)
             return {
               seq: sirena.state.seq,
@@ -60,7 +61,7 @@ export const publicApi =
               status,
               regions,
               alerts: sirena.activeAlerts(status).map(alertView),
-            }
+            } satisfies PublicState
           }),
         )
       },
@@ -125,7 +126,7 @@ export const publicApi =
           latestNotice: notice ?? null,
           ...regionThreatsView(sirena.state, sirena.catalogue, r.id, sirena.now()),
           seq: sirena.state.seq,
-        }
+        } satisfies RegionDetail
       },
     )
 
@@ -153,7 +154,7 @@ export const publicApi =
           status: capStatusOf(q),
           limit: q.limit ?? 1000,
         })
-        return { region: regionView(r), intervals }
+        return { region: regionView(r), intervals } satisfies RegionHistory
       },
     )
 

@@ -10,19 +10,11 @@ import { capStatusLabels } from '../shared/labels.ts'
 import { typeLabel } from '../shared/status.tsx'
 import type { AlertView } from '../shared/types.ts'
 import { ConfirmDialog } from './ConfirmDialog.tsx'
-import { Preview } from './Preview.tsx'
+import { type AlertDraft, Preview } from './Preview.tsx'
 import { RegionPicker } from './RegionPicker.tsx'
 import { useSession } from './session.ts'
 import { consoleText } from './strings.ts'
 import { alertTemplates } from './templates.ts'
-
-export interface AlertDraft {
-  type: AlertType
-  status: CapStatus
-  regions: string[]
-  message: LocalizedText
-  instructions: LocalizedText
-}
 
 type Outcome = { kind: 'issued' | 'pending' | 'refused'; text: string } | null
 

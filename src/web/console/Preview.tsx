@@ -1,11 +1,20 @@
+import type { AlertType, CapStatus, LocalizedText } from '../../core/alert.ts'
 import { bilingualText, eventText } from '../../core/templates.ts'
 import { AlertCard } from '../shared/AlertCard.tsx'
 import type { MapData } from '../shared/geo.ts'
 import { InLang, useLang, useText } from '../shared/i18n.tsx'
 import { langs, nameIn } from '../shared/labels.ts'
 import { alertNotification } from '../shared/notification.ts'
-import type { AlertDraft } from './IssueForm.tsx'
 import { consoleText } from './strings.ts'
+
+/** The alert the issue form holds, as the preview renders it before anything is sent. */
+export interface AlertDraft {
+  type: AlertType
+  status: CapStatus
+  regions: string[]
+  message: LocalizedText
+  instructions: LocalizedText
+}
 
 /**
  * What residents and each channel will get, drawn by the same code that draws it for them: the public list entry

@@ -1,19 +1,12 @@
 import type { AlertType, CapStatus } from '../../core/alert.ts'
 
 /**
- * Names of alert types and statuses, Ukrainian first. Pure data: the browser and the server's Web Push sender use the
- * same words, so what the console previews is what a phone shows.
+ * Names of statuses, the languages and durations, Ukrainian first. Pure data: the browser and the server's Web Push
+ * sender use the same words, so what the console previews is what a phone shows. Alert types are named in the core
+ * (`alertTypeLabels`), which CAP documents use too.
  */
 export type Lang = 'uk' | 'en'
 export const langs: readonly Lang[] = ['uk', 'en']
-
-export const typeLabels: Record<AlertType, Record<Lang, string>> = {
-  air_raid: { uk: 'Повітряна тривога', en: 'Air raid alert' },
-  artillery_shelling: { uk: 'Загроза артобстрілу', en: 'Artillery shelling threat' },
-  urban_fights: { uk: 'Загроза вуличних боїв', en: 'Urban fighting threat' },
-  chemical: { uk: 'Хімічна загроза', en: 'Chemical threat' },
-  nuclear: { uk: 'Радіаційна загроза', en: 'Nuclear threat' },
-}
 
 /** Most severe first: a region under several alerts is drawn in the colour of the first one here. */
 export const typePriority: readonly AlertType[] = [

@@ -1,5 +1,5 @@
-import type { AlertType, CapStatus, LocalizedText } from '../../core/alert.ts'
-import { formatDuration, type Lang, type Named, nameIn, typeLabels } from './labels.ts'
+import { type AlertType, alertTypeLabels, type CapStatus, type LocalizedText } from '../../core/alert.ts'
+import { formatDuration, type Lang, type Named, nameIn } from './labels.ts'
 
 /**
  * The words of a Web Push notification. The server builds every push with these functions and the console's preview
@@ -59,7 +59,7 @@ export function alertNotification(
   const base = { tag: `alert-${alert.id}`, url: `/#/region/${region.id}` }
   // When another alert still covers the place, the end of this one must not read as "safe now".
   const still = o.stillActive ? ` ${words.stillActive[lang]}` : ''
-  const what = o.stillActive ? ` (${typeLabels[alert.type][lang]})` : ''
+  const what = o.stillActive ? ` (${alertTypeLabels[alert.type][lang]})` : ''
   if (change === 'ended') {
     const lasted = alert.endedAt ? Date.parse(alert.endedAt) - Date.parse(alert.startedAt) : 0
     return {
@@ -78,7 +78,7 @@ export function alertNotification(
     }
   }
   const body = [text(alert.message, lang), text(alert.instructions, lang)].filter(Boolean).join(' ')
-  return { ...base, title: `${typeLabels[alert.type][lang]}: ${place}`, body, requireInteraction: true }
+  return { ...base, title: `${alertTypeLabels[alert.type][lang]}: ${place}`, body, requireInteraction: true }
 }
 
 export function noticeNotification(

@@ -1,7 +1,7 @@
 import { useId } from 'preact/hooks'
-import type { AlertType } from '../../core/alert.ts'
+import { type AlertType, alertTypeLabels } from '../../core/alert.ts'
 import { useLang } from './i18n.tsx'
-import { type Lang, typeLabels, typePriority } from './labels.ts'
+import { type Lang, typePriority } from './labels.ts'
 import type { RegionFill } from './MapView.tsx'
 import type { RegionCoverageView, RegionStatus } from './types.ts'
 
@@ -24,7 +24,7 @@ export function statusWord(status: RegionStatus, t: ReturnType<typeof useLang>['
   return t(status === 'active' ? 'statusActive' : status === 'partial' ? 'statusPartial' : 'statusNone')
 }
 
-export const typeLabel = (type: AlertType, lang: Lang) => typeLabels[type][lang]
+export const typeLabel = (type: AlertType, lang: Lang) => alertTypeLabels[type][lang]
 
 /** A small swatch drawn with the map's own patterns, so the legend matches the map exactly. */
 export function Swatch({ status, type }: { status: RegionStatus; type: AlertType | null }) {
