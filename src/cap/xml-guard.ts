@@ -58,10 +58,31 @@ export function decodeXml(bytes: Uint8Array, charset?: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const forbiddenChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
 
-/** Throws `invalid_xml` for a DOCTYPE, an entity declaration, forbidden characters, or a document past the limits. */
+const charReference = /&#(?:x([0-9A-Fa-f]+)|([0-9]+));/g
+
+// XML 1.0 §2.2 `Char`; a character reference must name one (the well-formedness constraint "Legal Character").
+const isXmlChar = (cp: number) =>
+  cp === 0x9 ||
+  cp === 0xa ||
+  cp === 0xd ||
+  (cp >= 0x20 && cp <= 0xd7ff) ||
+  (cp >= 0xe000 && cp <= 0xfffd) ||
+  (cp >= 0x10000 && cp <= 0x10ffff)
+
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
+
+/**
+ * Throws `invalid_xml` for a DOCTYPE, an entity declaration, forbidden characters (written out or as a character
+ * reference such as `&#0;`, which the DOM parser would otherwise decode into the alert text), or a document past the
+ * limits.
+ */
 export function guardXml(text: string, limits: XmlLimits = defaultXmlLimits): void {
   const bad = forbiddenChars.exec(text)
-  if (bad) throw invalid(`character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} is not allowed in XML`)
+  if (bad) throw invalid(`character ${hex(bad[0].charCodeAt(0))} is not allowed in XML`)
+  for (const ref of text.matchAll(charReference)) {
+    const cp = ref[1] !== undefined ? Number.parseInt(ref[1], 16) : Number(ref[2])
+    if (!isXmlChar(cp)) throw invalid(`the character reference ${ref[0]} names ${hex(cp)}, which XML does not allow`)
+  }
   let depth = 0
   let elements = 0
   let i = text.indexOf('<')
