@@ -17,18 +17,19 @@ export const defaultXmlLimits: XmlLimits = { maxDepth: 32, maxElements: 20_000 }
 
 const invalid = (message: string) => new SirenaError('invalid_xml', message)
 
-const decoders: Record<string, string> = {
-  'utf-8': 'utf-8',
-  utf8: 'utf-8',
-  'us-ascii': 'utf-8',
-  ascii: 'utf-8',
-  'iso-8859-1': 'latin1',
-  'iso8859-1': 'latin1',
-  latin1: 'latin1',
-  'utf-16': 'utf-16le',
-  'utf-16le': 'utf-16le',
-  'utf-16be': 'utf-16be',
-}
+// A Map: the charset comes from the client, and `constructor` must not find Object.prototype's.
+const decoders = new Map<string, string>([
+  ['utf-8', 'utf-8'],
+  ['utf8', 'utf-8'],
+  ['us-ascii', 'utf-8'],
+  ['ascii', 'utf-8'],
+  ['iso-8859-1', 'latin1'],
+  ['iso8859-1', 'latin1'],
+  ['latin1', 'latin1'],
+  ['utf-16', 'utf-16le'],
+  ['utf-16le', 'utf-16le'],
+  ['utf-16be', 'utf-16be'],
+])
 
 /**
  * Bytes to text. The encoding comes from a byte-order mark, else the `charset` of the Content-Type (authoritative for
@@ -45,7 +46,7 @@ export function decodeXml(bytes: Uint8Array, charset?: string): string {
     const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1')
     encoding = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1] ?? 'utf-8'
   }
-  const decoder = decoders[encoding.toLowerCase()]
+  const decoder = decoders.get(encoding.toLowerCase())
   if (!decoder) throw invalid(`unsupported character encoding ${JSON.stringify(encoding)}; use UTF-8`)
   try {
     return new TextDecoder(decoder, { fatal: true }).decode(bytes.subarray(start))

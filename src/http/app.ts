@@ -10,6 +10,7 @@ import type { Config } from '../config.ts'
 import { SirenaError } from '../core/errors.ts'
 import { bearerToken } from './auth.ts'
 import { CachedResponse } from './cached-response.ts'
+import { clientErrorOptions, installHostCheck } from './client-errors.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installJsonParser } from './json-body.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -41,6 +42,8 @@ export async function buildHttpApp(
   extensions: HttpExtension[] = [],
 ): Promise<HttpApp> {
   const app = Fastify({
+    // Node's and the router's own refusals answer `{code, message}` too (see client-errors.ts).
+    ...clientErrorOptions,
     // Request logs would be one line per poll from thousands of devices; commands and refusals are logged instead.
     loggerInstance: logger.child({}, { level: logger.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
@@ -71,6 +74,7 @@ export async function buildHttpApp(
 
   installValidators(app)
   installErrorHandler(app)
+  installHostCheck(app)
   installJsonParser(app, config.bodyLimitBytes)
 
   app.addHook('onResponse', async (request, reply) => {

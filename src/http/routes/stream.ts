@@ -56,6 +56,10 @@ export const streamRoutes =
       {
         websocket: true,
         config: { rateLimit: false },
+        // Without an Upgrade, @fastify/websocket would answer an empty 404 for a route that exists.
+        onRequest: async (request) => {
+          if (!request.ws) throw new SirenaError('upgrade_required')
+        },
         schema: {
           tags: ['public'],
           summary:
