@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
+import { isNationwideAdmin } from '../../core/issuer.ts'
 import { requireIssuer } from '../../http/auth.ts'
 import type { Outboxes } from './outboxes.ts'
 
@@ -22,7 +23,8 @@ export const outboxRoutes =
         },
       },
       async (request) => {
-        if (request.issuer!.role !== 'admin') throw new SirenaError('forbidden', 'only an admin sees every channel')
+        if (!isNationwideAdmin(request.issuer!))
+          throw new SirenaError('forbidden', 'only a nationwide admin sees every channel')
         const headSeq = sirena.state.seq
         return {
           headSeq,

@@ -3,7 +3,7 @@ import type { Sirena } from '../../app/sirena.ts'
 import type { AlertType } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
 import type { EventType, LogEvent } from '../../core/events.ts'
-import type { Issuer } from '../../core/issuer.ts'
+import { type Issuer, isNationwideAdmin } from '../../core/issuer.ts'
 import type { StreamEnvelope } from '../../http/stream-hub.ts'
 import type { Outbox, TargetStatus } from '../outbox/outbox.ts'
 import { webhookUrlProblem } from './address-guard.ts'
@@ -108,14 +108,14 @@ export class WebhookChannel {
   /** The caller's subscription, or not_found (also for someone else's: ids are not confirmed to strangers). */
   owned(issuer: Issuer, id: string): WebhookSubscription {
     const s = this.subscriptions.get(id)
-    if (!s || (s.issuerId !== issuer.id && issuer.role !== 'admin'))
+    if (!s || (s.issuerId !== issuer.id && !isNationwideAdmin(issuer)))
       throw new SirenaError('not_found', `no webhook ${id}`)
     return s
   }
 
-  /** The caller's subscriptions; an admin sees everyone's. */
+  /** The caller's subscriptions; a nationwide admin sees everyone's. */
   list(issuer: Issuer): WebhookSubscription[] {
-    return this.subscriptions.list(issuer.role === 'admin' ? undefined : issuer.id)
+    return this.subscriptions.list(isNationwideAdmin(issuer) ? undefined : issuer.id)
   }
 
   async remove(issuer: Issuer, id: string): Promise<void> {
