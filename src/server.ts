@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { Sirena } from './app/sirena.ts'
@@ -10,6 +9,7 @@ import { alertTypes } from './core/alert.ts'
 import { loadRegionCatalogue } from './geo/catalogue-file.ts'
 import { buildHttpApp, type HttpApp, type HttpExtension } from './http/app.ts'
 import { httpExtensions } from './http/extensions.ts'
+import { privateDir } from './store/private-files.ts'
 import { SqliteEventStore } from './store/sqlite-store.ts'
 
 export interface RunningServer {
@@ -32,7 +32,7 @@ export interface StartOptions {
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
-  mkdirSync(config.data, { recursive: true })
+  privateDir(config.data)
   const catalogue = loadRegionCatalogue()
   const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
