@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import { type EnrichedEvent, LogReader } from '../app/log-reader.ts'
 import type { Sirena } from '../app/sirena.ts'
-import type { Alert } from '../core/alert.ts'
+import type { Alert, CapStatus } from '../core/alert.ts'
 import { eventRegions, isHistoricalImport, type LogEvent } from '../core/events.ts'
+import { clearedThreatStatus, threatOfEvent } from '../core/threat.ts'
 import type { Metrics } from './metrics.ts'
 import { alertView } from './views.ts'
 
@@ -44,6 +45,8 @@ interface Subscriber {
   filter: string[] | null
   /** Every ancestor of the filter's regions, found once at subscription instead of per event. */
   filterAncestors: string[]
+  /** CAP statuses the subscriber asked for: Actual only unless it asked for drills too. */
+  statuses: ReadonlySet<CapStatus>
   /** While catching up from the log, live frames wait here. */
   backlog: Array<{ seq: number; frame: Frame }> | null
   lastSeq: number
@@ -66,6 +69,23 @@ export interface StreamEnvelope {
 interface Audience {
   regions: Set<string>
   reach: Set<string>
+  /** The CAP status of the alert, notice or threat; null when it cannot be known, and then it reaches nobody. */
+  status: CapStatus | null
+}
+
+/**
+ * What a public stream carries unless the client asks for more: an Exercise or Test reads "Air raid alert!" like the
+ * real thing, and is told apart only by a field many clients never look at.
+ */
+export const actualOnly: ReadonlySet<CapStatus> = new Set(['Actual'])
+
+function statusOf(env: StreamEnvelope): CapStatus | null {
+  const p = env.payload
+  if (p.type === 'alert.started') return p.alert.status
+  if (p.type === 'notice.published') return p.notice.status
+  if (p.type === 'threat.reported') return threatOfEvent(p.threat).status
+  if (p.type === 'threat.cleared') return clearedThreatStatus(p)
+  return env.alert?.status ?? null
 }
 
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
@@ -129,7 +149,7 @@ export class StreamHub {
     const json = JSON.stringify(env)
     return {
       frame: { json, sse: Buffer.from(`id: ${env.seq}\nevent: ${env.type}\ndata: ${json}\n\n`) },
-      audience: { regions: new Set(env.regions), reach },
+      audience: { regions: new Set(env.regions), reach, status: statusOf(env) },
     }
   }
 
@@ -139,6 +159,7 @@ export class StreamHub {
    * hromada and 10,000 subscribers filtering on one each held the event loop for about half a second per event.
    */
   private matches(sub: Subscriber, audience: Audience): boolean {
+    if (audience.status === null || !sub.statuses.has(audience.status)) return false
     if (!sub.filter) return true
     return sub.filter.some((f) => audience.reach.has(f)) || sub.filterAncestors.some((a) => audience.regions.has(a))
   }
@@ -178,7 +199,12 @@ export class StreamHub {
    * Takes over a response: writes the SSE headers, replays the log after `lastEventId` (if given), then goes live.
    * Live events that arrive during the replay are held and sent after it, without duplicates.
    */
-  async attach(res: ServerResponse, lastEventId: number | null, filter: string[] | null): Promise<void> {
+  async attach(
+    res: ServerResponse,
+    lastEventId: number | null,
+    filter: string[] | null,
+    statuses: ReadonlySet<CapStatus> = actualOnly,
+  ): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -188,16 +214,22 @@ export class StreamHub {
     res.socket?.setNoDelay(true)
     // Tell the client how long to wait before reconnecting, and where the log stands.
     res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
-    await this.attachSink(sseSink(res), lastEventId, filter)
+    await this.attachSink(sseSink(res), lastEventId, filter, statuses)
   }
 
   /** Any transport: the log after `lastEventId` first, then live events, in order and without duplicates. */
-  async attachSink(sink: StreamSink, lastEventId: number | null, filter: string[] | null): Promise<void> {
+  async attachSink(
+    sink: StreamSink,
+    lastEventId: number | null,
+    filter: string[] | null,
+    statuses: ReadonlySet<CapStatus> = actualOnly,
+  ): Promise<void> {
     const catchingUp = lastEventId !== null && lastEventId < this.sirena.state.seq
     const sub: Subscriber = {
       sink,
       filter,
       filterAncestors: (filter ?? []).flatMap((f) => this.sirena.catalogue.ancestors(f).map((a) => a.id)),
+      statuses,
       backlog: catchingUp ? [] : null,
       lastSeq: lastEventId ?? this.sirena.state.seq,
     }
