@@ -84,6 +84,15 @@ describe('prototype keys as query and path values', () => {
   })
 })
 
+test('an audit query with a limit or cursor that is not a number is invalid_query, not 500', async () => {
+  for (const q of ['limit=%00', 'limit=abc', 'after=-1', 'after=x']) {
+    const res = await s.call('GET', `/api/v1/audit?${q}`, { token: s.adminToken })
+    assert.equal(res.status, 400, `${q}: ${res.text}`)
+    assert.equal(res.json.code, 'invalid_query')
+  }
+  assert.equal((await s.call('GET', '/api/v1/audit?limit=5000', { token: s.adminToken })).status, 200, 'still clamped')
+})
+
 describe('refusals before a route are {code, message}', () => {
   test('a malformed request line is bad_request (400)', async () => {
     structured(await raw('GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n'), 400, 'bad_request')
