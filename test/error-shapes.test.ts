@@ -129,7 +129,7 @@ describe('refusals before a route are {code, message}', () => {
   test('a body nested thousands deep is invalid_json, with or without an Idempotency-Key', async () => {
     const token = (await s.addIssuer({ jurisdiction: [regions.kyivCity] })).token
     const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`
-    for (const headers of [{}, { 'idempotency-key': 'deep-1' }]) {
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }] as Record<string, string>[]) {
       const res = await s.call('POST', '/api/v1/alerts', { token, raw: deep, headers })
       assert.equal(res.status, 400, res.text)
       assert.equal(res.json.code, 'invalid_json')

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts'
 import { SirenaError } from '../core/errors.ts'
 import { bearerToken } from './auth.ts'
 import { CachedResponse } from './cached-response.ts'
-import { clientErrorOptions, installHostCheck } from './client-errors.ts'
+import { clientErrorOptions, installHostCheck, installUpgradeCheck } from './client-errors.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installJsonParser } from './json-body.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -75,6 +75,7 @@ export async function buildHttpApp(
   installValidators(app)
   installErrorHandler(app)
   installHostCheck(app)
+  installUpgradeCheck(app)
   installJsonParser(app, config.bodyLimitBytes)
 
   app.addHook('onResponse', async (request, reply) => {

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, SirenaError } from '../core/errors.ts'
 
 /**
@@ -43,13 +43,60 @@ export function frameworkErrors(err: FastifyError, _request: FastifyRequest, rep
 
 /**
  * Node answers an HTTP/1.1 request without Host with an empty 400 before any hook runs; the server is created with
- * `requireHostHeader: false` and this hook gives the same refusal (RFC 9112 §3.2) as JSON.
+ * `requireHostHeader: false` and this hook gives the same refusal (RFC 9112 §3.2) as JSON, also for a request with
+ * two Host headers, which proxies may read differently from us.
  */
 export function installHostCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    if (request.raw.headers.host === undefined && request.raw.httpVersion === '1.1') {
-      throw new SirenaError('bad_request', 'an HTTP/1.1 request must carry a Host header')
+  app.addHook('onRequest', async (request, reply) => {
+    const hosts = request.raw.headersDistinct.host?.length ?? 0
+    if (hosts === 1 || (hosts === 0 && request.raw.httpVersion !== '1.1')) return
+    // Whatever follows on this connection came from a client that breaks the protocol: not read.
+    reply.header('connection', 'close')
+    throw new SirenaError(
+      'bad_request',
+      hosts === 0
+        ? 'an HTTP/1.1 request must carry a Host header'
+        : 'a request must carry one Host header, not several',
+    )
+  })
+}
+
+/** Route `config` of the one route that upgrades to WebSocket. */
+export const upgradeRouteConfig = { acceptsUpgrade: true }
+
+const webSocketKey = /^[+/0-9A-Za-z]{22}==$/
+
+/** Why a WebSocket handshake is malformed (RFC 6455 §4.2.1), or undefined when it is fine. */
+export function handshakeProblem(headers: Record<string, string | string[] | undefined>): string | undefined {
+  if (String(headers.upgrade).toLowerCase() !== 'websocket') return 'only an Upgrade to websocket is accepted'
+  const key = headers['sec-websocket-key']
+  if (typeof key !== 'string' || !webSocketKey.test(key)) return 'Sec-WebSocket-Key is missing or malformed'
+  const version = headers['sec-websocket-version']
+  if (version !== '13' && version !== '8') return 'Sec-WebSocket-Version must be 13'
+  return undefined
+}
+
+/**
+ * An `Upgrade` request reaches every route through @fastify/websocket, which would switch protocols on any of them
+ * and leave a malformed handshake to the `ws` library's HTML answer. Only the WebSocket route upgrades, and only a
+ * well-formed handshake; anything else is refused as JSON, and the connection (which Node's parser has already let
+ * go) is closed after the answer.
+ */
+export function installUpgradeCheck(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    // Node sets `upgrade` on a request that arrived through the server's 'upgrade' event; @types/node omits it.
+    if (!(request.raw as { upgrade?: boolean }).upgrade) return
+    const socket = request.raw.socket
+    const refuse = (message: string) => {
+      reply.raw.once('finish', () => socket.end())
+      return new SirenaError('bad_request', message)
     }
+    if (request.is404) return void reply.raw.once('finish', () => socket.end())
+    if ((request.routeOptions.config as { acceptsUpgrade?: boolean }).acceptsUpgrade !== true) {
+      throw refuse('this endpoint does not upgrade; live events over WebSocket are at /api/v1/ws')
+    }
+    const problem = handshakeProblem(request.raw.headers)
+    if (problem) throw refuse(`not a valid WebSocket handshake: ${problem}`)
   })
 }
 
@@ -58,4 +105,4 @@ export const clientErrorOptions = {
   clientErrorHandler,
   frameworkErrors,
   http: { requireHostHeader: false },
-} satisfies Partial<FastifyServerOptions>
+}

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { type CapStatus, capStatuses, isCapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
+import { upgradeRouteConfig } from '../client-errors.ts'
 import { actualOnly, type StreamHub, type StreamSink } from '../stream-hub.ts'
 
 const statusDescription =
@@ -70,7 +71,7 @@ export const streamRoutes =
       '/ws',
       {
         websocket: true,
-        config: { rateLimit: false },
+        config: { rateLimit: false, ...upgradeRouteConfig },
         // Without an Upgrade, @fastify/websocket would answer an empty 404 for a route that exists.
         onRequest: async (request) => {
           if (!request.ws) throw new SirenaError('upgrade_required')
