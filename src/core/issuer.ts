@@ -20,12 +20,5 @@ export interface Issuer {
   revokedAt: string | null
 }
 
-/**
- * An admin with no jurisdiction, who manages what belongs to no region: every issuer's webhooks, every delivery
- * target. An admin limited to some regions manages only their own.
- */
-export const isNationwideAdmin = (issuer: Pick<Issuer, 'role' | 'jurisdiction'>): boolean =>
-  issuer.role === 'admin' && issuer.jurisdiction.length === 0
-
 export const isIssuerRole = (s: unknown): s is IssuerRole =>
   typeof s === 'string' && (issuerRoles as readonly string[]).includes(s)

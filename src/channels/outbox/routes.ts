@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
-import { isNationwideAdmin } from '../../core/issuer.ts'
+import { isNationwide } from '../../core/policy.ts'
 import { requireIssuer } from '../../http/auth.ts'
 import type { Outboxes } from './outboxes.ts'
 
@@ -23,7 +23,7 @@ export const outboxRoutes =
         },
       },
       async (request) => {
-        if (!isNationwideAdmin(request.issuer!))
+        if (!isNationwide(request.issuer!))
           throw new SirenaError('forbidden', 'only a nationwide admin sees every channel')
         const headSeq = sirena.state.seq
         return {
