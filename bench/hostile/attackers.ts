@@ -6,7 +6,7 @@
  * reports what it sent and what came back.
  */
 import { connect, type Socket } from 'node:net'
-import { hostileStrings, prototypeKeys } from '../../test/hostile/hostile-values.ts'
+import { hostileStrings, prototypeKeys } from '../../src/http/testdata/hostile-values.ts'
 
 export interface AttackSettings {
   url: string

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import fc from 'fast-check'
+import { hostileStrings, prototypeKeys } from '../../src/http/testdata/hostile-values.ts'
 import { regions, startTestServer, type TestServer } from '../harness.ts'
-import { hostileStrings, prototypeKeys } from './hostile-values.ts'
 
 /**
  * A property-based fuzzer over every route of the OpenAPI document a real server publishes (plus the WebSocket route,
