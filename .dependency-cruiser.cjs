@@ -34,14 +34,16 @@ module.exports = {
       from: { path: '^src/(store|bus)/', pathNot: testFile },
       to: { path: '^src/', pathNot: ['^src/core/', '^src/$1/'] },
     },
-    // Two more rules come with the runtime and delivery layer (issue 12); uncomment them when they hold:
-    // {
-    //   name: 'delivery-imports-nothing-from-http',
-    //   comment: 'A sink does not borrow HTTP types: what it carries is defined in src/app.',
-    //   severity: 'error',
-    //   from: { path: '^src/delivery/', pathNot: testFile },
-    //   to: { path: '^src/http/' },
-    // },
+    {
+      name: 'delivery-imports-nothing-from-http',
+      comment:
+        'A sink does not borrow HTTP types or routes: what it carries is defined in src/app, and the runtime mounts ' +
+        'its routes.',
+      severity: 'error',
+      from: { path: '^src/delivery/', pathNot: testFile },
+      to: { path: '^src/(http|runtime)/' },
+    },
+    // One more rule comes with the service's ports (issue 12); uncomment it when it holds:
     // {
     //   name: 'only-app-and-runtime-import-the-store',
     //   comment: 'The store is reached through the service ports; only the service and the composition root see it.',

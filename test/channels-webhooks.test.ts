@@ -207,6 +207,23 @@ describe('native webhooks', () => {
     assert.equal(view.delivery, null)
   })
 
+  test('an admin limited to a region neither sees nor deletes another issuer’s webhook; a nationwide admin does both', async () => {
+    const created = await subscribe('limited-admin', { types: ['alert.started'] })
+    const id = created.webhook.id
+    const oblastAdmin = await s.addIssuer({ role: 'admin', jurisdiction: [regions.kyivOblast] })
+    const get = await s.call('GET', `/api/v1/webhooks/${id}`, { token: oblastAdmin.token })
+    assert.equal(get.status, 404, get.text)
+    const del = await s.call('DELETE', `/api/v1/webhooks/${id}`, { token: oblastAdmin.token })
+    assert.equal(del.status, 404, del.text)
+    assert.equal(del.json.code, 'not_found')
+    const list = await s.call('GET', '/api/v1/webhooks', { token: oblastAdmin.token })
+    assert.deepEqual(list.json.webhooks, [])
+    assert.equal((await s.call('GET', '/api/v1/channels', { token: oblastAdmin.token })).status, 403)
+    assert.equal((await s.call('GET', `/api/v1/webhooks/${id}`, { token: reader.token })).status, 200, 'still there')
+    assert.equal((await s.call('GET', `/api/v1/webhooks/${id}`, { token: s.adminToken })).status, 200)
+    assert.equal((await s.call('DELETE', `/api/v1/webhooks/${id}`, { token: s.adminToken })).status, 204)
+  })
+
   test('a deleted subscription gets nothing more, and only its owner can delete it', async () => {
     const created = await subscribe('deleted', { types: ['alert.started'] })
     const other = await s.addIssuer({ role: 'reader', jurisdiction: [] })

@@ -211,4 +211,29 @@ describe('issuer API', () => {
     })
     assert.equal(res.status, 401)
   })
+  test('confirming an action whose requester was revoked is requester_revoked (409), not 401, and it can still be rejected', async () => {
+    const requester = await s.addIssuer({
+      name: 'soon revoked',
+      role: 'supervisor',
+      jurisdiction: [regions.kyivCity, regions.lvivOblast],
+    })
+    const res = await s.call('POST', '/api/v1/alerts', {
+      token: requester.token,
+      body: { type: 'air_raid', regions: [regions.kyivCity, regions.lvivOblast] },
+    })
+    assert.equal(res.status, 202, res.text)
+    await s.sirena.revokeIssuer(requester.id)
+    const seq = s.sirena.state.seq
+    const confirm = await s.call('POST', `/api/v1/alerts/${res.json.pending.id}/confirm`, { token: supervisor.token })
+    assert.equal(confirm.status, 409, confirm.text)
+    assert.equal(confirm.json.code, 'requester_revoked')
+    assert.match(confirm.json.message, new RegExp(requester.id))
+    assert.equal(s.sirena.state.seq, seq, 'nothing was appended')
+    const audit = await s.sirena.store.listAudit({ afterId: 0, limit: 1000 })
+    assert.ok(
+      audit.some((e) => e.action === 'alert.confirm' && e.code === 'requester_revoked' && e.actor === supervisor.id),
+    )
+    const rejected = await s.call('POST', `/api/v1/alerts/${res.json.pending.id}/reject`, { token: supervisor.token })
+    assert.equal(rejected.status, 200, rejected.text)
+  })
 })

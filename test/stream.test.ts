@@ -153,6 +153,62 @@ describe('live stream', () => {
     sub.close()
   })
 
+  test('Exercise and Test alerts and notices reach only subscribers who ask for them with ?status=', async () => {
+    const plain = subscribe(`${s.url}/api/v1/stream`)
+    const drills = subscribe(`${s.url}/api/v1/stream?status=Exercise,Test`)
+    const everything = subscribe(`${s.url}/api/v1/stream?status=all`)
+    await new Promise((r) => setTimeout(r, 100))
+    const exercise = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'], status: 'Exercise' },
+    })
+    await s.call('POST', '/api/v1/notices', {
+      token: officer.token,
+      body: { regions: ['UA-30'], text: { uk: 'Тест' }, status: 'Test' },
+    })
+    await allClear(s, officer.token, exercise)
+    const real = await airRaid(s, officer.token, 'UA-30')
+    await allClear(s, officer.token, real)
+    const [first] = await plain.waitFor(1)
+    assert.equal(first!.data.alert.id, real.json.alert.id, 'the first event a plain subscriber sees is the real alert')
+    await plain.waitFor(2)
+    const drillEvents = await drills.waitFor(3)
+    assert.deepEqual(
+      drillEvents.slice(0, 3).map((e) => e.event),
+      ['alert.started', 'notice.published', 'alert.ended'],
+    )
+    assert.ok(
+      drillEvents
+        .slice(0, 3)
+        .every((e) => e.data.alert?.status === 'Exercise' || e.data.payload.notice?.status === 'Test'),
+    )
+    await everything.waitFor(5)
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(plain.events.length, 2, 'Actual only')
+    assert.equal(drills.events.length, 3, 'drills only')
+    assert.equal(everything.events.length, 5)
+    for (const sub of [plain, drills, everything]) sub.close()
+  })
+
+  test('a resuming client without ?status= gets no drill from the log either', async () => {
+    const from = s.sirena.state.seq
+    const exercise = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'], status: 'Exercise' },
+    })
+    await allClear(s, officer.token, exercise)
+    const real = await airRaid(s, officer.token, 'UA-30')
+    const sub = subscribe(`${s.url}/api/v1/stream`, { 'last-event-id': String(from) })
+    const [first] = await sub.waitFor(1)
+    assert.equal(first!.data.alert.id, real.json.alert.id)
+    await allClear(s, officer.token, real)
+    await sub.waitFor(2)
+    sub.close()
+    const bad = await s.call('GET', '/api/v1/stream?status=Draft')
+    assert.equal(bad.status, 400)
+    assert.equal(bad.json.code, 'invalid_query')
+  })
+
   test('a malformed Last-Event-ID or unknown filter region is refused before streaming', async () => {
     const bad = await s.call('GET', '/api/v1/stream', { headers: { 'last-event-id': 'abc' } })
     assert.equal(bad.status, 400)
@@ -216,6 +272,27 @@ describe('live stream over WebSocket', () => {
       [from + 1, from + 2],
     )
     c.ws.close()
+  })
+
+  test('a WebSocket client gets drills only with ?status=', async () => {
+    const plain = connect('')
+    const drills = connect('?status=Exercise')
+    await Promise.all([plain.opened, drills.opened])
+    const exercise = await s.call('POST', '/api/v1/alerts', {
+      token: officer.token,
+      body: { type: 'air_raid', regions: ['UA-30'], status: 'Exercise' },
+    })
+    await allClear(s, officer.token, exercise)
+    const real = await airRaid(s, officer.token, 'UA-30')
+    const [first] = await plain.waitFor(1)
+    assert.equal(first.alert.id, real.json.alert.id)
+    const got = await drills.waitFor(2)
+    assert.equal(got[0].alert.status, 'Exercise')
+    await allClear(s, officer.token, real)
+    await plain.waitFor(2)
+    assert.equal(drills.messages.length, 2)
+    plain.ws.close()
+    drills.ws.close()
   })
 
   test('an unknown filter region is explained in a message and the socket is closed as a policy violation', async () => {

@@ -10,6 +10,7 @@ import type { Issuer } from '../core/issuer.ts'
 import { authoriseConfirm } from '../core/policy.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
 import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
+import { checkText } from '../core/text.ts'
 import type { AuditEntry, EventStore, IssuerRecord, PendingCommand } from '../store/event-store.ts'
 import { actionOf, commandDetail } from './command-audit.ts'
 import { alertIdOf, type DescribedEvent, describeEvent } from './described-event.ts'
@@ -205,6 +206,7 @@ export class Sirena {
     issuer: Omit<IssuerRecord, 'createdAt' | 'revokedAt' | 'id'> & { id?: string },
     actor = 'system',
   ): Promise<IssuerRecord> {
+    checkText('name', issuer.name)
     for (const j of issuer.jurisdiction)
       if (!this.catalogue.get(j)) throw new SirenaError('unknown_region', `unknown region ${j}`)
     return this.issuers.add({ ...issuer, id: issuer.id ?? this.newId() }, actor)
@@ -294,7 +296,20 @@ export class Sirena {
         throw err
       }
       const requester = await this.store.getIssuer(pending.requestedBy)
-      if (!requester) throw new SirenaError('conflict', 'the requesting issuer no longer exists')
+      try {
+        if (!requester) throw new SirenaError('conflict', 'the requesting issuer no longer exists')
+        // The command is re-decided as the requester's; a revoked requester would make that an `unauthorized` aimed at
+        // the confirmer, whose own credentials are fine.
+        if (requester.revokedAt) {
+          throw new SirenaError(
+            'requester_revoked',
+            `the issuer who requested this action (${requester.id}) was revoked at ${requester.revokedAt}; it can only be rejected`,
+          )
+        }
+      } catch (err) {
+        await this.refuse(confirmer.id, 'alert.confirm', err, detail)
+        throw err
+      }
       let decision: ReturnType<typeof decide>
       try {
         decision = decide(

@@ -1,4 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser'
+import { replaceForbiddenCharacters } from '../core/text.ts'
 import {
   type CapAlert,
   type CapArea,
@@ -58,26 +59,31 @@ const infoXml = (i: CapInfo) => ({
   area: i.areas.map(areaXml),
 })
 
-/** The unsigned CAP 1.2 document (UTF-8, one element per line). */
+/**
+ * The unsigned CAP 1.2 document (UTF-8, one element per line). Commands refuse control characters (`invalid_text`),
+ * but an event appended before that check may hold one; it becomes U+FFFD so the document stays well-formed XML.
+ */
 export function buildCapXml(a: CapAlert): string {
-  return builder.build({
-    '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
-    alert: {
-      '@_xmlns': capNamespace,
-      identifier: a.identifier,
-      sender: a.sender,
-      sent: a.sent,
-      status: a.status,
-      msgType: a.msgType,
-      source: a.source,
-      scope: a.scope,
-      restriction: a.restriction,
-      addresses: a.addresses,
-      code: a.codes,
-      note: a.note,
-      references: a.references.length > 0 ? a.references.map(formatReference).join(' ') : undefined,
-      incidents: a.incidents,
-      info: a.infos.map(infoXml),
-    },
-  })
+  return replaceForbiddenCharacters(
+    builder.build({
+      '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
+      alert: {
+        '@_xmlns': capNamespace,
+        identifier: a.identifier,
+        sender: a.sender,
+        sent: a.sent,
+        status: a.status,
+        msgType: a.msgType,
+        source: a.source,
+        scope: a.scope,
+        restriction: a.restriction,
+        addresses: a.addresses,
+        code: a.codes,
+        note: a.note,
+        references: a.references.length > 0 ? a.references.map(formatReference).join(' ') : undefined,
+        incidents: a.incidents,
+        info: a.infos.map(infoXml),
+      },
+    }),
+  )
 }

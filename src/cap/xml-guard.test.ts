@@ -92,6 +92,12 @@ describe('the XML guard', () => {
 
   test('characters XML forbids, and unterminated markup, are refused', () => {
     refused(() => guardXml('<a>\u0001</a>'), /U\+0001/)
+    // Escaped, they are still not XML (the "Legal Character" constraint), and the DOM parser would decode them.
+    refused(() => guardXml('<a>&#0;</a>'), /&#0; names U\+0000/)
+    refused(() => guardXml('<a b="&#x1B;"/>'), /U\+001B/)
+    refused(() => guardXml('<a>&#xFFFE;&#xD800;</a>'), /U\+FFFE/)
+    refused(() => guardXml('<a>&#1114112;</a>'), /U\+110000/)
+    guardXml('<a>&#x9;&#10;&#xD;&#x20AC;&#x1F6A8;&amp;</a>')
     refused(() => guardXml('<a><!-- open</a>'), /unterminated/)
     refused(() => guardXml('<a x="1'), /unterminated/)
   })

@@ -17,18 +17,19 @@ export const defaultXmlLimits: XmlLimits = { maxDepth: 32, maxElements: 20_000 }
 
 const invalid = (message: string) => new SirenaError('invalid_xml', message)
 
-const decoders: Record<string, string> = {
-  'utf-8': 'utf-8',
-  utf8: 'utf-8',
-  'us-ascii': 'utf-8',
-  ascii: 'utf-8',
-  'iso-8859-1': 'latin1',
-  'iso8859-1': 'latin1',
-  latin1: 'latin1',
-  'utf-16': 'utf-16le',
-  'utf-16le': 'utf-16le',
-  'utf-16be': 'utf-16be',
-}
+// A Map: the charset comes from the client, and `constructor` must not find Object.prototype's.
+const decoders = new Map<string, string>([
+  ['utf-8', 'utf-8'],
+  ['utf8', 'utf-8'],
+  ['us-ascii', 'utf-8'],
+  ['ascii', 'utf-8'],
+  ['iso-8859-1', 'latin1'],
+  ['iso8859-1', 'latin1'],
+  ['latin1', 'latin1'],
+  ['utf-16', 'utf-16le'],
+  ['utf-16le', 'utf-16le'],
+  ['utf-16be', 'utf-16be'],
+])
 
 /**
  * Bytes to text. The encoding comes from a byte-order mark, else the `charset` of the Content-Type (authoritative for
@@ -45,7 +46,7 @@ export function decodeXml(bytes: Uint8Array, charset?: string): string {
     const head = Buffer.from(bytes.subarray(0, 200)).toString('latin1')
     encoding = /^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1] ?? 'utf-8'
   }
-  const decoder = decoders[encoding.toLowerCase()]
+  const decoder = decoders.get(encoding.toLowerCase())
   if (!decoder) throw invalid(`unsupported character encoding ${JSON.stringify(encoding)}; use UTF-8`)
   try {
     return new TextDecoder(decoder, { fatal: true }).decode(bytes.subarray(start))
@@ -58,10 +59,31 @@ export function decodeXml(bytes: Uint8Array, charset?: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const forbiddenChars = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/
 
-/** Throws `invalid_xml` for a DOCTYPE, an entity declaration, forbidden characters, or a document past the limits. */
+const charReference = /&#(?:x([0-9A-Fa-f]+)|([0-9]+));/g
+
+// XML 1.0 §2.2 `Char`; a character reference must name one (the well-formedness constraint "Legal Character").
+const isXmlChar = (cp: number) =>
+  cp === 0x9 ||
+  cp === 0xa ||
+  cp === 0xd ||
+  (cp >= 0x20 && cp <= 0xd7ff) ||
+  (cp >= 0xe000 && cp <= 0xfffd) ||
+  (cp >= 0x10000 && cp <= 0x10ffff)
+
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
+
+/**
+ * Throws `invalid_xml` for a DOCTYPE, an entity declaration, forbidden characters (written out or as a character
+ * reference such as `&#0;`, which the DOM parser would otherwise decode into the alert text), or a document past the
+ * limits.
+ */
 export function guardXml(text: string, limits: XmlLimits = defaultXmlLimits): void {
   const bad = forbiddenChars.exec(text)
-  if (bad) throw invalid(`character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} is not allowed in XML`)
+  if (bad) throw invalid(`character ${hex(bad[0].charCodeAt(0))} is not allowed in XML`)
+  for (const ref of text.matchAll(charReference)) {
+    const cp = ref[1] !== undefined ? Number.parseInt(ref[1], 16) : Number(ref[2])
+    if (!isXmlChar(cp)) throw invalid(`the character reference ${ref[0]} names ${hex(cp)}, which XML does not allow`)
+  }
   let depth = 0
   let elements = 0
   let i = text.indexOf('<')

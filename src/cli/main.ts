@@ -4,6 +4,7 @@ import { hashToken, newToken } from '../app/tokens.ts'
 import { ConfigError, describeConfig, loadConfig } from '../config.ts'
 import { alertTypes, capStatuses } from '../core/alert.ts'
 import { isIssuerRole, issuerRoles } from '../core/issuer.ts'
+import { checkText } from '../core/text.ts'
 import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
 import { startServer } from '../runtime/runtime.ts'
 import { ApiError, SirenaClient } from './client.ts'
@@ -93,6 +94,7 @@ issuer
   .option('--data <dir>', 'data directory')
   .action(async (opts) => {
     if (!isIssuerRole(opts.role)) throw new Error(`unknown role ${opts.role}`)
+    checkText('--name', opts.name)
     for (const t of opts.types)
       if (!(alertTypes as readonly string[]).includes(t)) throw new Error(`unknown alert type ${t}`)
     const catalogue = loadRegionCatalogue()

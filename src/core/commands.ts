@@ -6,6 +6,7 @@ import type { Issuer } from './issuer.ts'
 import { authoriseCancel, authoriseEnd, authoriseIssue, authoriseNotice, authoriseUpdate } from './policy.ts'
 import type { RegionCatalogue } from './regions.ts'
 import type { SirenaState } from './state.ts'
+import { checkLocalizedText, checkText } from './text.ts'
 import type { ThreatInput } from './threat.ts'
 import { decideThreatClear, decideThreatReport, reportedThreat } from './threat-decide.ts'
 
@@ -77,11 +78,29 @@ function checkRegions(catalogue: RegionCatalogue, regions: readonly string[]): s
   return catalogue.minimalCover(regions)
 }
 
+/** Every text a command carries, checked before anything else: a control character must never reach the log. */
+function checkCommandText(cmd: Command) {
+  switch (cmd.kind) {
+    case 'issue':
+    case 'update':
+      checkLocalizedText('message', cmd.message)
+      checkLocalizedText('instructions', cmd.instructions)
+      return
+    case 'cancel':
+      return checkText('reason', cmd.reason)
+    case 'notice':
+      return checkLocalizedText('text', cmd.text)
+    case 'report_threat':
+      return checkLocalizedText('message', cmd.threat.message)
+  }
+}
+
 export function decide(ctx: DecideContext, cmd: Command): Decision {
   const { catalogue, state, issuer, now } = ctx
   // The service should never pass the requester as the confirmer; refusing here keeps the two-person rule whole even
   // if it does.
   if (ctx.confirmedBy !== undefined && ctx.confirmedBy === issuer.id) throw new SirenaError('self_confirmation')
+  checkCommandText(cmd)
   const draft = (payload: EventDraft['payload']): Decision => ({
     kind: 'accepted',
     events: [{ time: now, actor: issuer.id, payload }],

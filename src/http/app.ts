@@ -11,6 +11,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { bearerToken } from './auth.ts'
 import { CachedResponse } from './cached-response.ts'
+import { clientErrorOptions, installHostCheck, installUpgradeCheck } from './client-errors.ts'
 import type { RouteContribution } from './contribution.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installJsonParser } from './json-body.ts'
@@ -49,6 +50,8 @@ export async function buildHttpApp(
 ): Promise<HttpApp> {
   const { hub, metrics } = deps
   const app = Fastify({
+    // Node's and the router's own refusals answer `{code, message}` too (see client-errors.ts).
+    ...clientErrorOptions,
     // Request logs would be one line per poll from thousands of devices; commands and refusals are logged instead.
     loggerInstance: logger.child({}, { level: logger.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
@@ -73,6 +76,8 @@ export async function buildHttpApp(
 
   installValidators(app)
   installErrorHandler(app)
+  installHostCheck(app)
+  installUpgradeCheck(app)
   installJsonParser(app, config.bodyLimitBytes)
 
   app.addHook('onResponse', async (request, reply) => {

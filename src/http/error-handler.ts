@@ -22,7 +22,7 @@ export function toSirenaError(err: unknown): SirenaError {
     const msg = first ? `${path} ${first.message}` : e.message
     return new SirenaError(where === 'body' ? 'invalid_body' : 'invalid_query', msg)
   }
-  const mapped = e?.code ? fastifyCodes[e.code] : undefined
+  const mapped = e?.code && Object.hasOwn(fastifyCodes, e.code) ? fastifyCodes[e.code] : undefined
   if (mapped) return new SirenaError(mapped)
   if (e?.statusCode === 429) return new SirenaError('rate_limited')
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new SirenaError('invalid_body', e.message)

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { Sirena } from '../app/sirena.ts'
@@ -9,6 +8,7 @@ import { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
 import { buildHttpApp, type HttpApp } from '../http/app.ts'
 import { createMetrics } from '../http/metrics.ts'
+import { privateDir } from '../store/private-files.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
 import { ensureAdmin } from './admin.ts'
 import type { Feature, FeatureFactory } from './feature.ts'
@@ -39,7 +39,7 @@ export interface StartOptions {
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
-  mkdirSync(config.data, { recursive: true })
+  privateDir(config.data)
   const catalogue = loadRegionCatalogue()
   const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))

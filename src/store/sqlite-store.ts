@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { SirenaError } from '../core/errors.ts'
@@ -20,6 +19,7 @@ import type {
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
+import { privateDatabaseFile, privateDir } from './private-files.ts'
 import { normaliseTime, toAlert, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
 import { verificationStart, verifyStoredChain } from './sqlite-chain.ts'
 import { IntervalProjection, projectionTables, projectionVersion } from './sqlite-projection.ts'
@@ -83,7 +83,10 @@ export class SqliteEventStore implements EventStore {
 
   async #open(): Promise<void> {
     const inMemory = this.path === ':memory:' || this.path === ''
-    if (!inMemory) mkdirSync(dirname(this.path), { recursive: true })
+    if (!inMemory) {
+      privateDir(dirname(this.path))
+      privateDatabaseFile(this.path)
+    }
     const db = new Database(this.path)
     try {
       db.pragma('journal_mode = WAL')

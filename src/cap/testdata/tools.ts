@@ -66,3 +66,17 @@ export function xmlsecVerify(xml: string, publicKeyPem: string): Promise<{ valid
     }
   })
 }
+
+/** `xmllint --noout`: whether the document is well-formed XML, whatever its schema. */
+export function xmllintWellFormed(xml: string): Promise<{ valid: boolean; report: string }> {
+  return withFiles({ 'doc.xml': xml }, async (dir) => {
+    try {
+      const { stderr } = await run('xmllint', ['--nonet', '--noout', join(dir, 'doc.xml')])
+      return { valid: true, report: stderr }
+    } catch (err) {
+      const e = err as { code?: unknown; stderr?: string }
+      if (typeof e.code === 'string') throw err
+      return { valid: false, report: e.stderr ?? '' }
+    }
+  })
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import { hashToken, newToken } from '../../app/tokens.ts'
+import { checkText } from '../../core/text.ts'
 import { table } from '../format.ts'
 import { openLocalStore } from '../local.ts'
 
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .action(async (opts: { name: string; data?: string }) => {
       const name = opts.name.trim()
       if (!name) throw new Error('--name must not be empty')
+      checkText('--name', name)
       const store = await openLocalStore(opts.data)
       const key = newToken()
       const id = randomUUID()

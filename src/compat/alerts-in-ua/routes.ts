@@ -18,7 +18,11 @@ export interface AlertsInUaOptions {
 
 export const alertsInUaMissingKey = 'a token is required: send Authorization: Bearer <token> or ?token=<token>'
 
-const periodDays: Record<string, number> = { week_ago: 7, month_ago: 30 }
+// A Map, so that a period such as `toString` finds nothing rather than Object.prototype's method.
+const periodDays = new Map<string, number>([
+  ['week_ago', 7],
+  ['month_ago', 30],
+])
 
 /** How many history intervals one request reads at most: a month of a busy oblast with its raions and hromadas. */
 const historyRowLimit = 5000
@@ -84,7 +88,7 @@ export const alertsInUaApi =
       },
       async (request) => {
         const location = locate(locations, request.params.uid)
-        const days = periodDays[request.params.period]
+        const days = periodDays.get(request.params.period)
         if (days === undefined) {
           throw new SirenaError(
             'not_found',

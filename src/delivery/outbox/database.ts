@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { privateDatabaseFile } from '../../store/private-files.ts'
 
 /**
  * The channels' own connection to the embedded SQLite file beside the event log: delivery cursors and webhook
@@ -6,6 +7,7 @@ import Database from 'better-sqlite3'
  * without touching the store port or its transactions.
  */
 export function openChannelDatabase(file: string): Database.Database {
+  privateDatabaseFile(file)
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   // A cursor that moved must survive a power cut, or a delivery acknowledged by the receiver would be repeated.

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { privateDatabaseFile } from '../../store/private-files.ts'
 
 /**
  * Web Push subscriptions, one per browser endpoint, each for one region. Kept in their own SQLite file beside the log:
@@ -46,6 +47,7 @@ export class PushSubscriptionStore {
   private readonly stmts: ReturnType<typeof prepare>
 
   constructor(dataDir: string) {
+    privateDatabaseFile(join(dataDir, 'web-push.db'))
     this.db = new Database(join(dataDir, 'web-push.db'))
     this.db.pragma('journal_mode = WAL')
     this.db.exec(`

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import type { DescribedEvent } from '../../app/described-event.ts'
-import { type Envelope, envelopeOf } from '../../app/envelope.ts'
+import { envelopeOf } from '../../app/envelope.ts'
 import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
+import type { CapStatus } from '../../core/alert.ts'
 import type { Sink, SinkStatus } from '../sink.ts'
 
 /**
@@ -49,6 +50,8 @@ interface Subscriber {
   filter: string[] | null
   /** Every ancestor of the filter's regions, found once at subscription instead of per event. */
   filterAncestors: string[]
+  /** CAP statuses the subscriber asked for: Actual only unless it asked for drills too. */
+  statuses: ReadonlySet<CapStatus>
   /** While catching up from the log, live frames wait here. */
   backlog: Array<{ seq: number; frame: Frame }> | null
   lastSeq: number
@@ -58,7 +61,15 @@ interface Subscriber {
 interface Audience {
   regions: Set<string>
   reach: Set<string>
+  /** The CAP status of the alert, notice or threat; null when it cannot be known, and then it reaches nobody. */
+  status: CapStatus | null
 }
+
+/**
+ * What a public stream carries unless the client asks for more: an Exercise or Test reads "Air raid alert!" like the
+ * real thing, and is told apart only by a field many clients never look at.
+ */
+export const actualOnly: ReadonlySet<CapStatus> = new Set(['Actual'])
 
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
 const catchUpPage = 500
@@ -85,13 +96,14 @@ export class StreamHub implements Sink {
     return this.subscribers.size
   }
 
-  private frameOf(env: Envelope): { frame: Frame; audience: Audience } {
+  private frameOf(described: DescribedEvent): { frame: Frame; audience: Audience } {
+    const env = envelopeOf(described)
     const reach = new Set(env.regions)
     for (const r of env.regions) for (const a of this.sirena.catalogue.ancestors(r)) reach.add(a.id)
     const json = JSON.stringify(env)
     return {
       frame: { json, sse: Buffer.from(`id: ${env.seq}\nevent: ${env.type}\ndata: ${json}\n\n`) },
-      audience: { regions: new Set(env.regions), reach },
+      audience: { regions: new Set(env.regions), reach, status: described.status },
     }
   }
 
@@ -101,6 +113,7 @@ export class StreamHub implements Sink {
    * hromada and 10,000 subscribers filtering on one each held the event loop for about half a second per event.
    */
   private matches(sub: Subscriber, audience: Audience): boolean {
+    if (audience.status === null || !sub.statuses.has(audience.status)) return false
     if (!sub.filter) return true
     return sub.filter.some((f) => audience.reach.has(f)) || sub.filterAncestors.some((a) => audience.regions.has(a))
   }
@@ -109,7 +122,7 @@ export class StreamHub implements Sink {
     // Imported history is state and history, not news: it never goes out live.
     if (described.historical || this.subscribers.size === 0) return
     const seq = described.event.seq
-    const { frame, audience } = this.frameOf(envelopeOf(described))
+    const { frame, audience } = this.frameOf(described)
     for (const sub of this.subscribers) {
       if (!this.matches(sub, audience)) continue
       if (sub.backlog) sub.backlog.push({ seq, frame })
@@ -138,7 +151,12 @@ export class StreamHub implements Sink {
    * Takes over a response: writes the SSE headers, replays the log after `lastEventId` (if given), then goes live.
    * Live events that arrive during the replay are held and sent after it, without duplicates.
    */
-  async attach(res: ServerResponse, lastEventId: number | null, filter: string[] | null): Promise<void> {
+  async attach(
+    res: ServerResponse,
+    lastEventId: number | null,
+    filter: string[] | null,
+    statuses: ReadonlySet<CapStatus> = actualOnly,
+  ): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -148,16 +166,22 @@ export class StreamHub implements Sink {
     res.socket?.setNoDelay(true)
     // Tell the client how long to wait before reconnecting, and where the log stands.
     res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
-    await this.attachSink(sseSink(res), lastEventId, filter)
+    await this.attachSink(sseSink(res), lastEventId, filter, statuses)
   }
 
   /** Any transport: the log after `lastEventId` first, then live events, in order and without duplicates. */
-  async attachSink(sink: StreamSink, lastEventId: number | null, filter: string[] | null): Promise<void> {
+  async attachSink(
+    sink: StreamSink,
+    lastEventId: number | null,
+    filter: string[] | null,
+    statuses: ReadonlySet<CapStatus> = actualOnly,
+  ): Promise<void> {
     const catchingUp = lastEventId !== null && lastEventId < this.sirena.state.seq
     const sub: Subscriber = {
       sink,
       filter,
       filterAncestors: (filter ?? []).flatMap((f) => this.sirena.catalogue.ancestors(f).map((a) => a.id)),
+      statuses,
       backlog: catchingUp ? [] : null,
       lastSeq: lastEventId ?? this.sirena.state.seq,
     }
@@ -181,7 +205,7 @@ export class StreamHub implements Sink {
             sub.lastSeq = seq
             continue
           }
-          const { frame, audience } = this.frameOf(envelopeOf(x))
+          const { frame, audience } = this.frameOf(x)
           if (this.matches(sub, audience)) this.write(sub, seq, frame)
           else sub.lastSeq = seq
         }

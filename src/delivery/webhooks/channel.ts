@@ -4,6 +4,7 @@ import type { AlertType } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
 import type { EventType, LogEvent } from '../../core/events.ts'
 import type { Issuer } from '../../core/issuer.ts'
+import { isNationwide } from '../../core/policy.ts'
 import type { Outbox, TargetStatus } from '../outbox/outbox.ts'
 import { webhookUrlProblem } from './address-guard.ts'
 import { sendSigned } from './sender.ts'
@@ -105,14 +106,17 @@ export class WebhookChannel {
   /** The caller's subscription, or not_found (also for someone else's: ids are not confirmed to strangers). */
   owned(issuer: Issuer, id: string): WebhookSubscription {
     const s = this.subscriptions.get(id)
-    if (!s || (s.issuerId !== issuer.id && issuer.role !== 'admin'))
+    if (!s || (s.issuerId !== issuer.id && !isNationwide(issuer)))
       throw new SirenaError('not_found', `no webhook ${id}`)
     return s
   }
 
-  /** The caller's subscriptions; an admin sees everyone's. */
+  /**
+   * The caller's subscriptions. Webhooks belong to no region: only a nationwide admin sees (and deletes) everyone's,
+   * and an admin limited to some regions manages only their own.
+   */
   list(issuer: Issuer): WebhookSubscription[] {
-    return this.subscriptions.list(issuer.role === 'admin' ? undefined : issuer.id)
+    return this.subscriptions.list(isNationwide(issuer) ? undefined : issuer.id)
   }
 
   async remove(issuer: Issuer, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
+import { isNationwide } from '../../core/policy.ts'
 import type { SinkStatus } from '../../delivery/sink.ts'
 import { requireIssuer } from '../auth.ts'
 
@@ -27,7 +28,8 @@ export const channelsRoutes =
         },
       },
       async (request) => {
-        if (request.issuer!.role !== 'admin') throw new SirenaError('forbidden', 'only an admin sees every channel')
+        if (!isNationwide(request.issuer!))
+          throw new SirenaError('forbidden', 'only a nationwide admin sees every channel')
         const headSeq = sirena.state.seq
         const statuses = sinks.status(headSeq)
         return {

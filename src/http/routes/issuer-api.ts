@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import type { Static } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { requestFingerprint } from '../../app/idempotency.ts'
 import type { CommandResult, Sirena } from '../../app/sirena.ts'
 import type { Command } from '../../core/commands.ts'
@@ -145,7 +145,18 @@ export const issuerApi =
 
     app.get<{ Querystring: { after?: number; limit?: number } }>(
       '/audit',
-      { schema: { tags, security, summary: 'The audit trail (supervisors and admins)' } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'The audit trail (supervisors and admins)',
+          // Validated, so that `?limit=%00` is invalid_query rather than a NaN reaching the store (it was a 500).
+          querystring: Type.Object({
+            after: Type.Optional(Type.Integer({ minimum: 0 })),
+            limit: Type.Optional(Type.Integer()),
+          }),
+        },
+      },
       async (request) => {
         const role = request.issuer!.role
         if (role !== 'admin' && role !== 'supervisor') throw new SirenaError('forbidden')

@@ -6,7 +6,12 @@ import { SirenaError } from '../../core/errors.ts'
 import { loadRegionGeometry, type RegionLayer } from '../../geo/catalogue-file.ts'
 import { type CachedResponse, sendCached } from '../cached-response.ts'
 
-const layers: Record<string, RegionLayer> = { oblast: 'oblasts', raion: 'raions', hromada: 'hromadas' }
+// A Map, not an object literal: `?level=toString` must not find Object.prototype's method.
+const layers = new Map<string, RegionLayer>([
+  ['oblast', 'oblasts'],
+  ['raion', 'raions'],
+  ['hromada', 'hromadas'],
+])
 
 /** `GET /api/v1/map.geojson?level=`: the simplified geometry of one level with each region's current status. */
 export const mapRoutes =
@@ -23,7 +28,7 @@ export const mapRoutes =
       },
       async (request, reply) => {
         const level = request.query.level ?? 'oblast'
-        const layer = layers[level]
+        const layer = layers.get(level)
         if (!layer) throw new SirenaError('invalid_query', 'level must be oblast, raion or hromada')
         return sendCached(
           request,

@@ -1,13 +1,31 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
+import { type CapStatus, capStatuses, isCapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
-import type { StreamHub, StreamSink } from '../../delivery/stream/stream-hub.ts'
+import { actualOnly, type StreamHub, type StreamSink } from '../../delivery/stream/stream-hub.ts'
+import { upgradeRouteConfig } from '../client-errors.ts'
+
+const statusDescription =
+  'CAP statuses to carry, comma-separated (Actual, Exercise, Test) or `all`; default Actual: drills only when asked for'
 
 const StreamQuery = Type.Object({
   regions: Type.Optional(Type.String({ maxLength: 2000 })),
   after: Type.Optional(Type.Integer({ minimum: 0 })),
+  status: Type.Optional(Type.String({ maxLength: 32, description: statusDescription })),
 })
+
+/** `?status=`: which CAP statuses a public stream carries. */
+export function streamStatuses(query: string | undefined): ReadonlySet<CapStatus> {
+  if (query === undefined || query === '') return actualOnly
+  if (query === 'all') return new Set(capStatuses)
+  const statuses = new Set<CapStatus>()
+  for (const s of query.split(',').map((x) => x.trim())) {
+    if (!isCapStatus(s)) throw new SirenaError('invalid_query', 'status must list Actual, Exercise or Test, or be all')
+    statuses.add(s)
+  }
+  return statuses
+}
 
 /**
  * `GET /api/v1/stream`: server-sent events with Last-Event-ID resume and an optional region filter; `GET /api/v1/ws`:
@@ -16,18 +34,15 @@ const StreamQuery = Type.Object({
 export const streamRoutes =
   (sirena: Sirena, hub: StreamHub): FastifyPluginAsync =>
   async (app) => {
-    app.get<{ Querystring: { regions?: string; after?: number } }>(
+    app.get<{ Querystring: { regions?: string; after?: number; status?: string } }>(
       '/stream',
       {
         config: { rateLimit: false },
         schema: {
           tags: ['public'],
           summary:
-            'Live events (text/event-stream). Resume with Last-Event-ID or ?after=seq; filter with ?regions=id,id',
-          querystring: Type.Object({
-            regions: Type.Optional(Type.String({ maxLength: 2000 })),
-            after: Type.Optional(Type.Integer({ minimum: 0 })),
-          }),
+            'Live events (text/event-stream). Resume with Last-Event-ID or ?after=seq; filter with ?regions=id,id; Actual only unless ?status= asks for drills',
+          querystring: StreamQuery,
         },
       },
       async (request, reply) => {
@@ -38,6 +53,7 @@ export const streamRoutes =
             throw new SirenaError('invalid_query', 'Last-Event-ID must be a sequence number')
           lastEventId = Number(header)
         }
+        const statuses = streamStatuses(request.query.status)
         const filter = request.query.regions
           ? sirena.resolveRegions(
               request.query.regions
@@ -47,25 +63,31 @@ export const streamRoutes =
             )
           : null
         reply.hijack()
-        await hub.attach(reply.raw, lastEventId, filter)
+        await hub.attach(reply.raw, lastEventId, filter, statuses)
       },
     )
 
-    app.get<{ Querystring: { regions?: string; after?: number } }>(
+    app.get<{ Querystring: { regions?: string; after?: number; status?: string } }>(
       '/ws',
       {
         websocket: true,
-        config: { rateLimit: false },
+        config: { rateLimit: false, ...upgradeRouteConfig },
+        // Without an Upgrade, @fastify/websocket would answer an empty 404 for a route that exists.
+        onRequest: async (request) => {
+          if (!request.ws) throw new SirenaError('upgrade_required')
+        },
         schema: {
           tags: ['public'],
           summary:
-            'Live events over WebSocket: one JSON envelope per message. Resume with ?after=seq; filter with ?regions=',
+            'Live events over WebSocket: one JSON envelope per message. Resume with ?after=seq; filter with ?regions=; Actual only unless ?status= asks for drills',
           querystring: StreamQuery,
         },
       },
       (socket, request) => {
         let filter: string[] | null
+        let statuses: ReadonlySet<CapStatus>
         try {
+          statuses = streamStatuses(request.query.status)
           filter = request.query.regions
             ? sirena.resolveRegions(
                 request.query.regions
@@ -92,7 +114,7 @@ export const streamRoutes =
           end: () => socket.close(1001, 'server shutting down'),
           onClose: (listener) => socket.on('close', listener),
         }
-        void hub.attachSink(sink, request.query.after ?? null, filter)
+        void hub.attachSink(sink, request.query.after ?? null, filter, statuses)
       },
     )
   }

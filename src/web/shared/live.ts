@@ -72,7 +72,12 @@ export function useLive(status: CapStatus = 'Actual'): Live {
     const bump = () => setLive((l) => ({ ...l, version: l.version + 1 }))
 
     const open = () => {
-      const url = lastEventId ? `/api/v1/stream?after=${encodeURIComponent(lastEventId)}` : '/api/v1/stream'
+      // The stream carries Actual events only unless asked: a drill view asks for its own status.
+      const query = [
+        ...(status === 'Actual' ? [] : [`status=${status}`]),
+        ...(lastEventId ? [`after=${encodeURIComponent(lastEventId)}`] : []),
+      ]
+      const url = query.length > 0 ? `/api/v1/stream?${query.join('&')}` : '/api/v1/stream'
       es = new EventSource(url)
       const onEvent = (ev: MessageEvent) => {
         if (ev.lastEventId) lastEventId = ev.lastEventId

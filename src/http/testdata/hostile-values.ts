@@ -1,0 +1,53 @@
+/** Values that break careless code, shared by the hostile suite. */
+
+/** Names that an object literal answers without owning them: `obj[name]` finds Object.prototype's member. */
+export const prototypeKeys = [
+  'toString',
+  'constructor',
+  '__proto__',
+  'hasOwnProperty',
+  'valueOf',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toLocaleString',
+  '__defineGetter__',
+  '__lookupSetter__',
+  'prototype',
+] as const
+
+export const hostileStrings = [
+  '',
+  ' ',
+  '\u0000',
+  'a\u0000b',
+  '\u001b[2J',
+  '\ud800',
+  '\uffff',
+  '\u202e',
+  '💥',
+  "'; DROP TABLE events; --",
+  '" OR 1=1 --',
+  '<script>alert(1)</script>',
+  '../../etc/passwd',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent as text
+  '${7*7}',
+  '{{7*7}}',
+  '%s%s%s%n',
+  'NaN',
+  'Infinity',
+  '-0',
+  '1e309',
+  '9007199254740993',
+  'null',
+  'undefined',
+  'true',
+  '[]',
+  '{}',
+  'UA-30,UA-30,UA-30',
+  ',,,',
+  'all',
+  'Actual,Draft',
+  '2025-02-30T25:61:61Z',
+  '0000-00-00',
+  '+275760-09-13T00:00:00.001Z',
+]
