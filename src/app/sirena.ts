@@ -231,6 +231,7 @@ export class Sirena {
   async execute(issuer: Issuer, command: Command, opts: ExecuteOptions = {}): Promise<CommandResult> {
     return this.serialised(async () => {
       const replay = await storedResult(this.store, issuer.id, opts)
+      if (replay?.outcome === 'pending') return replay
       if (replay) return { ...replay, alert: replay.alertId ? this.alertById(replay.alertId) : undefined }
       const action = actionOf(command)
       const scope = commandScope(this.state, command)
@@ -244,14 +245,22 @@ export class Sirena {
       }
       if (decision.kind === 'needs_confirmation') {
         const pending = pendingCommand(command, issuer.id, decision.reason, this.clock(), this.ttlMs, this.newId)
-        await this.store.addPending(pending)
-        await this.audit({
-          actor: issuer.id,
-          action,
-          outcome: 'pending',
-          code: 'confirmation_required',
-          reason: decision.reason,
-          detail: { ...detail, pending: pending.id },
+        // One write for the pending command, its audit entry and the key's answer: a retry finds this pending
+        // command instead of making another one (and a second alert once both are confirmed).
+        await this.store.append([], {
+          addPending: pending,
+          audit: [
+            {
+              time: this.now(),
+              actor: issuer.id,
+              action,
+              outcome: 'pending',
+              code: 'confirmation_required',
+              reason: decision.reason,
+              detail: { ...detail, pending: pending.id },
+            },
+          ],
+          idempotency: idempotencyToStore(issuer.id, opts, this.now(), 202, () => ({ pendingId: pending.id })),
         })
         this.logger.info(
           { issuer: issuer.id, pending: pending.id, reason: decision.reason },
@@ -361,7 +370,10 @@ export class Sirena {
   ): Promise<CommandResult> {
     const statusCode = command.kind === 'issue' || command.kind === 'notice' ? 201 : 200
     const alertId = 'alertId' in command ? command.alertId : undefined
-    const idempotency = idempotencyToStore(actor, opts, this.now(), statusCode, alertId)
+    const idempotency = idempotencyToStore(actor, opts, this.now(), statusCode, (events) => ({
+      seq: events.at(-1)?.seq,
+      alertId,
+    }))
     const events = await this.store.append(drafts, {
       audit: [{ time: this.now(), actor, action, outcome: 'accepted', code: null, reason: null, detail }],
       idempotency,

@@ -1,6 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { requestFingerprint } from '../../app/idempotency.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import { type ClearOutcome, type ReportOutcome, ThreatEngine } from '../../app/threat-engine.ts'
 import type { Config } from '../../config.ts'
@@ -8,6 +7,7 @@ import { SirenaError } from '../../core/errors.ts'
 import { activeThreats, threatKinds, threatLevels } from '../../core/threat.ts'
 import type { HttpExtension } from '../app.ts'
 import { requireIssuer } from '../auth.ts'
+import { idempotencyOf } from '../idempotency-key.ts'
 import { CapStatusSchema, IdParams, RegionIdSchema } from '../schemas.ts'
 import { threatView } from '../threat-views.ts'
 import { alertView } from '../views.ts'
@@ -52,18 +52,6 @@ const ThreatsQuery = Type.Object({ status: Type.Optional(CapStatusSchema) })
 const tags = ['threats']
 const security = [{ bearer: [] }]
 
-function idempotency(request: FastifyRequest) {
-  const key = request.headers['idempotency-key']
-  if (key === undefined) return {}
-  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
-    throw new SirenaError('invalid_body', 'Idempotency-Key must be 1-200 characters')
-  }
-  return {
-    idempotencyKey: key,
-    requestFingerprint: requestFingerprint(request.method, request.routeOptions.url ?? '', request.body),
-  }
-}
-
 /** The threat API: the air-force upstream (or an admin) reports and clears threats; anyone reads them. */
 export const threatRoutes =
   (sirena: Sirena, engine: ThreatEngine): FastifyPluginAsync =>
@@ -104,7 +92,7 @@ export const threatRoutes =
             expiresAt: b.expiresAt,
             status: b.status,
           },
-          { ...idempotency(request), auditDetail: { requestId: request.id, via: 'http' } },
+          { ...idempotencyOf(request), auditDetail: { requestId: request.id, via: 'http' } },
         )
         return reply.code(201).send(reportBody(sirena, outcome))
       },
