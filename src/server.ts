@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
@@ -37,7 +38,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
   const bus = cluster?.bus ?? new MemoryEventBus()
-  const sirena = new Sirena({ catalogue, store, bus, logger, confirmationTtlMinutes: config.confirmationTtlMinutes })
+  const sirena = new Sirena({
+    catalogue,
+    store,
+    bus,
+    logger,
+    confirmationTtlMinutes: config.confirmationTtlMinutes,
+    failedAuthPerMinute: config.failedAuthPerMinute,
+  })
   await sirena.start({ watchStoreMs: 1000 }).catch(async (err) => {
     // An open NATS connection would keep a failed start-up's process alive.
     await cluster?.bus.close()
@@ -67,12 +75,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 }
 
-/** `SIRENA_ADMIN_TOKEN`: an admin with nationwide jurisdiction holding this token, created on first start. */
+/**
+ * `SIRENA_ADMIN_TOKEN`: an admin with nationwide jurisdiction holding this token, created on first start. Its id is
+ * random: an id derived from the token would be public (in `actor` and `issuerId`) and allow an offline check of a
+ * human-chosen token. An admin made by an older version, with such an id, is still found by its token's hash.
+ */
 async function ensureAdmin(sirena: Sirena, token: string) {
-  const existing = await sirena.store.issuerByTokenHash(hashToken(token))
-  if (existing && !existing.revokedAt) return
-  const id = `admin-${hashToken(token).slice(0, 8)}`
-  if (await sirena.store.getIssuer(id)) return
+  const tokenHash = hashToken(token)
+  const existing = await sirena.store.issuerByTokenHash(tokenHash)
+  if (existing?.revokedAt) {
+    // A revoked token must not come back by a restart; the operator sets a new one.
+    sirena.logger.warn({ issuer: existing.id }, 'SIRENA_ADMIN_TOKEN belongs to a revoked issuer; no admin is created')
+    return
+  }
+  if (existing) return
+  const id = `admin-${randomUUID()}`
   try {
     await sirena.addIssuer({
       id,
@@ -80,11 +97,11 @@ async function ensureAdmin(sirena: Sirena, token: string) {
       role: 'admin',
       jurisdiction: [],
       allowedTypes: [...alertTypes],
-      tokenHash: hashToken(token),
+      tokenHash,
     })
   } catch (err) {
     // Cluster edges starting together with one token race to create it; the loser finds it made.
-    if ((err as { code?: string }).code === 'conflict' && (await sirena.store.getIssuer(id))) return
+    if ((err as { code?: string }).code === 'conflict' && (await sirena.store.issuerByTokenHash(tokenHash))) return
     throw err
   }
   sirena.logger.info({ issuer: id }, 'admin issuer created from SIRENA_ADMIN_TOKEN')

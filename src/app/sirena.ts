@@ -23,6 +23,8 @@ export interface SirenaOptions {
   bus: EventBus
   logger: Logger
   confirmationTtlMinutes: number
+  /** Failed authentications per client address and minute before further attempts are refused unchecked. */
+  failedAuthPerMinute?: number
   /** Injected for tests; wall clock otherwise. */
   clock?: () => Date
   newId?: () => string
@@ -58,6 +60,7 @@ export class Sirena {
   private readonly issuers: IssuerDirectory
   private unsubscribeBus: (() => void) | null = null
   private storeWatch: NodeJS.Timeout | null = null
+  private authWindow: NodeJS.Timeout | null = null
   private gapFilling = false
   private gapFillAgain = false
   state: SirenaState = emptyState()
@@ -71,7 +74,10 @@ export class Sirena {
     // Time-ordered ids: the alerts table's key and index then grow at their ends instead of splitting random pages.
     this.newId = o.newId ?? uuidv7
     this.ttlMs = o.confirmationTtlMinutes * 60_000
-    this.issuers = new IssuerDirectory(this.store, () => this.now())
+    this.issuers = new IssuerDirectory(this.store, () => this.now(), {
+      failedAuthPerMinute: o.failedAuthPerMinute ?? 30,
+      onError: (err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'),
+    })
   }
 
   now(): string {
@@ -88,6 +94,8 @@ export class Sirena {
     const started = Date.now()
     await this.catchUp()
     this.logger.info({ seq: this.state.seq, ms: Date.now() - started }, 'state rebuilt from the event log')
+    this.authWindow = setInterval(() => this.issuers.failures.tick(), 10_000)
+    this.authWindow.unref()
     this.unsubscribeBus = this.bus.subscribe((e) => {
       // Events this process appended were applied already; events from other writers (cluster) are applied here.
       if (e.seq === this.state.seq + 1) this.apply([e])
@@ -105,8 +113,12 @@ export class Sirena {
 
   async stop(): Promise<void> {
     if (this.storeWatch) clearInterval(this.storeWatch)
+    if (this.authWindow) clearInterval(this.authWindow)
     this.unsubscribeBus?.()
     await this.mutex.run(async () => undefined)
+    await this.issuers.failures
+      .flush()
+      .catch((err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'))
     await this.store.close()
   }
 
@@ -185,8 +197,19 @@ export class Sirena {
 
   // ---- issuers and authentication (see IssuerDirectory) -----------------------------------------
 
-  authenticate(token: string | undefined): Promise<IssuerRecord> {
-    return this.issuers.authenticate(token)
+  /** The issuer holding `token`; failures are counted and throttled per `client` (the caller's address). */
+  authenticate(token: string | undefined, client?: string): Promise<IssuerRecord> {
+    return this.issuers.authenticate(token, client)
+  }
+
+  /** The active issuer holding `token`, or undefined, counting nothing: for a fast path whose refusals go the full way. */
+  lookupIssuer(token: string): Promise<IssuerRecord | undefined> {
+    return this.issuers.lookup(token)
+  }
+
+  /** Failed authentications since start (refused tokens, and attempts throttled unchecked), for /metrics. */
+  get authFailures(): { readonly refused: number; readonly throttled: number } {
+    return this.issuers.failures.totals
   }
 
   addIssuer(

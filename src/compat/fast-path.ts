@@ -1,11 +1,11 @@
 import { type CachedBody, isFresh } from '../http/cached-response.ts'
 import type { FastAnswer, FastReads } from '../http/fast-lane.ts'
 import type { PlainGet } from '../http/plain-get.ts'
+import type { FixedWindowLimiter } from '../http/rate-limiter.ts'
 import { alertsInUaKeyOf, type KnownKeys, ukraineAlarmKeyOf } from './access.ts'
 import { parseUid } from './formats.ts'
 import type { HotReads } from './hot-reads.ts'
 import type { CompatLocations } from './locations.ts'
-import type { FixedWindowLimiter } from './rate-limiter.ts'
 
 export interface FastPathOptions {
   hot: HotReads

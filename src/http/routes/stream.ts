@@ -19,7 +19,6 @@ export const streamRoutes =
     app.get<{ Querystring: { regions?: string; after?: number } }>(
       '/stream',
       {
-        config: { rateLimit: false },
         schema: {
           tags: ['public'],
           summary:
@@ -55,7 +54,6 @@ export const streamRoutes =
       '/ws',
       {
         websocket: true,
-        config: { rateLimit: false },
         schema: {
           tags: ['public'],
           summary:
