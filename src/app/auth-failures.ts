@@ -15,8 +15,8 @@ interface ClientFailures {
 /**
  * Failed authentications per client address, in fixed one-minute windows. A client past its budget is refused with
  * `auth_rate_limited` before its token is even looked up, so a flood of made-up tokens costs neither store reads nor
- * audit writes. The audit trail gets one entry per address per window, with the count, instead of one fsync'd row per
- * wrong token (a flood of which used to double the latency of alert commands).
+ * audit writes. The audit trail gets at most two entries per address per window (its first failure, then the count of
+ * the rest) instead of one fsync'd row per wrong token (a flood of which used to double the latency of commands).
  */
 export class AuthFailures {
   private windowStart = 0
@@ -61,32 +61,34 @@ export class AuthFailures {
     )
   }
 
-  /** Counts one refused token from `client`. */
+  /**
+   * Counts one refused token from `client`. An address's first failure in a window is audited at once (a mistyped
+   * token shows in the console's audit view while the officer is still looking); the rest are counted.
+   */
   record(client: string): void {
     const key = this.roll(client)
     const c = this.clients.get(key)
-    if (c) c.failures++
-    else this.clients.set(key, { failures: 1, throttled: 0, since: this.o.now() })
     this.totals.refused++
+    if (c) {
+      c.failures++
+      return
+    }
+    const now = this.o.now()
+    this.clients.set(key, { failures: 1, throttled: 0, since: now })
+    this.o.write([entry(key, 1, 0, now, now)]).catch(this.o.onError)
   }
 
-  /** Writes the window's counts to the audit trail (at each window's end, and on stop) and starts afresh. */
+  /**
+   * Writes the window's counts beyond each address's first failure to the audit trail (at each window's end, and on
+   * stop) and starts afresh: at most two entries per address and window, whose `failures` add up to the count.
+   */
   async flush(): Promise<void> {
-    const clients = this.clients
-    if (clients.size === 0) return
+    // The first failure of each address was written when it happened.
+    const clients = [...this.clients].filter(([, c]) => c.failures > 1 || c.throttled > 0)
     this.clients = new Map()
+    if (clients.length === 0) return
     const time = this.o.now()
-    await this.o.write(
-      [...clients].map(([client, c]) => ({
-        time,
-        actor: null,
-        action: 'auth',
-        outcome: 'refused',
-        code: 'unauthorized',
-        reason: `${c.failures} unknown or revoked tokens${c.throttled ? `, ${c.throttled} more attempts throttled` : ''}`,
-        detail: { client, failures: c.failures, throttled: c.throttled, since: c.since },
-      })),
-    )
+    await this.o.write(clients.map(([client, c]) => entry(client, c.failures - 1, c.throttled, c.since, time)))
   }
 
   /** The key to count `client` under, in the current window. */
@@ -95,3 +97,13 @@ export class AuthFailures {
     return this.clients.has(client) || this.clients.size < maxClients ? client : overflowClient
   }
 }
+
+const entry = (client: string, failures: number, throttled: number, since: string, time: string): AuditEntry => ({
+  time,
+  actor: null,
+  action: 'auth',
+  outcome: 'refused',
+  code: 'unauthorized',
+  reason: `${failures} unknown or revoked token${failures === 1 ? '' : 's'}${throttled ? `, ${throttled} more attempts throttled` : ''}`,
+  detail: { client, failures, throttled, since },
+})

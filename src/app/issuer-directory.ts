@@ -36,6 +36,10 @@ export class IssuerDirectory {
    */
   async authenticate(token: string | undefined, client = 'local'): Promise<IssuerRecord> {
     if (!token) throw new SirenaError('unauthorized', 'a bearer token is required')
+    // A token that passed within the cache's lifetime goes through even from a throttled address: an issuer behind
+    // the same NAT as a token-guesser is locked out only while its token is not in use.
+    const recent = this.cached(hashToken(token))
+    if (recent) return recent
     this.failures.check(client)
     const issuer = await this.lookup(token)
     if (!issuer) {
@@ -43,6 +47,12 @@ export class IssuerDirectory {
       throw new SirenaError('unauthorized', 'unknown or revoked token')
     }
     return issuer
+  }
+
+  /** The active issuer of a token hash looked up within `cacheMs`, if any. */
+  private cached(tokenHash: string): IssuerRecord | undefined {
+    const c = this.cache.get(tokenHash)
+    return c?.issuer && !c.issuer.revokedAt && Date.now() - c.at < cacheMs ? c.issuer : undefined
   }
 
   /** The active issuer holding `token`, or undefined; counts nothing (for a check the full one repeats on refusal). */

@@ -56,12 +56,14 @@ const security = [{ bearer: [] }]
 export const threatRoutes =
   (sirena: Sirena, engine: ThreatEngine): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRequest', app.rateLimit())
+    // Reports and clears are limited; the reads come from memory and are not limited per address.
+    const limit = app.rateLimit()
     const auth = requireIssuer(sirena)
 
     app.post<{ Body: Static<typeof ReportThreatBody> }>(
       '/threats',
       {
+        onRequest: limit,
         preHandler: auth,
         schema: {
           tags,
@@ -101,6 +103,7 @@ export const threatRoutes =
     app.post<{ Params: Static<typeof IdParams> }>(
       '/threats/:id/clear',
       {
+        onRequest: limit,
         preHandler: auth,
         schema: {
           tags,
