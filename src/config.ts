@@ -135,8 +135,9 @@ export const configSchema = Type.Object({
   }),
   trustedProxies: Type.String({
     default: '127.0.0.1',
+    pattern: '^(none|[0-9A-Fa-f:.]+(/[0-9]{1,3})?( *, *[0-9A-Fa-f:.]+(/[0-9]{1,3})?)*)$',
     description:
-      'Addresses or CIDRs (comma-separated) of the reverse proxies whose X-Forwarded-For gives the client address; empty trusts none.',
+      'Addresses or CIDRs (comma-separated) of the reverse proxies whose X-Forwarded-For gives the client address; none trusts none.',
   }),
   streamHeartbeatMs: Type.Integer({
     minimum: 1000,

@@ -146,3 +146,35 @@ describe('the admin from SIRENA_ADMIN_TOKEN', () => {
     }
   })
 })
+
+describe('the client address behind a proxy', () => {
+  const spent = async (s: TestServer, forwardedFor: string) => {
+    const statuses = []
+    for (let i = 0; i < 3; i++)
+      statuses.push((await s.call('GET', '/api/v1/events', { headers: { 'x-forwarded-for': forwardedFor } })).status)
+    return statuses
+  }
+
+  test('comes from X-Forwarded-For when the connection is from a trusted proxy', async () => {
+    const s = await startTestServer({ extensions: [], env: { SIRENA_RATE_LIMIT_PER_MINUTE: '2' } })
+    try {
+      assert.deepEqual(await spent(s, '198.51.100.7'), [200, 200, 429])
+      assert.deepEqual(await spent(s, '203.0.113.9'), [200, 200, 429], 'another client behind the proxy')
+    } finally {
+      await s.close()
+    }
+  })
+
+  test('is the connection’s when no proxy is trusted, whatever X-Forwarded-For says', async () => {
+    const s = await startTestServer({
+      extensions: [],
+      env: { SIRENA_RATE_LIMIT_PER_MINUTE: '2', SIRENA_TRUSTED_PROXIES: 'none' },
+    })
+    try {
+      assert.deepEqual(await spent(s, '198.51.100.7'), [200, 200, 429])
+      assert.deepEqual(await spent(s, '203.0.113.9'), [429, 429, 429])
+    } finally {
+      await s.close()
+    }
+  })
+})

@@ -46,7 +46,7 @@ export async function buildHttpApp(
     bodyLimit: config.bodyLimitBytes,
     // The client address (rate limits, failed-authentication throttling) comes from X-Forwarded-For only when the
     // connection is from one of these; anyone else could write any address there.
-    trustProxy: config.trustedProxies === '' ? false : config.trustedProxies,
+    trustProxy: config.trustedProxies === 'none' ? false : config.trustedProxies,
     // Node's defaults (5 s keep-alive) close idle pollers too often; streams are exempt from timeouts.
     keepAliveTimeout: 65_000,
     requestTimeout: 30_000,
