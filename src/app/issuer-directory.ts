@@ -38,10 +38,11 @@ export class IssuerDirectory {
     if (!token) throw new SirenaError('unauthorized', 'a bearer token is required')
     // A token that passed within the cache's lifetime goes through even from a throttled address: an issuer behind
     // the same NAT as a token-guesser is locked out only while its token is not in use.
-    const recent = this.cached(hashToken(token))
+    const h = hashToken(token)
+    const recent = this.cached(h)
     if (recent) return recent
     this.failures.check(client)
-    const issuer = await this.lookup(token)
+    const issuer = await this.byHash(h)
     if (!issuer) {
       this.failures.record(client)
       throw new SirenaError('unauthorized', 'unknown or revoked token')
@@ -56,8 +57,11 @@ export class IssuerDirectory {
   }
 
   /** The active issuer holding `token`, or undefined; counts nothing (for a check the full one repeats on refusal). */
-  async lookup(token: string): Promise<IssuerRecord | undefined> {
-    const h = hashToken(token)
+  lookup(token: string): Promise<IssuerRecord | undefined> {
+    return this.byHash(hashToken(token))
+  }
+
+  private async byHash(h: string): Promise<IssuerRecord | undefined> {
     const cached = this.cache.get(h)
     let issuer = cached && Date.now() - cached.at < cacheMs ? cached.issuer : undefined
     if (issuer === undefined) {
