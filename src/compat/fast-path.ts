@@ -13,7 +13,10 @@ export interface FastPathOptions {
   knownKeys: KnownKeys
   alertsInUaLimiter: FixedWindowLimiter
   ukraineAlarmLimiter: FixedWindowLimiter
-  /** The full key check (`Sirena.authenticate`), for a key not seen lately; rejects a key that is refused. */
+  /**
+   * The key check for a key not seen lately; rejects a key that is refused, which then goes to the routes, whose own
+   * check counts and audits the failure (so this one must not).
+   */
   authenticate: (key: string) => Promise<unknown>
 }
 
