@@ -124,7 +124,20 @@ export const configSchema = Type.Object({
   rateLimitPerMinute: Type.Integer({
     minimum: 1,
     default: 600,
-    description: 'Requests per minute per token (or per IP without one) on the native API.',
+    description:
+      'Requests per minute per verified issuer (or per client address) on the native API’s writes and store-backed reads; cached public reads are not limited.',
+  }),
+  failedAuthPerMinute: Type.Integer({
+    minimum: 1,
+    default: 30,
+    description:
+      'Failed authentications per client address and minute; past it the address gets auth_rate_limited without its tokens being checked.',
+  }),
+  trustedProxies: Type.String({
+    default: '127.0.0.1',
+    pattern: '^(none|[0-9A-Fa-f:.]+(/[0-9]{1,3})?( *, *[0-9A-Fa-f:.]+(/[0-9]{1,3})?)*)$',
+    description:
+      'Addresses or CIDRs (comma-separated) of the reverse proxies whose X-Forwarded-For gives the client address; none trusts none.',
   }),
   streamHeartbeatMs: Type.Integer({
     minimum: 1000,

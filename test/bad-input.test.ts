@@ -175,7 +175,7 @@ describe('rate limits', () => {
     const statuses: number[] = []
     let last: Awaited<ReturnType<TestServer['call']>> | undefined
     for (let i = 0; i < 7; i++) {
-      last = await s.call('GET', '/api/v1/alerts')
+      last = await s.call('GET', '/api/v1/events')
       statuses.push(last.status)
     }
     assert.deepEqual(statuses.slice(0, 5), [200, 200, 200, 200, 200])

@@ -81,6 +81,26 @@ describe('sirena command', () => {
     assert.equal((await sirena(['alert', 'end', alertId, '--url', s.url, '--token', token])).code, 0)
   })
 
+  test('a token is rotated without downtime: an issuer like the old one, then the old one revoked', async () => {
+    const old = JSON.parse(
+      (await sirena(['issuer', 'add', '--name', 'Lviv duty officer', '--jurisdiction', 'UA-46', '--data', dataDir]))
+        .stdout,
+    )
+    const added = await sirena(['issuer', 'add', '--like', old.id, '--data', dataDir])
+    assert.equal(added.code, 0, added.stderr)
+    const fresh = JSON.parse(added.stdout)
+    assert.notEqual(fresh.token, old.token)
+    assert.deepEqual([fresh.name, fresh.role, fresh.jurisdiction], [old.name, old.role, old.jurisdiction])
+    // Both tokens work while the clients move over.
+    for (const token of [old.token, fresh.token])
+      assert.equal((await s.call('GET', '/api/v1/me', { token })).status, 200)
+    assert.equal((await sirena(['issuer', 'revoke', old.id, '--data', dataDir])).code, 0)
+    // The server re-reads a token within the issuer cache's 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 5_100))
+    assert.equal((await s.call('GET', '/api/v1/me', { token: old.token })).status, 401)
+    assert.equal((await s.call('GET', '/api/v1/me', { token: fresh.token })).status, 200)
+  })
+
   test('an unreachable server is reported with the address and the reason', async () => {
     const r = await sirena(['status', '--url', 'http://127.0.0.1:9'])
     assert.equal(r.code, 1)

@@ -112,6 +112,31 @@ describe('writes from several cluster processes', { skip }, () => {
     }
   })
 
+  test('retries of a two-person request on two services with one Idempotency-Key make one pending command', async () => {
+    const { a, b, stop } = await twoWriters()
+    try {
+      const command: Command = {
+        kind: 'issue',
+        alertId: 'two-oblasts',
+        type: 'air_raid',
+        status: 'Actual',
+        regions: [ids.kyivOblast, ids.lvivOblast],
+        source: 'operator',
+      }
+      const key = { idempotencyKey: 'retry-1', requestFingerprint: 'request-1' }
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).execute(officer('alice'), command, key)),
+      )
+      assert.deepEqual(new Set(results.map((r) => r.outcome)), new Set(['pending']))
+      const pendingIds = new Set(results.map((r) => (r.outcome === 'pending' ? r.pending.id : '')))
+      assert.equal(pendingIds.size, 1)
+      assert.equal((await a.store.listPending('pending')).length, 1)
+      assert.deepEqual(await a.store.readEvents(0, 10), [])
+    } finally {
+      await stop()
+    }
+  })
+
   test('two services issuing the same alert id at once start it once', async () => {
     const { a, b, stop } = await twoWriters()
     try {

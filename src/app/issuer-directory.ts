@@ -1,5 +1,6 @@
 import { SirenaError } from '../core/errors.ts'
 import type { EventStore, IssuerRecord } from '../store/event-store.ts'
+import { AuthFailures } from './auth-failures.ts'
 import { hashToken } from './tokens.ts'
 
 /**
@@ -13,15 +14,54 @@ const maxCached = 10_000
 /** Who holds which token: authentication, and the audited adding and revoking of issuers. */
 export class IssuerDirectory {
   private readonly cache = new Map<string, { issuer: IssuerRecord | null; at: number }>()
+  /** Failed authentications per client address: throttled, counted, and audited once per address and minute. */
+  readonly failures: AuthFailures
 
   constructor(
     private readonly store: EventStore,
     private readonly now: () => string,
-  ) {}
+    o: { failedAuthPerMinute: number; onError: (err: unknown) => void },
+  ) {
+    this.failures = new AuthFailures({
+      perMinute: o.failedAuthPerMinute,
+      write: async (audit) => void (await store.append([], { audit })),
+      onError: o.onError,
+      now,
+    })
+  }
 
-  async authenticate(token: string | undefined): Promise<IssuerRecord> {
+  /**
+   * The issuer holding `token`, or `unauthorized`. `client` (the caller's address) is what failures are counted and
+   * throttled by: past its budget a client gets `auth_rate_limited` without its token being looked up.
+   */
+  async authenticate(token: string | undefined, client = 'local'): Promise<IssuerRecord> {
     if (!token) throw new SirenaError('unauthorized', 'a bearer token is required')
+    // A token that passed within the cache's lifetime goes through even from a throttled address: an issuer behind
+    // the same NAT as a token-guesser is locked out only while its token is not in use.
     const h = hashToken(token)
+    const recent = this.cached(h)
+    if (recent) return recent
+    this.failures.check(client)
+    const issuer = await this.byHash(h)
+    if (!issuer) {
+      this.failures.record(client)
+      throw new SirenaError('unauthorized', 'unknown or revoked token')
+    }
+    return issuer
+  }
+
+  /** The active issuer of a token hash looked up within `cacheMs`, if any. */
+  private cached(tokenHash: string): IssuerRecord | undefined {
+    const c = this.cache.get(tokenHash)
+    return c?.issuer && !c.issuer.revokedAt && Date.now() - c.at < cacheMs ? c.issuer : undefined
+  }
+
+  /** The active issuer holding `token`, or undefined; counts nothing (for a check the full one repeats on refusal). */
+  lookup(token: string): Promise<IssuerRecord | undefined> {
+    return this.byHash(hashToken(token))
+  }
+
+  private async byHash(h: string): Promise<IssuerRecord | undefined> {
     const cached = this.cache.get(h)
     let issuer = cached && Date.now() - cached.at < cacheMs ? cached.issuer : undefined
     if (issuer === undefined) {
@@ -29,19 +69,7 @@ export class IssuerDirectory {
       if (this.cache.size > maxCached) this.cache.clear()
       this.cache.set(h, { issuer, at: Date.now() })
     }
-    if (!issuer || issuer.revokedAt) {
-      await this.store.recordAudit({
-        time: this.now(),
-        actor: null,
-        action: 'auth',
-        outcome: 'refused',
-        code: 'unauthorized',
-        reason: 'unknown or revoked token',
-        detail: {},
-      })
-      throw new SirenaError('unauthorized', 'unknown or revoked token')
-    }
-    return issuer
+    return issuer && !issuer.revokedAt ? issuer : undefined
   }
 
   async add(issuer: Omit<IssuerRecord, 'createdAt' | 'revokedAt'>, actor: string): Promise<IssuerRecord> {

@@ -25,6 +25,8 @@ export interface SirenaOptions {
   bus: EventBus
   logger: Logger
   confirmationTtlMinutes: number
+  /** Failed authentications per client address and minute before further attempts are refused unchecked. */
+  failedAuthPerMinute?: number
   /** Injected for tests; wall clock otherwise. */
   clock?: () => Date
   newId?: () => string
@@ -64,6 +66,7 @@ export class Sirena {
   private readonly issuers: IssuerDirectory
   private unsubscribeBus: (() => void) | null = null
   private storeWatch: NodeJS.Timeout | null = null
+  private authWindow: NodeJS.Timeout | null = null
   private gapFilling = false
   private gapFillAgain = false
   private readonly current: SirenaState = emptyState()
@@ -82,7 +85,10 @@ export class Sirena {
     // Time-ordered ids: the alerts table's key and index then grow at their ends instead of splitting random pages.
     this.newId = o.newId ?? uuidv7
     this.ttlMs = o.confirmationTtlMinutes * 60_000
-    this.issuers = new IssuerDirectory(this.store, () => this.now())
+    this.issuers = new IssuerDirectory(this.store, () => this.now(), {
+      failedAuthPerMinute: o.failedAuthPerMinute ?? 30,
+      onError: (err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'),
+    })
   }
 
   now(): string {
@@ -99,6 +105,8 @@ export class Sirena {
     const started = Date.now()
     await this.catchUp()
     this.logger.info({ seq: this.state.seq, ms: Date.now() - started }, 'state rebuilt from the event log')
+    this.authWindow = setInterval(() => this.issuers.failures.tick(), 10_000)
+    this.authWindow.unref()
     this.unsubscribeBus = this.bus.subscribe((e) => {
       // Events this process appended were applied already; events from other writers (cluster) are applied here.
       if (e.seq === this.state.seq + 1) this.apply([e])
@@ -116,8 +124,12 @@ export class Sirena {
 
   async stop(): Promise<void> {
     if (this.storeWatch) clearInterval(this.storeWatch)
+    if (this.authWindow) clearInterval(this.authWindow)
     this.unsubscribeBus?.()
     await this.mutex.run(async () => undefined)
+    await this.issuers.failures
+      .flush()
+      .catch((err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'))
     await this.store.close()
   }
 
@@ -198,8 +210,19 @@ export class Sirena {
 
   // ---- issuers and authentication (see IssuerDirectory) -----------------------------------------
 
-  authenticate(token: string | undefined): Promise<IssuerRecord> {
-    return this.issuers.authenticate(token)
+  /** The issuer holding `token`; failures are counted and throttled per `client` (the caller's address). */
+  authenticate(token: string | undefined, client?: string): Promise<IssuerRecord> {
+    return this.issuers.authenticate(token, client)
+  }
+
+  /** The active issuer holding `token`, or undefined, counting nothing: for a fast path whose refusals go the full way. */
+  lookupIssuer(token: string): Promise<IssuerRecord | undefined> {
+    return this.issuers.lookup(token)
+  }
+
+  /** Failed authentications since start (refused tokens, and attempts throttled unchecked), for /metrics. */
+  get authFailures(): { readonly refused: number; readonly throttled: number } {
+    return this.issuers.failures.totals
   }
 
   addIssuer(
@@ -245,6 +268,7 @@ export class Sirena {
   async execute(issuer: Issuer, command: Command, opts: ExecuteOptions = {}): Promise<CommandResult> {
     return this.serialised(async () => {
       const replay = await storedResult(this.store, issuer.id, opts)
+      if (replay?.outcome === 'pending') return replay
       if (replay) return { ...replay, alert: replay.alertId ? this.alertById(replay.alertId) : undefined }
       const action = actionOf(command)
       const scope = commandScope(this.state, command)
@@ -258,14 +282,22 @@ export class Sirena {
       }
       if (decision.kind === 'needs_confirmation') {
         const pending = pendingCommand(command, issuer.id, decision.reason, this.clock(), this.ttlMs, this.newId)
-        await this.store.addPending(pending)
-        await this.audit({
-          actor: issuer.id,
-          action,
-          outcome: 'pending',
-          code: 'confirmation_required',
-          reason: decision.reason,
-          detail: { ...detail, pending: pending.id },
+        // One write for the pending command, its audit entry and the key's answer: a retry finds this pending
+        // command instead of making another one (and a second alert once both are confirmed).
+        await this.store.append([], {
+          addPending: pending,
+          audit: [
+            {
+              time: this.now(),
+              actor: issuer.id,
+              action,
+              outcome: 'pending',
+              code: 'confirmation_required',
+              reason: decision.reason,
+              detail: { ...detail, pending: pending.id },
+            },
+          ],
+          idempotency: idempotencyToStore(issuer.id, opts, this.now(), 202, () => ({ pendingId: pending.id })),
         })
         this.logger.info(
           { issuer: issuer.id, pending: pending.id, reason: decision.reason },
@@ -388,7 +420,10 @@ export class Sirena {
   ): Promise<CommandResult> {
     const statusCode = command.kind === 'issue' || command.kind === 'notice' ? 201 : 200
     const alertId = 'alertId' in command ? command.alertId : undefined
-    const idempotency = idempotencyToStore(actor, opts, this.now(), statusCode, alertId)
+    const idempotency = idempotencyToStore(actor, opts, this.now(), statusCode, (events) => ({
+      seq: events.at(-1)?.seq,
+      alertId,
+    }))
     const events = await this.store.append(drafts, {
       audit: [{ time: this.now(), actor, action, outcome: 'accepted', code: null, reason: null, detail }],
       idempotency,

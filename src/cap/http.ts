@@ -16,7 +16,7 @@ import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
 import { type CapStatus, isCapStatus } from '../core/alert.ts'
 import { SirenaError } from '../core/errors.ts'
-import { bearerToken } from '../http/auth.ts'
+import { requireIssuer } from '../http/auth.ts'
 import { sendCached } from '../http/cached-response.ts'
 import { commandResultView } from '../http/views.ts'
 import type { FeatureFactory } from '../runtime/feature.ts'
@@ -78,7 +78,9 @@ export function capHttp(
           })
 
         await http.app.register(async (app) => {
-          app.addHook('onRequest', app.rateLimit())
+          // The key and the feed are cached public reads, not limited per address; documents read from the store, and
+          // ingest, are.
+          const limit = app.rateLimit()
           app.addContentTypeParser(
             xmlMediaTypes,
             { parseAs: 'buffer', bodyLimit: config.capIngestMaxBytes },
@@ -137,6 +139,7 @@ export function capHttp(
           app.get<{ Params: { id: string } }>(
             '/cap/alerts/:id.xml',
             {
+              onRequest: limit,
               schema: {
                 tags,
                 summary: 'The latest signed CAP message of an alert',
@@ -153,6 +156,7 @@ export function capHttp(
           app.get<{ Params: { seq: string } }>(
             '/cap/messages/:seq.xml',
             {
+              onRequest: limit,
               schema: {
                 tags,
                 summary: 'One signed CAP message, by the sequence number of the event it was made from',
@@ -177,19 +181,22 @@ export function capHttp(
                 summary: 'Ingest a CAP 1.2 document (application/cap+xml) from an upstream issuer',
               },
               // Checked before the body is read: an unauthenticated or mistyped upload is refused without parsing it.
-              onRequest: async (request) => {
-                request.issuer = await sirena.authenticate(bearerToken(request))
-                if (request.issuer.role !== 'upstream') {
-                  throw new SirenaError('forbidden', 'CAP ingest needs an issuer with the upstream role')
-                }
-                const type = mediaType(request.headers['content-type'])
-                if (!xmlMediaTypes.includes(type.essence)) {
-                  throw new SirenaError(
-                    'unsupported_media_type',
-                    `send CAP as ${xmlMediaTypes.join(', ')}, not ${type.essence || 'no content type'}`,
-                  )
-                }
-              },
+              onRequest: [
+                limit,
+                async (request) => {
+                  await requireIssuer(sirena)(request)
+                  if (request.issuer!.role !== 'upstream') {
+                    throw new SirenaError('forbidden', 'CAP ingest needs an issuer with the upstream role')
+                  }
+                  const type = mediaType(request.headers['content-type'])
+                  if (!xmlMediaTypes.includes(type.essence)) {
+                    throw new SirenaError(
+                      'unsupported_media_type',
+                      `send CAP as ${xmlMediaTypes.join(', ')}, not ${type.essence || 'no content type'}`,
+                    )
+                  }
+                },
+              ],
             },
             async (request, reply) => {
               if (!Buffer.isBuffer(request.body) || request.body.length === 0)

@@ -87,12 +87,27 @@ const issuer = program.command('issuer').description('manage issuers (works on t
 issuer
   .command('add')
   .description('create an issuer and print its token (shown once)')
-  .requiredOption('--name <name>', 'who this is, e.g. "Kyiv city duty officer"')
+  .option('--name <name>', 'who this is, e.g. "Kyiv city duty officer"')
   .addOption(new Option('--role <role>', 'role').choices([...issuerRoles]).default('operator'))
   .option('--jurisdiction <ids>', 'comma-separated regions (any id form); omit for nationwide (admin only)', list, [])
   .option('--types <types>', `alert types it may issue (${alertTypes.join(', ')})`, list, [...alertTypes])
+  .option(
+    '--like <id>',
+    'copy name, role, jurisdiction and types from this issuer: to rotate its token, add one like it, move the clients over, then revoke the old one',
+  )
   .option('--data <dir>', 'data directory')
   .action(async (opts) => {
+    if (opts.like) {
+      const store = await openLocalStore(opts.data)
+      const model = await store.getIssuer(opts.like)
+      await store.close()
+      if (!model) throw new Error(`no issuer ${opts.like}`)
+      opts.name ??= model.name
+      opts.role = model.role
+      opts.jurisdiction = model.jurisdiction
+      opts.types = model.allowedTypes
+    }
+    if (!opts.name) throw new Error('pass --name (or --like an existing issuer)')
     if (!isIssuerRole(opts.role)) throw new Error(`unknown role ${opts.role}`)
     checkText('--name', opts.name)
     for (const t of opts.types)
@@ -126,7 +141,7 @@ issuer
       outcome: 'accepted',
       code: null,
       reason: null,
-      detail: { issuer: id, role: opts.role },
+      detail: { issuer: id, role: opts.role, ...(opts.like ? { like: opts.like } : {}) },
     })
     await store.close()
     print({ id, name: opts.name, role: opts.role, jurisdiction, token })

@@ -1,9 +1,10 @@
 import type { FastifyRequest, onRequestHookHandler } from 'fastify'
 import type { Sirena } from '../app/sirena.ts'
 import { SirenaError } from '../core/errors.ts'
+import { bearerTokenOf } from '../http/auth.ts'
+import type { FixedWindowLimiter } from '../http/rate-limiter.ts'
 import { parseUid } from './formats.ts'
 import type { CompatLocation, CompatLocations } from './locations.ts'
-import type { FixedWindowLimiter } from './rate-limiter.ts'
 
 /**
  * Keys and limits of the compat APIs. Any active issuer token is a read key (`sirena apikey add` makes `reader` ones);
@@ -11,25 +12,9 @@ import type { FixedWindowLimiter } from './rate-limiter.ts'
  */
 export type KeyOf = (request: FastifyRequest) => string | undefined
 
-const bearer = /^Bearer\s+(\S+)\s*$/i
-
-/**
- * The token of `Bearer <token>`. The plain form, which nearly every poll sends, is taken without capturing: this
- * runs on every request of the polled reads.
- */
-function bearerTokenOf(authorization: string): string | undefined {
-  if (authorization.startsWith('Bearer ')) {
-    const token = authorization.slice(7)
-    if (oneWord.test(token)) return token
-  }
-  return bearer.exec(authorization)?.[1]
-}
-
-const oneWord = /^\S+$/
-
 /** alerts.in.ua: `Authorization: Bearer <token>` or `?token=<token>`. */
 export function alertsInUaKeyOf(authorization: string | undefined, token: unknown): string | undefined {
-  const fromHeader = authorization ? bearerTokenOf(authorization) : undefined
+  const fromHeader = bearerTokenOf(authorization)
   if (fromHeader) return fromHeader
   return typeof token === 'string' && token !== '' ? token : undefined
 }
@@ -77,26 +62,30 @@ export interface GateOptions {
 }
 
 /**
- * The one onRequest hook of a compat route: rate limit, then the key, which sets `request.issuer`. With
- * `anonymousRead`, a GET without any key may read (a wrong key is still refused: a client mistake worth reporting).
- * Callback style, with no work beyond that, because these routes are polled by thousands of devices.
+ * The one onRequest hook of a compat route: the key, which sets `request.issuer`, then the rate limit. A key is
+ * counted only once it passed the check, so made-up keys cannot each get a fresh budget; their failures are throttled
+ * per address by `Sirena.authenticate`. With `anonymousRead`, a GET without any key may read, counted per address (a
+ * wrong key is still refused: a client mistake worth reporting). Callback style, with no work beyond that, because
+ * these routes are polled by thousands of devices.
  */
 export function compatGate(sirena: Sirena, o: GateOptions): onRequestHookHandler {
   return (request, reply, done) => {
     if (o.lastModified) reply.header('last-modified', o.lastModified())
-    const key = o.keyOf(request)
-    const retryAfter = key === undefined ? o.limiter.hitAddress(request.ip) : o.limiter.hitKey(key)
-    if (retryAfter > 0) {
+    const limit = (retryAfter: number) => {
+      if (retryAfter === 0) return done()
       reply.header('retry-after', String(retryAfter))
-      return done(new SirenaError('rate_limited', `too many requests; retry in ${retryAfter} s`))
+      done(new SirenaError('rate_limited', `too many requests; retry in ${retryAfter} s`))
     }
+    const key = o.keyOf(request)
     if (key === undefined) {
-      return o.anonymousRead && request.method === 'GET' ? done() : done(new SirenaError('unauthorized', o.missing))
+      const retryAfter = o.limiter.hitAddress(request.ip)
+      if (retryAfter > 0 || (o.anonymousRead && request.method === 'GET')) return limit(retryAfter)
+      return done(new SirenaError('unauthorized', o.missing))
     }
-    sirena.authenticate(key).then((issuer) => {
+    sirena.authenticate(key, request.ip).then((issuer) => {
       request.issuer = issuer
       o.knownKeys.remember(key)
-      done()
+      limit(o.limiter.hitKey(key))
     }, done)
   }
 }

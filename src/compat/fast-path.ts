@@ -1,11 +1,11 @@
 import { type CachedBody, isFresh } from '../http/cached-response.ts'
 import type { FastAnswer, FastReads } from '../http/fast-lane.ts'
 import type { PlainGet } from '../http/plain-get.ts'
+import type { FixedWindowLimiter } from '../http/rate-limiter.ts'
 import { alertsInUaKeyOf, type KnownKeys, ukraineAlarmKeyOf } from './access.ts'
 import { parseUid } from './formats.ts'
 import type { HotReads } from './hot-reads.ts'
 import type { CompatLocations } from './locations.ts'
-import type { FixedWindowLimiter } from './rate-limiter.ts'
 
 export interface FastPathOptions {
   hot: HotReads
@@ -13,7 +13,10 @@ export interface FastPathOptions {
   knownKeys: KnownKeys
   alertsInUaLimiter: FixedWindowLimiter
   ukraineAlarmLimiter: FixedWindowLimiter
-  /** The full key check (`Sirena.authenticate`), for a key not seen lately; rejects a key that is refused. */
+  /**
+   * The key check for a key not seen lately; rejects a key that is refused, which then goes to the routes, whose own
+   * check counts and audits the failure (so this one must not).
+   */
   authenticate: (key: string) => Promise<unknown>
 }
 

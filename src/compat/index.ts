@@ -2,17 +2,18 @@ import { join } from 'node:path'
 import { Counter } from 'prom-client'
 import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
+import { SirenaError } from '../core/errors.ts'
 import { UkraineAlarmWebhooks } from '../delivery/ukrainealarm/webhooks.ts'
 import type { HttpSurface } from '../http/contribution.ts'
 import { FastLane } from '../http/fast-lane.ts'
 import type { Metrics } from '../http/metrics.ts'
+import { FixedWindowLimiter } from '../http/rate-limiter.ts'
 import type { FeatureFactory } from '../runtime/feature.ts'
 import { KnownKeys } from './access.ts'
 import { alertsInUaApi } from './alerts-in-ua/routes.ts'
 import { compatFastPath } from './fast-path.ts'
 import { hotReads } from './hot-reads.ts'
 import { CompatLocations } from './locations.ts'
-import { FixedWindowLimiter } from './rate-limiter.ts'
 import { ukraineAlarmApi } from './ukrainealarm/routes.ts'
 
 type CompatConfig = Pick<
@@ -97,7 +98,10 @@ async function compatRoutes(
       knownKeys,
       alertsInUaLimiter,
       ukraineAlarmLimiter,
-      authenticate: (key) => sirena.authenticate(key),
+      authenticate: async (key) => {
+        // Counting nothing: a key refused here goes on to the routes, whose check counts and audits it.
+        if (!(await sirena.lookupIssuer(key))) throw new SirenaError('unauthorized')
+      },
     }),
   )
   if (lane) countFastLane(http.metrics, lane)

@@ -31,6 +31,7 @@ export const errorCatalogue = {
   conflict: { status: 409, message: 'the request conflicts with the current state' },
   idempotency_conflict: { status: 422, message: 'the Idempotency-Key was used with a different request' },
   rate_limited: { status: 429, message: 'too many requests' },
+  auth_rate_limited: { status: 429, message: 'too many failed authentications from this address' },
   no_matching_region: { status: 422, message: 'no region in the catalogue matches the given area' },
   invalid_xml: { status: 400, message: 'the XML document is malformed or not allowed' },
   invalid_cap: { status: 422, message: 'the document is not a valid CAP 1.2 alert' },

@@ -1,21 +1,18 @@
-import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Sirena } from '../app/sirena.ts'
-import { hashToken } from '../app/tokens.ts'
 import type { Config } from '../config.ts'
-import { SirenaError } from '../core/errors.ts'
 import type { StreamHub } from '../delivery/stream/stream-hub.ts'
-import { bearerToken } from './auth.ts'
 import { CachedResponse } from './cached-response.ts'
 import { clientErrorOptions, installHostCheck, installUpgradeCheck } from './client-errors.ts'
 import type { RouteContribution } from './contribution.ts'
 import { installErrorHandler } from './error-handler.ts'
 import { installJsonParser } from './json-body.ts'
 import type { Metrics } from './metrics.ts'
+import { installRateLimit } from './rate-limit.ts'
 import { channelsRoutes, type SinkDirectory } from './routes/channels.ts'
 import { issuerApi } from './routes/issuer-api.ts'
 import { mapRoutes } from './routes/map.ts'
@@ -40,7 +37,7 @@ export interface HttpDeps {
   routes: RouteContribution[]
 }
 
-type HttpConfig = Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute'>
+type HttpConfig = Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'trustedProxies'>
 
 export async function buildHttpApp(
   sirena: Sirena,
@@ -55,8 +52,9 @@ export async function buildHttpApp(
     // Request logs would be one line per poll from thousands of devices; commands and refusals are logged instead.
     loggerInstance: logger.child({}, { level: logger.level === 'silent' ? 'silent' : 'warn' }) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
-    // Behind a load balancer the edge sets X-Forwarded-For; trust only loopback by default.
-    trustProxy: '127.0.0.1',
+    // The client address (rate limits, failed-authentication throttling) comes from X-Forwarded-For only when the
+    // connection is from one of these; anyone else could write any address there.
+    trustProxy: config.trustedProxies === 'none' ? false : config.trustedProxies,
     // Node's defaults (5 s keep-alive) close idle pollers too often; streams are exempt from timeouts.
     keepAliveTimeout: 65_000,
     requestTimeout: 30_000,
@@ -102,28 +100,18 @@ export async function buildHttpApp(
   await app.register(swaggerUi, { routePrefix: '/api/docs' })
   // Frames are small JSON envelopes; a client has nothing to send but pings, so a tiny payload limit suffices.
   await app.register(websocket, { options: { maxPayload: 4096 } })
-  await app.register(rateLimit, {
-    global: false,
-    max: config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    keyGenerator: (request) => {
-      const token = bearerToken(request)
-      return token ? `t:${hashToken(token)}` : `ip:${request.ip}`
-    },
-    errorResponseBuilder: (_request, ctx) => {
-      const err = new SirenaError('rate_limited', `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`)
-      return Object.assign(err, { statusCode: 429 })
-    },
-  })
+  installRateLimit(app, sirena, config.rateLimitPerMinute)
 
   await app.register(
     async (api) => {
       await api.register(async (scoped) => {
         scoped.addHook('onRequest', scoped.rateLimit())
         await scoped.register(issuerApi(sirena))
-        await scoped.register(publicApi(sirena, cache))
-        await scoped.register(mapRoutes(sirena, cache))
       })
+      // Cached public reads cost microseconds and are not limited per address: hundreds of residents behind one
+      // carrier NAT poll them. Their expensive routes (history, the log) take the limit route by route.
+      await api.register(publicApi(sirena, cache))
+      await api.register(mapRoutes(sirena, cache))
       await api.register(streamRoutes(sirena, hub))
       await api.register(channelsRoutes(sirena, deps.sinks))
     },

@@ -61,6 +61,13 @@ export function installHostCheck(app: FastifyInstance): void {
   })
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set on the one route that upgrades to WebSocket; any other route refuses an Upgrade. */
+    acceptsUpgrade?: boolean
+  }
+}
+
 /** Route `config` of the one route that upgrades to WebSocket. */
 export const upgradeRouteConfig = { acceptsUpgrade: true }
 
@@ -92,7 +99,7 @@ export function installUpgradeCheck(app: FastifyInstance): void {
       return new SirenaError('bad_request', message)
     }
     if (request.is404) return void reply.raw.once('finish', () => socket.end())
-    if ((request.routeOptions.config as { acceptsUpgrade?: boolean }).acceptsUpgrade !== true) {
+    if (request.routeOptions.config.acceptsUpgrade !== true) {
       throw refuse('this endpoint does not upgrade; live events over WebSocket are at /api/v1/ws')
     }
     const problem = handshakeProblem(request.raw.headers)

@@ -34,9 +34,7 @@ export function installErrorHandler(app: FastifyInstance) {
     const se = toSirenaError(err)
     if (se.code === 'internal') request.log.error({ err }, 'unhandled error')
     else request.log.info({ code: se.code, msg: se.message }, 'request refused')
-    if (se.code === 'rate_limited' && (err as { headers?: Record<string, string> }).headers) {
-      reply.headers((err as { headers: Record<string, string> }).headers)
-    }
+    if (typeof se.details?.retryAfter === 'number') reply.header('retry-after', String(se.details.retryAfter))
     reply.code(se.status).type('application/json; charset=utf-8').send(se.toJSON())
   })
   app.setNotFoundHandler((request, reply) => {

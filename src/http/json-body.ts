@@ -31,7 +31,7 @@ export function nestedDeeperThan(text: string, max: number): boolean {
 
 /**
  * JSON bodies are decoded as strict UTF-8 (Node's default silently turns bad bytes into U+FFFD, which would put
- * garbage into an alert text) and parsed with prototype-poisoning protection.
+ * garbage into an alert text) parsed with prototype-poisoning protection, and refused when nested deeper than `maxJsonDepth`.
  */
 export function installJsonParser(app: FastifyInstance, bodyLimitBytes: number) {
   app.removeContentTypeParser('application/json')

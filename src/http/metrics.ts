@@ -1,9 +1,25 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /** Prometheus metrics, one registry per server so that tests can run several servers in one process. */
-export function createMetrics() {
+export function createMetrics(o: { authFailures?: () => { refused: number; throttled: number } } = {}) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  const authFailures = o.authFailures
+  if (authFailures) {
+    new Counter({
+      name: 'sirena_auth_failures_total',
+      help: 'Failed authentications: refused (unknown or revoked token) and throttled (refused unchecked, auth_rate_limited)',
+      labelNames: ['outcome'],
+      registers: [registry],
+      // Read when scraped: the counts live where authentication happens, outside HTTP.
+      collect() {
+        const t = authFailures()
+        this.reset()
+        this.inc({ outcome: 'refused' }, t.refused)
+        this.inc({ outcome: 'throttled' }, t.throttled)
+      },
+    })
+  }
   return {
     registry,
     events: new Counter({

@@ -1,13 +1,23 @@
+import { randomUUID } from 'node:crypto'
 import type { Sirena } from '../app/sirena.ts'
 import { hashToken } from '../app/tokens.ts'
 import { alertTypes } from '../core/alert.ts'
 
-/** `SIRENA_ADMIN_TOKEN`: an admin with nationwide jurisdiction holding this token, created on first start. */
+/**
+ * `SIRENA_ADMIN_TOKEN`: an admin with nationwide jurisdiction holding this token, created on first start. Its id is
+ * random: an id derived from the token would be public (in `actor` and `issuerId`) and allow an offline check of a
+ * human-chosen token. An admin made by an older version, with such an id, is still found by its token's hash.
+ */
 export async function ensureAdmin(sirena: Sirena, token: string) {
-  const existing = await sirena.store.issuerByTokenHash(hashToken(token))
-  if (existing && !existing.revokedAt) return
-  const id = `admin-${hashToken(token).slice(0, 8)}`
-  if (await sirena.store.getIssuer(id)) return
+  const tokenHash = hashToken(token)
+  const existing = await sirena.store.issuerByTokenHash(tokenHash)
+  if (existing?.revokedAt) {
+    // A revoked token must not come back by a restart; the operator sets a new one.
+    sirena.logger.warn({ issuer: existing.id }, 'SIRENA_ADMIN_TOKEN belongs to a revoked issuer; no admin is created')
+    return
+  }
+  if (existing) return
+  const id = `admin-${randomUUID()}`
   try {
     await sirena.addIssuer({
       id,
@@ -15,11 +25,11 @@ export async function ensureAdmin(sirena: Sirena, token: string) {
       role: 'admin',
       jurisdiction: [],
       allowedTypes: [...alertTypes],
-      tokenHash: hashToken(token),
+      tokenHash,
     })
   } catch (err) {
     // Cluster edges starting together with one token race to create it; the loser finds it made.
-    if ((err as { code?: string }).code === 'conflict' && (await sirena.store.getIssuer(id))) return
+    if ((err as { code?: string }).code === 'conflict' && (await sirena.store.issuerByTokenHash(tokenHash))) return
     throw err
   }
   sirena.logger.info({ issuer: id }, 'admin issuer created from SIRENA_ADMIN_TOKEN')

@@ -44,7 +44,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
   const bus = cluster?.bus ?? new MemoryEventBus()
-  const sirena = new Sirena({ catalogue, store, bus, logger, confirmationTtlMinutes: config.confirmationTtlMinutes })
+  const sirena = new Sirena({
+    catalogue,
+    store,
+    bus,
+    logger,
+    confirmationTtlMinutes: config.confirmationTtlMinutes,
+    failedAuthPerMinute: config.failedAuthPerMinute,
+  })
   await sirena.start({ watchStoreMs: 1000 }).catch(async (err) => {
     // An open NATS connection would keep a failed start-up's process alive.
     await cluster?.bus.close()
@@ -53,7 +60,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   cluster?.relay.start()
   if (config.adminToken) await ensureAdmin(sirena, config.adminToken)
 
-  const metrics = createMetrics()
+  const metrics = createMetrics({ authFailures: () => sirena.authFailures })
   const hub = new StreamHub(
     sirena,
     { heartbeatMs: config.streamHeartbeatMs, maxBufferedBytes: config.streamMaxBufferedBytes },

@@ -205,6 +205,29 @@ export function runEventStoreContract(
           assert.equal((await store.getIdempotency('kyiv-city-duty', 'key-1'))?.body, JSON.stringify({ seq: [1] }))
         }))
 
+      test('a pending command is stored with its audit entry and its idempotency answer, or not at all', () =>
+        withStore(async (store) => {
+          const head = await store.head()
+          const waits = (id: string, requestHash: string) =>
+            store.append([], {
+              addPending: pendingIssue(id),
+              audit: [auditEntry('kyiv-city-duty', 'alert.issue')],
+              idempotency: {
+                ...idempotencyFor('kyiv-city-duty', 'key-2', requestHash),
+                respond: () => ({ statusCode: 202, body: JSON.stringify({ pendingId: id }) }),
+              },
+            })
+          assert.deepEqual(await waits('p-1', 'req-1'), [])
+          assert.deepEqual(await store.head(), head, 'nothing is appended to the log')
+          assert.equal((await store.getPending('p-1'))?.state, 'pending')
+          const answer = await store.getIdempotency('kyiv-city-duty', 'key-2')
+          assert.equal(answer?.statusCode, 202)
+          assert.equal(answer?.body, JSON.stringify({ pendingId: 'p-1' }))
+          await assert.rejects(waits('p-2', 'req-2'), { code: 'idempotency_conflict' })
+          assert.equal(await store.getPending('p-2'), undefined, 'the refused write left no pending command')
+          assert.equal((await store.listAudit({ limit: 10 })).length, 1)
+        }))
+
       test('a command confirmed by two supervisors at once is appended only once', () =>
         withStore(async (store) => {
           await store.addPending(pendingIssue('p-1'))

@@ -104,6 +104,8 @@ export interface AppendExtras {
     /** Builds the stored response from the appended events (it needs their seq). */
     respond: (events: LogEvent[]) => { statusCode: number; body: string }
   }
+  /** Records a command that waits for a second person (then there are no drafts). */
+  addPending?: PendingCommand
   /** Marks a pending command as decided. */
   resolvePending?: { id: string; state: PendingState; decidedBy: string; decidedAt: string }
 }

@@ -81,10 +81,7 @@ export class PostgresRecords {
   }
 
   async addPending(p: PendingCommand): Promise<void> {
-    await this.sql`
-      INSERT INTO pending (id, command, requested_by, reason, created_at, expires_at, state, decided_by, decided_at)
-      VALUES (${p.id}, ${JSON.stringify(p.command)}, ${p.requestedBy}, ${p.reason}, ${p.createdAt}, ${p.expiresAt},
-              ${p.state}, ${p.decidedBy}, ${p.decidedAt})`
+    await insertPending(this.sql, p)
   }
 
   async getPending(id: string): Promise<PendingCommand | undefined> {
@@ -109,6 +106,13 @@ export class PostgresRecords {
     >`SELECT * FROM idempotency WHERE issuer_id = ${issuerId} AND key = ${key}`
     return r && toIdempotency(r)
   }
+}
+
+export async function insertPending(sql: ISql, p: PendingCommand): Promise<void> {
+  await sql`
+    INSERT INTO pending (id, command, requested_by, reason, created_at, expires_at, state, decided_by, decided_at)
+    VALUES (${p.id}, ${JSON.stringify(p.command)}, ${p.requestedBy}, ${p.reason}, ${p.createdAt}, ${p.expiresAt},
+            ${p.state}, ${p.decidedBy}, ${p.decidedAt})`
 }
 
 export async function insertAudit(sql: ISql, a: AuditEntry): Promise<void> {

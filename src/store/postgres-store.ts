@@ -21,7 +21,7 @@ import type {
 } from './event-store.ts'
 import { verifyPostgresChain } from './postgres-chain.ts'
 import { projectEvents, projectionStale, rebuildProjection } from './postgres-projection.ts'
-import { decidePending, insertAudit, PostgresRecords, pgCode } from './postgres-records.ts'
+import { decidePending, insertAudit, insertPending, PostgresRecords, pgCode } from './postgres-records.ts'
 import { migrate, schemaNamePattern } from './postgres-schema.ts'
 import { type AlertRow, type IntervalRow, normaliseTime, toAlert, toInterval } from './rows.ts'
 
@@ -210,6 +210,7 @@ export class PostgresEventStore implements EventStore {
         await tx`INSERT INTO checkpoint (seq, hash) VALUES (${seq}, ${hash}) ON CONFLICT (seq) DO NOTHING`
       }
     }
+    if (extras?.addPending) await insertPending(tx, extras.addPending)
     for (const a of extras?.audit ?? []) await insertAudit(tx, a)
     const idem = extras?.idempotency
     if (idem) {

@@ -169,6 +169,7 @@ export class SqliteEventStore implements EventStore {
       const cp = s.lastCheckpoint.get()
       if (seq - (cp?.seq ?? 0) >= this.#checkpointEvery) s.writeCheckpoint.run(seq, hash)
     }
+    if (extras?.addPending) this.#insertPending(extras.addPending)
     for (const a of extras?.audit ?? []) this.#insertAudit(a)
     const idem = extras?.idempotency
     if (idem) {
@@ -317,6 +318,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   async addPending(p: PendingCommand): Promise<void> {
+    this.#insertPending(p)
+  }
+
+  #insertPending(p: PendingCommand): void {
     this.#s.insertPending.run(
       p.id,
       JSON.stringify(p.command),

@@ -84,7 +84,7 @@ export const pushRoutes =
   async (app) => {
     const tags = ['web push']
     // Subscribing is rare per browser; this bounds what one address can make the server store and later call.
-    const limit = app.rateLimit({ max: 30, timeWindow: 60_000 })
+    const limit = app.rateLimit({ max: 30 })
 
     app.get(
       '/push/key',

@@ -95,6 +95,9 @@ before(async () => {
     SIRENA_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
     SIRENA_WEBHOOK_MAX_PER_ISSUER: '1000',
     SIRENA_RATE_LIMIT_PER_MINUTE: '1000000',
+    // The matrix sends a refused token on every route from one address; the failed-authentication throttle has its
+    // own tests (rate-limits.test.ts), and here it would turn the expected 401s into 429s.
+    SIRENA_FAILED_AUTH_PER_MINUTE: '1000000',
   }
   const config = loadConfig(env, { data: dataDir })
   s = await startTestServer({ dataDir, env, features: [outboxChannels(config), threatsFeature(config)] })

@@ -2,10 +2,10 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { type CachedResponse, sendCached } from '../../http/cached-response.ts'
+import type { FixedWindowLimiter } from '../../http/rate-limiter.ts'
 import { alertsInUaKey, compatGate, type KnownKeys, locate } from '../access.ts'
 import type { HotReads } from '../hot-reads.ts'
 import type { CompatLocations } from '../locations.ts'
-import type { FixedWindowLimiter } from '../rate-limiter.ts'
 import { envelope, historyAlertObjects } from './views.ts'
 
 export interface AlertsInUaOptions {

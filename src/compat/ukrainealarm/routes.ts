@@ -5,10 +5,10 @@ import { SirenaError } from '../../core/errors.ts'
 import type { UkraineAlarmWebhooks } from '../../delivery/ukrainealarm/webhooks.ts'
 import { webhookUrlProblem } from '../../delivery/webhooks/address-guard.ts'
 import { sendCached } from '../../http/cached-response.ts'
+import type { FixedWindowLimiter } from '../../http/rate-limiter.ts'
 import { compatGate, type KnownKeys, locate, ukraineAlarmKey } from '../access.ts'
 import type { HotReads } from '../hot-reads.ts'
 import type { CompatLocations } from '../locations.ts'
-import type { FixedWindowLimiter } from '../rate-limiter.ts'
 import { regionHistory } from './views.ts'
 
 export interface UkraineAlarmOptions {

@@ -5,6 +5,7 @@ import type { CommandResult, Sirena } from '../../app/sirena.ts'
 import type { Command } from '../../core/commands.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { requireIssuer } from '../auth.ts'
+import { idempotencyOf } from '../idempotency-key.ts'
 import { type CancelAlertBody, IdParams, IssueAlertBody, NoticeBody, UpdateAlertBody } from '../schemas.ts'
 import { commandResultView } from '../views.ts'
 
@@ -17,15 +18,8 @@ export const issuerApi =
     const security = [{ bearer: [] }]
 
     const run = async (request: FastifyRequest, reply: FastifyReply, command: Command) => {
-      const key = request.headers['idempotency-key']
-      if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
-        throw new SirenaError('invalid_body', 'Idempotency-Key must be 1-200 characters')
-      }
       const result = await sirena.execute(request.issuer!, command, {
-        idempotencyKey: key,
-        requestFingerprint: key
-          ? requestFingerprint(request.method, request.routeOptions.url ?? '', request.body)
-          : undefined,
+        ...idempotencyOf(request),
         auditDetail: { requestId: request.id, via: 'http' },
       })
       return sendResult(reply, result)

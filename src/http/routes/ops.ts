@@ -7,24 +7,16 @@ import type { Metrics } from '../metrics.ts'
 export const opsRoutes =
   (sirena: Sirena, hub: StreamHub, metrics: Metrics): FastifyPluginAsync =>
   async (app) => {
-    app.get(
-      '/healthz',
-      { config: { rateLimit: false }, schema: { tags: ['ops'], summary: 'Liveness and log position' } },
-      async () => ({
-        status: 'ok',
-        seq: sirena.state.seq,
-        hash: sirena.state.hash,
-        activeAlerts: sirena.state.active.size,
-        subscribers: hub.size,
-        store: sirena.store.kind,
-      }),
-    )
-    app.get(
-      '/metrics',
-      { config: { rateLimit: false }, schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
-      async (_req, reply) => {
-        metrics.seq.set(sirena.state.seq)
-        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
-      },
-    )
+    app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and log position' } }, async () => ({
+      status: 'ok',
+      seq: sirena.state.seq,
+      hash: sirena.state.hash,
+      activeAlerts: sirena.state.active.size,
+      subscribers: hub.size,
+      store: sirena.store.kind,
+    }))
+    app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
+      metrics.seq.set(sirena.state.seq)
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
+    })
   }

@@ -26,7 +26,10 @@ function isoTime(value: string | undefined, name: string): string | undefined {
   return new Date(t).toISOString()
 }
 
-/** Public reads: no token. Hot paths are served from a buffer rebuilt once per event (see CachedResponse). */
+/**
+ * Public reads: no token. Hot paths are served from a buffer rebuilt once per event (see CachedResponse) and are not
+ * rate-limited; the reads that go to the store (a region's history, the log) are.
+ */
 export const publicApi =
   (sirena: Sirena, cache: CachedResponse): FastifyPluginAsync =>
   async (app) => {
@@ -133,6 +136,7 @@ export const publicApi =
     app.get<{ Params: { id: string }; Querystring: { from?: string; to?: string; status?: string; limit?: number } }>(
       '/regions/:id/history',
       {
+        onRequest: app.rateLimit(),
         schema: {
           tags,
           summary: 'Alert intervals that covered a region (on it or an ancestor)',
@@ -211,6 +215,7 @@ export const publicApi =
     app.get<{ Querystring: { after?: number; limit?: number } }>(
       '/events',
       {
+        onRequest: app.rateLimit(),
         schema: {
           tags,
           summary: 'The event log, paged by sequence number, with hashes for independent verification',

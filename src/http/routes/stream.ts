@@ -37,7 +37,6 @@ export const streamRoutes =
     app.get<{ Querystring: { regions?: string; after?: number; status?: string } }>(
       '/stream',
       {
-        config: { rateLimit: false },
         schema: {
           tags: ['public'],
           summary:
@@ -71,7 +70,7 @@ export const streamRoutes =
       '/ws',
       {
         websocket: true,
-        config: { rateLimit: false, ...upgradeRouteConfig },
+        config: { ...upgradeRouteConfig },
         // Without an Upgrade, @fastify/websocket would answer an empty 404 for a route that exists.
         onRequest: async (request) => {
           if (!request.ws) throw new SirenaError('upgrade_required')

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { alertView } from '../../app/envelope.ts'
 import { requestFingerprint } from '../../app/idempotency.ts'
@@ -9,6 +9,7 @@ import { SirenaError } from '../../core/errors.ts'
 import { threatKinds, threatLevels } from '../../core/threat.ts'
 import { activeThreats } from '../../core/threat-queries.ts'
 import { requireIssuer } from '../auth.ts'
+import { idempotencyOf } from '../idempotency-key.ts'
 import { CapStatusSchema, IdParams, RegionIdSchema } from '../schemas.ts'
 import { threatView } from '../threat-views.ts'
 
@@ -52,28 +53,18 @@ const ThreatsQuery = Type.Object({ status: Type.Optional(CapStatusSchema) })
 const tags = ['threats']
 const security = [{ bearer: [] }]
 
-function idempotency(request: FastifyRequest) {
-  const key = request.headers['idempotency-key']
-  if (key === undefined) return {}
-  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
-    throw new SirenaError('invalid_body', 'Idempotency-Key must be 1-200 characters')
-  }
-  return {
-    idempotencyKey: key,
-    requestFingerprint: requestFingerprint(request.method, request.routeOptions.url ?? '', request.body),
-  }
-}
-
 /** The threat API: the air-force upstream (or an admin) reports and clears threats; anyone reads them. */
 export const threatRoutes =
   (sirena: Sirena, engine: ThreatEngine): FastifyPluginAsync =>
   async (app) => {
-    app.addHook('onRequest', app.rateLimit())
+    // Reports and clears are limited; the reads come from memory and are not limited per address.
+    const limit = app.rateLimit()
     const auth = requireIssuer(sirena)
 
     app.post<{ Body: Static<typeof ReportThreatBody> }>(
       '/threats',
       {
+        onRequest: limit,
         preHandler: auth,
         schema: {
           tags,
@@ -104,7 +95,7 @@ export const threatRoutes =
             expiresAt: b.expiresAt,
             status: b.status,
           },
-          { ...idempotency(request), auditDetail: { requestId: request.id, via: 'http' } },
+          { ...idempotencyOf(request), auditDetail: { requestId: request.id, via: 'http' } },
         )
         return reply.code(201).send(reportBody(sirena, outcome))
       },
@@ -113,6 +104,7 @@ export const threatRoutes =
     app.post<{ Params: Static<typeof IdParams> }>(
       '/threats/:id/clear',
       {
+        onRequest: limit,
         preHandler: auth,
         schema: {
           tags,

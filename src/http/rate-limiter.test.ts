@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { FixedWindowLimiter } from './rate-limiter.ts'
 
-describe('the compat rate limiter', () => {
+describe('the rate limiter', () => {
   test('a key gets its limit per minute, then the seconds left in the window', () => {
     const limiter = new FixedWindowLimiter(2)
     const t0 = 1_000_000

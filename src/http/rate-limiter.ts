@@ -1,13 +1,13 @@
 /**
- * Requests per minute per client (a key, or an IP without one), counted in fixed one-minute windows shared by all
- * clients: one Map lookup per request and memory cleared each minute, which matters on paths polled by thousands of
- * devices. A client may burst up to twice its limit across a window boundary; the limits are about fairness, not
- * exact metering.
+ * Requests per minute per client (a verified issuer or key, or an address without one), counted in fixed one-minute
+ * windows shared by all clients: one Map lookup per request and memory cleared each minute, which matters on paths
+ * polled by thousands of devices. A client may burst up to twice its limit across a window boundary; the limits are
+ * about fairness, not exact metering.
  */
 export class FixedWindowLimiter {
   private windowStart = 0
-  // Keys and addresses are counted apart, so that a made-up key can never spend an address's budget, and a key is
-  // looked up as it is: no per-request prefixed string to build and hash.
+  // Keys and addresses are counted apart, so that an issuer id can never collide with an address, and a key is looked
+  // up as it is: no per-request prefixed string to build and hash. Callers count a key only once it is verified.
   private keys = new Map<string, number>()
   private addresses = new Map<string, number>()
 
