@@ -32,7 +32,16 @@ export interface HttpApp {
 /** A plugin that adds routes to the server (compat APIs, CAP, web) without the core HTTP module knowing them. */
 export type HttpExtension = (http: HttpApp, sirena: Sirena) => Promise<void> | void
 
-type HttpConfig = Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'streamHeartbeatMs' | 'streamMaxBufferedBytes'>
+type HttpConfig = Pick<
+  Config,
+  | 'bodyLimitBytes'
+  | 'rateLimitPerMinute'
+  | 'streamHeartbeatMs'
+  | 'streamMaxBufferedBytes'
+  | 'streamReplayMaxEvents'
+  | 'streamMaxReplays'
+  | 'streamMaxReplaysPerIp'
+>
 
 export async function buildHttpApp(
   sirena: Sirena,
@@ -62,7 +71,15 @@ export async function buildHttpApp(
   )
   const hub = new StreamHub(
     sirena,
-    { heartbeatMs: config.streamHeartbeatMs, maxBufferedBytes: config.streamMaxBufferedBytes },
+    {
+      heartbeatMs: config.streamHeartbeatMs,
+      maxBufferedBytes: config.streamMaxBufferedBytes,
+      replay: {
+        maxEvents: config.streamReplayMaxEvents,
+        maxConcurrent: config.streamMaxReplays,
+        maxPerClient: config.streamMaxReplaysPerIp,
+      },
+    },
     metrics,
   )
   // preClose, not onClose: the HTTP server waits for open connections before onClose hooks run, and a stream never

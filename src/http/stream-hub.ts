@@ -2,8 +2,10 @@ import type { ServerResponse } from 'node:http'
 import { type EnrichedEvent, LogReader } from '../app/log-reader.ts'
 import type { Sirena } from '../app/sirena.ts'
 import type { Alert } from '../core/alert.ts'
+import { SirenaError } from '../core/errors.ts'
 import { eventRegions, isHistoricalImport, type LogEvent } from '../core/events.ts'
 import type { Metrics } from './metrics.ts'
+import { ReplayLimiter, type ReplayLimits, type Resume } from './stream-replay.ts'
 import { alertView } from './views.ts'
 
 /**
@@ -15,6 +17,8 @@ import { alertView } from './views.ts'
 export interface StreamOptions {
   heartbeatMs: number
   maxBufferedBytes: number
+  /** Limits on clients resuming from the log (see `ReplayLimiter`). */
+  replay: ReplayLimits
 }
 
 /** One event, serialised once for every transport. */
@@ -69,7 +73,11 @@ interface Audience {
 }
 
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
-const catchUpPage = 500
+/**
+ * Events read per page of a replay. A page is the most replay work the event loop does between two turns; events
+ * whose alert has left memory cost a log read each, so a page stays small.
+ */
+const catchUpPage = 200
 
 export class StreamHub {
   private readonly subscribers = new Set<Subscriber>()
@@ -77,6 +85,8 @@ export class StreamHub {
   private readonly unsubscribe: () => void
   /** Reads the log for resuming clients, with each alert as it stood at its event. */
   private readonly reader: LogReader
+  /** Admits resuming clients and paces their replays. */
+  readonly replays: ReplayLimiter
   /**
    * The regions each active alert covered before the current event: an update that drops a region must still reach
    * that region's subscribers (for them it is the all-clear).
@@ -89,6 +99,7 @@ export class StreamHub {
     private readonly metrics?: Metrics,
   ) {
     this.reader = new LogReader(sirena)
+    this.replays = new ReplayLimiter(options.replay)
     for (const a of sirena.state.active.values()) this.regionsBefore.set(a.id, a.regions)
     this.unsubscribe = sirena.onEvent((e) => this.broadcast(e))
     this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs)
@@ -175,10 +186,18 @@ export class StreamHub {
   }
 
   /**
-   * Takes over a response: writes the SSE headers, replays the log after `lastEventId` (if given), then goes live.
+   * How a client resuming from `lastEventId` (null: not resuming) starts. Call it before taking the response over:
+   * it throws `stream_replay_limited` or `stream_replays_busy` when the client may not replay now.
+   */
+  admit(client: string, lastEventId: number | null): Resume {
+    return this.replays.admit(client, lastEventId, this.sirena.state.seq)
+  }
+
+  /**
+   * Takes over a response: writes the SSE headers, replays the log as `resume` says (see `admit`), then goes live.
    * Live events that arrive during the replay are held and sent after it, without duplicates.
    */
-  async attach(res: ServerResponse, lastEventId: number | null, filter: string[] | null): Promise<void> {
+  async attach(res: ServerResponse, resume: Resume, filter: string[] | null): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -188,12 +207,17 @@ export class StreamHub {
     res.socket?.setNoDelay(true)
     // Tell the client how long to wait before reconnecting, and where the log stands.
     res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
-    await this.attachSink(sseSink(res), lastEventId, filter)
+    await this.attachSink(sseSink(res), resume, filter)
   }
 
-  /** Any transport: the log after `lastEventId` first, then live events, in order and without duplicates. */
-  async attachSink(sink: StreamSink, lastEventId: number | null, filter: string[] | null): Promise<void> {
+  /**
+   * Any transport: the log after `resume.after` first, then live events, in order and without duplicates. A client
+   * too far behind gets a `resync` frame positioned at the head instead of a replay.
+   */
+  async attachSink(sink: StreamSink, resume: Resume, filter: string[] | null): Promise<void> {
+    const lastEventId = resume.after
     const catchingUp = lastEventId !== null && lastEventId < this.sirena.state.seq
+    if (!catchingUp) resume.release()
     const sub: Subscriber = {
       sink,
       filter,
@@ -201,6 +225,7 @@ export class StreamHub {
       backlog: catchingUp ? [] : null,
       lastSeq: lastEventId ?? this.sirena.state.seq,
     }
+    if (resume.resync) sink.send(resyncFrame(sub.lastSeq))
     this.subscribers.add(sub)
     this.metrics?.subscribers.set(this.subscribers.size)
     sink.onClose(() => {
@@ -209,25 +234,31 @@ export class StreamHub {
     })
     if (!catchingUp) return
     try {
-      let after = lastEventId
+      let after: number = lastEventId
       const until = this.sirena.state.seq
-      while (after < until && !sink.closed) {
-        const page = await this.reader.read(after, catchUpPage)
-        if (page.length === 0) break
-        for (const x of page) {
-          const seq = x.event.seq
-          if (seq > until) break
-          if (x.historical) {
-            sub.lastSeq = seq
-            continue
+      let more = true
+      while (more && after < until && !sink.closed) {
+        more = await this.replays.page(async () => {
+          if (sink.closed) return false
+          const page = await this.reader.read(after, catchUpPage)
+          if (page.length === 0) return false
+          for (const x of page) {
+            const seq = x.event.seq
+            if (seq > until) break
+            if (x.historical) {
+              sub.lastSeq = seq
+              continue
+            }
+            const { frame, audience } = this.frameOf(this.envelopeOf(x))
+            if (this.matches(sub, audience)) this.write(sub, seq, frame)
+            else sub.lastSeq = seq
           }
-          const { frame, audience } = this.frameOf(this.envelopeOf(x))
-          if (this.matches(sub, audience)) this.write(sub, seq, frame)
-          else sub.lastSeq = seq
-        }
-        after = page.at(-1)!.event.seq
+          after = page.at(-1)!.event.seq
+          return true
+        })
       }
     } finally {
+      resume.release()
       const held = sub.backlog ?? []
       sub.backlog = null
       for (const { seq, frame } of held) this.write(sub, seq, frame)
@@ -260,6 +291,15 @@ function build(e: LogEvent, alert: Alert | undefined, regions: string[]): Stream
     alert: alert ? alertView(alert) : undefined,
     regions,
   }
+}
+
+/**
+ * Tells a client that asked to resume further back than the stream replays to re-read `/api/v1/state` and carry on
+ * from `seq`. As SSE it carries `id: seq`, so that a browser's EventSource resumes from there when it reconnects.
+ */
+function resyncFrame(seq: number): Frame {
+  const json = JSON.stringify({ type: 'resync', seq, ...new SirenaError('stream_resync_required').toJSON() })
+  return { json, sse: Buffer.from(`id: ${seq}\nevent: resync\ndata: ${json}\n\n`) }
 }
 
 function sseSink(res: ServerResponse): StreamSink {

@@ -9,6 +9,9 @@ const StreamQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0 })),
 })
 
+/** What a client refused a replay slot is told to wait (`Retry-After`). */
+const replayRetryAfterSeconds = 5
+
 /**
  * `GET /api/v1/stream`: server-sent events with Last-Event-ID resume and an optional region filter; `GET /api/v1/ws`:
  * the same events as WebSocket messages (one JSON envelope each), resumed with `?after=seq`.
@@ -46,8 +49,16 @@ export const streamRoutes =
                 .filter(Boolean),
             )
           : null
+        let resume: ReturnType<StreamHub['admit']>
+        try {
+          resume = hub.admit(request.ip, lastEventId)
+        } catch (err) {
+          // A replay slot frees as soon as a replay catches up: seconds at most.
+          reply.header('retry-after', String(replayRetryAfterSeconds))
+          throw err
+        }
         reply.hijack()
-        await hub.attach(reply.raw, lastEventId, filter)
+        await hub.attach(reply.raw, resume, filter)
       },
     )
 
@@ -81,6 +92,16 @@ export const streamRoutes =
           socket.close(1008, e.code)
           return
         }
+        let resume: ReturnType<StreamHub['admit']>
+        try {
+          resume = hub.admit(request.ip, request.query.after ?? null)
+        } catch (err) {
+          // Over a replay limit: 1013, "try again later" (RFC 6455 §7.4.1, IANA registry).
+          const e = err instanceof SirenaError ? err : new SirenaError('internal')
+          socket.send(JSON.stringify({ error: e.toJSON() }))
+          socket.close(1013, e.code)
+          return
+        }
         const sink: StreamSink = {
           send: (frame) => socket.send(frame.json),
           heartbeat: () => socket.ping(),
@@ -92,7 +113,7 @@ export const streamRoutes =
           end: () => socket.close(1001, 'server shutting down'),
           onClose: (listener) => socket.on('close', listener),
         }
-        void hub.attachSink(sink, request.query.after ?? null, filter)
+        void hub.attachSink(sink, resume, filter)
       },
     )
   }
