@@ -77,7 +77,7 @@ const heartbeatFrame = Buffer.from(': heartbeat\n\n')
  * Events read per page of a replay. A page is the most replay work the event loop does between two turns; events
  * whose alert has left memory cost a log read each, so a page stays small.
  */
-const catchUpPage = 200
+const catchUpPage = 100
 
 export class StreamHub {
   private readonly subscribers = new Set<Subscriber>()
