@@ -8,7 +8,7 @@
  * the limits raised so that every client replays (what the pacing alone holds). Target (issue #16): with 200
  * replaying clients, issue p99 under 50 ms and /healthz under 100 ms.
  *
- *   node --import tsx bench/stream-replay/run.ts [--clients 50,200] [--pairs 200] [--file official_data_en.csv]
+ *   node --import tsx bench/stream-replay/run.ts [--clients 50,200] [--pairs 100] [--file official_data_en.csv]
  */
 
 import { readFileSync } from 'node:fs'
@@ -28,7 +28,7 @@ import { printTable, ratio } from '../lib/table.ts'
 
 const args = benchArgs(import.meta.url, {
   clients: { type: 'string', default: '50,200' },
-  pairs: { type: 'string', default: '200' },
+  pairs: { type: 'string', default: '100' },
   'live-pairs': { type: 'string', default: '3000' },
   file: {
     type: 'string',
