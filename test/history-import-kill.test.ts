@@ -198,6 +198,10 @@ describe('history import killed beside a running server', () => {
     ).filter((i) => i.source === 'import:official')
     assert.equal(history.length, days * 3)
     assert.ok(history.every((i) => i.endedAt !== null))
+    // Imported alerts are history: each can still be read by id, as it ended.
+    const one = await server.call('GET', `/api/v1/alerts/${history[0]!.alertId}`)
+    assert.equal(one.status, 200)
+    assert.deepEqual([one.json.alert.source, one.json.alert.endedAt], ['import:official', history[0]!.endedAt])
 
     const state = (await server.call('GET', '/api/v1/state')).json
     assert.equal(state.alerts.length, 1, 'the live alert only')
