@@ -9,6 +9,11 @@ const StreamQuery = Type.Object({
   after: Type.Optional(Type.Integer({ minimum: 0 })),
 })
 
+const replayLimitsDoc =
+  'A resume reaches back at most SIRENA_STREAM_REPLAY_MAX_EVENTS log positions; further back the client gets a ' +
+  '`resync` frame (code stream_resync_required) at the head and re-reads /api/v1/state. Replays at once are capped ' +
+  'in all (503 stream_replays_busy) and per address (429 stream_replay_limited). Imported history is never sent.'
+
 /** What a client refused a replay slot is told to wait (`Retry-After`). */
 const replayRetryAfterSeconds = 5
 
@@ -27,6 +32,7 @@ export const streamRoutes =
           tags: ['public'],
           summary:
             'Live events (text/event-stream). Resume with Last-Event-ID or ?after=seq; filter with ?regions=id,id',
+          description: replayLimitsDoc,
           querystring: Type.Object({
             regions: Type.Optional(Type.String({ maxLength: 2000 })),
             after: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -71,6 +77,7 @@ export const streamRoutes =
           tags: ['public'],
           summary:
             'Live events over WebSocket: one JSON envelope per message. Resume with ?after=seq; filter with ?regions=',
+          description: replayLimitsDoc,
           querystring: StreamQuery,
         },
       },
