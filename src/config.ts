@@ -170,6 +170,22 @@ export const configSchema = Type.Object({
     default: 1024 * 1024,
     description: 'A stream subscriber further behind than this is dropped (it resumes with Last-Event-ID).',
   }),
+  streamReplayMaxEvents: Type.Integer({
+    minimum: 0,
+    default: 10_000,
+    description:
+      'How many log positions behind the head a stream client may resume (Last-Event-ID, ?after=); further back it gets a resync frame and re-reads /api/v1/state.',
+  }),
+  streamMaxReplays: Type.Integer({
+    minimum: 1,
+    default: 64,
+    description: 'Stream replays (clients resuming from the log) at once; beyond it, 503 stream_replays_busy.',
+  }),
+  streamMaxReplaysPerIp: Type.Integer({
+    minimum: 1,
+    default: 8,
+    description: 'Stream replays at once from one client address; beyond it, 429 stream_replay_limited.',
+  }),
   alertsInUaRateLimitPerMinute: Type.Integer({
     minimum: 1,
     default: 12,

@@ -8,6 +8,8 @@ import type { SirenaServerOptions } from './sirena-server.ts'
 
 export interface BenchSirena {
   url: string
+  /** Its data directory, for a bench that writes to the store beside it (as `sirena import-history` does). */
+  data: string
   /** Nationwide admin tokens; the first is the server's `adminToken`. */
   adminTokens: string[]
   child: ChildProcess
@@ -36,6 +38,7 @@ export async function startSirena(o: { admins?: number; env?: Record<string, str
   const { url, child } = await startChildServer('bench/lib/sirena-server.ts', [JSON.stringify(options)], 'Sirena')
   return {
     url,
+    data,
     adminTokens,
     child,
     async close() {

@@ -137,7 +137,8 @@ describe('Sirena service', () => {
     ])
     const deadline = Date.now() + 3000
     while (watcher.state.seq < head.seq + 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-    assert.equal(watcher.state.active.has('imp-1'), true)
+    assert.equal(watcher.state.knownAlertIds.has('imp-1'), true)
+    assert.equal(watcher.state.active.has('imp-1'), false, 'imported history is picked up as history, never live')
     assert.deepEqual(seen, [head.seq + 1])
     await other.close()
     await watcher.stop()

@@ -32,6 +32,12 @@ export const errorCatalogue = {
   idempotency_conflict: { status: 422, message: 'the Idempotency-Key was used with a different request' },
   rate_limited: { status: 429, message: 'too many requests' },
   auth_rate_limited: { status: 429, message: 'too many failed authentications from this address' },
+  stream_replay_limited: { status: 429, message: 'this address has as many stream replays running as allowed' },
+  stream_replays_busy: { status: 503, message: 'the server is replaying the log to as many clients as it allows' },
+  stream_resync_required: {
+    status: 410,
+    message: 'the stream does not replay that far back; re-read /api/v1/state and continue from its seq',
+  },
   no_matching_region: { status: 422, message: 'no region in the catalogue matches the given area' },
   invalid_xml: { status: 400, message: 'the XML document is malformed or not allowed' },
   invalid_cap: { status: 422, message: 'the document is not a valid CAP 1.2 alert' },

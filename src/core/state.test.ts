@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { type EventDraft, genesisHash } from './events.ts'
 import { chainEvent } from './hash-chain.ts'
-import { applyEvent, emptyState, foldEvents, recentLimit } from './state.ts'
+import { alertFromEvents, applyEvent, emptyState, foldEvents, recentLimit } from './state.ts'
 import { ids } from './testdata/fixture-regions.ts'
 import { issuers } from './testdata/issuers.ts'
 import { cmd, MemoryLog } from './testdata/memory-log.ts'
@@ -61,13 +61,66 @@ test('a cancelled alert ends with the reason cancelled', () => {
   assert.equal(log.state.recentlyEnded[0]?.endReason, 'cancelled')
 })
 
-test('imported history is not listed as recently ended', () => {
+/** An alert of imported history as `sirena import-history` writes it: actor and source `import:official`. */
+function importedStart(id: string, regions: string[], time = '2022-03-15T16:10:00.000Z'): EventDraft {
+  return {
+    time,
+    actor: 'import:official',
+    payload: {
+      type: 'alert.started',
+      alert: {
+        id,
+        type: 'air_raid',
+        status: 'Actual',
+        regions,
+        message: { uk: 'Повітряна тривога', en: 'Air raid alert' },
+        instructions: { uk: 'Укриття', en: 'Shelter' },
+        source: 'import:official',
+        issuerId: 'import:official',
+        confirmedBy: null,
+        startedAt: time,
+      },
+    },
+  }
+}
+
+const importedEnd = (id: string, time = '2022-03-15T16:50:00.000Z'): EventDraft => ({
+  time,
+  actor: 'import:official',
+  payload: { type: 'alert.ended', alertId: id, endedAt: time },
+})
+
+test('an imported alert whose end never came (an import cut short) is not live: history never enters live state', () => {
   const log = new MemoryLog()
-  log.accept(issuers.admin, cmd.issue('imp-1', [ids.lviv], { source: 'import:alerts.in.ua' }))
-  log.accept(issuers.admin, cmd.end('imp-1'))
+  log.append([importedStart('imp-1', [ids.lviv]), importedStart('imp-2', [ids.kyivOblast])])
+  assert.equal(log.state.active.size, 0)
+  assert.ok(log.state.knownAlertIds.has('imp-1') && log.state.knownAlertIds.has('imp-2'))
+  assert.equal(log.state.seq, 2)
+  // A live alert afterwards is the only thing active.
+  log.accept(issuers.admin, cmd.issue('live-1', [ids.lviv]))
+  assert.deepEqual([...log.state.active.keys()], ['live-1'])
+})
+
+test('imported history is neither live nor recently ended, and its ids stay taken', () => {
+  const log = new MemoryLog()
+  log.append([importedStart('imp-1', [ids.lviv]), importedEnd('imp-1')])
   assert.equal(log.state.active.size, 0)
   assert.deepEqual(log.state.recentlyEnded, [])
-  assert.ok(log.state.knownAlertIds.has('imp-1'))
+  assert.throws(() => log.decide(issuers.admin, cmd.issue('imp-1', [ids.lviv])), { code: 'conflict' })
+  assert.throws(() => log.decide(issuers.admin, cmd.end('imp-1')), { code: 'alert_not_active' })
+})
+
+test('alertFromEvents describes an imported alert from its own events, open or ended', () => {
+  const log = new MemoryLog()
+  const [start, end] = log.append([importedStart('imp-1', [ids.lviv]), importedEnd('imp-1')])
+  const open = alertFromEvents([start!])
+  assert.equal(open?.id, 'imp-1')
+  assert.equal(open?.endedAt, null)
+  const ended = alertFromEvents([start!, end!])
+  assert.deepEqual(
+    [ended?.endedAt, ended?.endReason, ended?.startSeq, ended?.lastSeq],
+    ['2022-03-15T16:50:00.000Z', 'all_clear', 1, 2],
+  )
 })
 
 test('an event about an unknown alert changes no alert but still advances seq and hash', () => {

@@ -1,6 +1,6 @@
 import type { Alert, Notice } from './alert.ts'
-import type { LogEvent } from './events.ts'
-import { genesisHash } from './events.ts'
+import type { AlertCancelled, AlertEnded, AlertStarted, AlertUpdated, LogEvent } from './events.ts'
+import { genesisHash, isHistoricalImport } from './events.ts'
 import type { ThreatRecord } from './threat.ts'
 import { applyThreatCleared, applyThreatReported, pruneThreats } from './threat-apply.ts'
 
@@ -14,9 +14,13 @@ export const recentLimit = 200
 export interface SirenaState {
   seq: number
   hash: string
-  /** Alerts that have started and not ended, of every CAP status, by id. */
+  /**
+   * Alerts that have started and not ended, of every CAP status, by id. Imported history (`isHistoricalImport`) never
+   * enters it: its alerts are known, so their ids are never reused, but never live, whatever an import got through
+   * before it stopped. An import cut short between a start and its end must not bring a 2022 alert back.
+   */
   active: Map<string, Alert>
-  /** Live alerts that ended (all-clear or cancel), newest last; imported history is not "recent". */
+  /** Live alerts that ended (all-clear or cancel), newest last. */
   recentlyEnded: Alert[]
   /** Notices, newest last. */
   notices: Notice[]
@@ -55,31 +59,16 @@ export function applyEvent(state: SirenaState, e: LogEvent): SirenaState {
   if (state.threats.size > 0) pruneThreats(state, e.time)
   switch (p.type) {
     case 'alert.started': {
-      const alert: Alert = {
-        ...p.alert,
-        regions: [...p.alert.regions],
-        updatedAt: p.alert.startedAt,
-        endedAt: null,
-        endReason: null,
-        startSeq: e.seq,
-        lastSeq: e.seq,
-      }
-      state.knownAlertIds.add(alert.id)
+      state.knownAlertIds.add(p.alert.id)
+      if (isHistoricalImport(e)) break
+      const alert = startedAlert(e, p)
       state.active.set(alert.id, alert)
       if (alert.threatId !== undefined) state.threats.get(alert.threatId)?.alertIds.push(alert.id)
       break
     }
     case 'alert.updated': {
       const a = state.active.get(p.alertId)
-      if (!a) break
-      state.active.set(p.alertId, {
-        ...a,
-        regions: p.regions ? [...p.regions] : a.regions,
-        message: p.message ?? a.message,
-        instructions: p.instructions ?? a.instructions,
-        updatedAt: e.time,
-        lastSeq: e.seq,
-      })
+      if (a) state.active.set(p.alertId, updatedAlert(a, e, p))
       break
     }
     case 'alert.ended':
@@ -87,14 +76,7 @@ export function applyEvent(state: SirenaState, e: LogEvent): SirenaState {
       const a = state.active.get(p.alertId)
       if (!a) break
       state.active.delete(p.alertId)
-      const ended: Alert = {
-        ...a,
-        endedAt: p.endedAt,
-        updatedAt: p.endedAt,
-        endReason: p.type === 'alert.ended' ? 'all_clear' : 'cancelled',
-        lastSeq: e.seq,
-      }
-      if (!a.source.startsWith('import:')) pushBounded(state.recentlyEnded, ended)
+      pushBounded(state.recentlyEnded, endedAlert(a, e, p))
       break
     }
     case 'notice.published':
@@ -117,25 +99,51 @@ export function foldEvents(events: Iterable<LogEvent>, state: SirenaState = empt
   return state
 }
 
-/** One alert as it stands after its own events (from `EventStore.alertEvents`): for alerts no longer in memory. */
+function startedAlert(e: LogEvent, p: AlertStarted): Alert {
+  return {
+    ...p.alert,
+    regions: [...p.alert.regions],
+    updatedAt: p.alert.startedAt,
+    endedAt: null,
+    endReason: null,
+    startSeq: e.seq,
+    lastSeq: e.seq,
+  }
+}
+
+function updatedAlert(a: Alert, e: LogEvent, p: AlertUpdated): Alert {
+  return {
+    ...a,
+    regions: p.regions ? [...p.regions] : a.regions,
+    message: p.message ?? a.message,
+    instructions: p.instructions ?? a.instructions,
+    updatedAt: e.time,
+    lastSeq: e.seq,
+  }
+}
+
+function endedAlert(a: Alert, e: LogEvent, p: AlertEnded | AlertCancelled): Alert {
+  return {
+    ...a,
+    endedAt: p.endedAt,
+    updatedAt: p.endedAt,
+    endReason: p.type === 'alert.ended' ? 'all_clear' : 'cancelled',
+    lastSeq: e.seq,
+  }
+}
+
+/**
+ * One alert as it stands after its own events (from `EventStore.alertEvents`): for alerts no longer in memory, and
+ * for imported ones, which never are. A history projection, so unlike `applyEvent` it describes imported alerts too.
+ */
 export function alertFromEvents(events: readonly LogEvent[]): Alert | undefined {
-  const state = emptyState()
   let alert: Alert | undefined
   for (const e of events) {
     const p = e.payload
-    const before = p.type === 'alert.ended' || p.type === 'alert.cancelled' ? state.active.get(p.alertId) : undefined
-    applyEvent(state, e)
-    if (p.type === 'alert.started' || p.type === 'alert.updated') {
-      alert = state.active.get(p.type === 'alert.started' ? p.alert.id : p.alertId) ?? alert
-    } else if (before && (p.type === 'alert.ended' || p.type === 'alert.cancelled')) {
-      alert = {
-        ...before,
-        endedAt: p.endedAt,
-        updatedAt: p.endedAt,
-        endReason: p.type === 'alert.ended' ? 'all_clear' : 'cancelled',
-        lastSeq: e.seq,
-      }
-    }
+    if (p.type === 'alert.started') alert = startedAlert(e, p)
+    else if (!alert || alert.endedAt !== null) continue
+    else if (p.type === 'alert.updated') alert = updatedAlert(alert, e, p)
+    else if (p.type === 'alert.ended' || p.type === 'alert.cancelled') alert = endedAlert(alert, e, p)
   }
   return alert
 }

@@ -122,6 +122,38 @@ describe('history import', () => {
     assert.equal(foldEvents(await allEvents()).active.size, 0)
   })
 
+  test('an import that dies between transactions leaves whole alerts only, and running it again completes it', async () => {
+    // Two overlapping alerts on each of two days: a transaction cut by count alone would end between a start and
+    // its end. The store fails its second transaction, as a crash or kill -9 between batches would.
+    const days = ['2022-03-15', '2022-03-16'].flatMap((d) => [
+      `Kyiv City,,,oblast,${d} 16:10:00+00:00,${d} 17:00:00+00:00,official`,
+      `Cherkaska oblast,Umanskyi raion,,raion,${d} 16:20:00+00:00,${d} 16:40:00+00:00,official`,
+    ])
+    const text = [header, ...days].join('\n')
+    const append = store.append.bind(store)
+    let transactions = 0
+    store.append = async (drafts, extras) => {
+      if (++transactions === 2) throw new Error('killed')
+      return append(drafts, extras)
+    }
+    await assert.rejects(importHistory({ store, names, kind: 'official', text, batchSize: 2 }), /killed/)
+    store.append = append
+    const logged = await allEvents()
+    assert.deepEqual(
+      logged.map((e) => e.payload.type),
+      ['alert.started', 'alert.started', 'alert.ended', 'alert.ended'],
+      'the first transaction ran on to the first moment with no alert open',
+    )
+    const open = async () =>
+      (await store.history({ regionIds: [kyivCity, umanRaion], limit: 100 })).filter((i) => i.endedAt === null)
+    assert.deepEqual(await open(), [])
+
+    const resumed = await importHistory({ store, names, kind: 'official', text, batchSize: 2 })
+    assert.deepEqual([resumed.imported, resumed.completed, resumed.alreadyPresent], [2, 0, 2])
+    assert.equal((await allEvents()).length, 8)
+    assert.deepEqual(await open(), [])
+  })
+
   test('identical rows are each imported, under distinct ids', async () => {
     const dup = [header, rows[0], rows[0]].join('\n')
     const report = await importHistory({ store, names, kind: 'official', text: dup })

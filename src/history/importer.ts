@@ -10,11 +10,37 @@ import type { HistoryNames } from './names.ts'
  * Loads a history dataset into the log as historical events. Every row becomes one alert (start and end at the
  * original times) on the region its names resolve to; rows that cannot be read or resolved are reported with their
  * line numbers and nothing is written for them. Importing the same file again appends nothing: alert ids are derived
- * from the rows, and a row whose alert exists is skipped (or only ended, if an interrupted import left it open).
+ * from the rows, and a row whose alert exists is skipped (or only ended, if an import before `quietBatches` was
+ * interrupted and left it open). However far an import gets, none of it is live (see `applyEvent`).
  */
 
 /** Events per transaction. Each batch is one fsync; 25k keeps a progress bar moving and a batch well under a second. */
 export const defaultBatchSize = 25_000
+
+/**
+ * Splits the time-ordered drafts into transactions of at least `batchSize` events (the last may be smaller), each
+ * ending at a quiet moment: when every alert started in it has ended. An import stopped at any point (Ctrl-C, a
+ * crash, kill -9) then leaves whole alerts in the log and never one started without its end, which the statistics
+ * would count as under way until now. A record with no quiet moment becomes one transaction: all or nothing.
+ * Ends of alerts an older, interrupted import started are not counted as open here (their starts are already logged).
+ */
+export function* quietBatches(
+  timed: ReadonlyArray<{ draft: EventDraft }>,
+  batchSize: number,
+): Generator<[start: number, end: number]> {
+  const open = new Set<string>()
+  let start = 0
+  for (let i = 0; i < timed.length; i++) {
+    const p = timed[i]!.draft.payload
+    if (p.type === 'alert.started') open.add(p.alert.id)
+    else if (p.type === 'alert.ended') open.delete(p.alertId)
+    if (open.size === 0 && i + 1 - start >= batchSize) {
+      yield [start, i + 1]
+      start = i + 1
+    }
+  }
+  if (start < timed.length) yield [start, timed.length]
+}
 
 export interface ImportProgress {
   phase: 'check' | 'append'
@@ -143,12 +169,11 @@ export async function importHistory(o: ImportOptions): Promise<ImportReport> {
   let firstSeq: number | null = null
   let lastSeq: number | null = null
   try {
-    for (let at = 0; at < timed.length; at += batchSize) {
-      const batch = timed.slice(at, at + batchSize).map((t) => t.draft)
-      const events = await o.store.append(batch)
+    for (const [at, end] of quietBatches(timed, batchSize)) {
+      const events = await o.store.append(timed.slice(at, end).map((t) => t.draft))
       firstSeq ??= events[0]?.seq ?? null
       lastSeq = events.at(-1)?.seq ?? lastSeq
-      o.onProgress?.({ phase: 'append', done: Math.min(at + batchSize, timed.length), total: timed.length })
+      o.onProgress?.({ phase: 'append', done: end, total: timed.length })
     }
   } catch (err) {
     const code = err instanceof SirenaError ? err.code : 'internal'

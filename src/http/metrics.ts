@@ -38,6 +38,11 @@ export function createMetrics(o: { authFailures?: () => { refused: number; throt
       help: 'Stream subscribers dropped for falling too far behind (they resume with Last-Event-ID)',
       registers: [registry],
     }),
+    replays: new Gauge({
+      name: 'sirena_stream_replays',
+      help: 'Stream clients replaying the log (resuming with Last-Event-ID or ?after=) right now',
+      registers: [registry],
+    }),
     commandSeconds: new Histogram({
       name: 'sirena_command_duration_seconds',
       help: 'Time from a command request to its durable answer',

@@ -63,7 +63,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const metrics = createMetrics({ authFailures: () => sirena.authFailures })
   const hub = new StreamHub(
     sirena,
-    { heartbeatMs: config.streamHeartbeatMs, maxBufferedBytes: config.streamMaxBufferedBytes },
+    {
+      heartbeatMs: config.streamHeartbeatMs,
+      maxBufferedBytes: config.streamMaxBufferedBytes,
+      replay: {
+        maxEvents: config.streamReplayMaxEvents,
+        maxConcurrent: config.streamMaxReplays,
+        maxPerClient: config.streamMaxReplaysPerIp,
+      },
+    },
     metrics,
   )
   const features: Feature[] = []

@@ -4,7 +4,9 @@ import { envelopeOf } from '../../app/envelope.ts'
 import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import type { CapStatus } from '../../core/alert.ts'
+import { SirenaError } from '../../core/errors.ts'
 import type { Sink, SinkStatus } from '../sink.ts'
+import { ReplayLimiter, type ReplayLimits, type Resume } from './stream-replay.ts'
 
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
@@ -15,6 +17,8 @@ import type { Sink, SinkStatus } from '../sink.ts'
 export interface StreamOptions {
   heartbeatMs: number
   maxBufferedBytes: number
+  /** Limits on clients resuming from the log (see `ReplayLimiter`). */
+  replay: ReplayLimits
 }
 
 /** The hub's own counters; the runtime wires them to /metrics. */
@@ -72,7 +76,11 @@ interface Audience {
 export const actualOnly: ReadonlySet<CapStatus> = new Set(['Actual'])
 
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
-const catchUpPage = 500
+/**
+ * Events read per page of a replay. A page is the most replay work the event loop does between two turns; events
+ * whose alert has left memory cost a log read each, so a page stays small.
+ */
+const catchUpPage = 100
 
 export class StreamHub implements Sink {
   readonly name = 'stream'
@@ -81,12 +89,15 @@ export class StreamHub implements Sink {
   private readonly unsubscribe: () => void
   /** Reads the log for resuming clients, with each alert as it stood at its event. */
   private readonly reader: LogReader
+  /** Admits resuming clients and paces their replays. */
+  readonly replays: ReplayLimiter
   constructor(
     private readonly sirena: Sirena,
     private readonly options: StreamOptions,
     private readonly metrics?: StreamMetrics,
   ) {
     this.reader = new LogReader(sirena)
+    this.replays = new ReplayLimiter(options.replay)
     this.unsubscribe = sirena.onEvent((_e, _state, described) => this.broadcast(described))
     this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs)
     this.timer.unref()
@@ -148,12 +159,20 @@ export class StreamHub implements Sink {
   }
 
   /**
-   * Takes over a response: writes the SSE headers, replays the log after `lastEventId` (if given), then goes live.
+   * How a client resuming from `lastEventId` (null: not resuming) starts. Call it before taking the response over:
+   * it throws `stream_replay_limited` or `stream_replays_busy` when the client may not replay now.
+   */
+  admit(client: string, lastEventId: number | null): Resume {
+    return this.replays.admit(client, lastEventId, this.sirena.state.seq)
+  }
+
+  /**
+   * Takes over a response: writes the SSE headers, replays the log as `resume` says (see `admit`), then goes live.
    * Live events that arrive during the replay are held and sent after it, without duplicates.
    */
   async attach(
     res: ServerResponse,
-    lastEventId: number | null,
+    resume: Resume,
     filter: string[] | null,
     statuses: ReadonlySet<CapStatus> = actualOnly,
   ): Promise<void> {
@@ -166,17 +185,22 @@ export class StreamHub implements Sink {
     res.socket?.setNoDelay(true)
     // Tell the client how long to wait before reconnecting, and where the log stands.
     res.write(`retry: 2000\n: seq ${this.sirena.state.seq}\n\n`)
-    await this.attachSink(sseSink(res), lastEventId, filter, statuses)
+    await this.attachSink(sseSink(res), resume, filter, statuses)
   }
 
-  /** Any transport: the log after `lastEventId` first, then live events, in order and without duplicates. */
+  /**
+   * Any transport: the log after `resume.after` first, then live events, in order and without duplicates. A client
+   * too far behind gets a `resync` frame positioned at the head instead of a replay.
+   */
   async attachSink(
     sink: StreamSink,
-    lastEventId: number | null,
+    resume: Resume,
     filter: string[] | null,
     statuses: ReadonlySet<CapStatus> = actualOnly,
   ): Promise<void> {
+    const lastEventId = resume.after
     const catchingUp = lastEventId !== null && lastEventId < this.sirena.state.seq
+    if (!catchingUp) resume.release()
     const sub: Subscriber = {
       sink,
       filter,
@@ -185,6 +209,7 @@ export class StreamHub implements Sink {
       backlog: catchingUp ? [] : null,
       lastSeq: lastEventId ?? this.sirena.state.seq,
     }
+    if (resume.resync) sink.send(resyncFrame(sub.lastSeq))
     this.subscribers.add(sub)
     this.metrics?.subscribers.set(this.subscribers.size)
     sink.onClose(() => {
@@ -193,25 +218,31 @@ export class StreamHub implements Sink {
     })
     if (!catchingUp) return
     try {
-      let after = lastEventId
+      let after: number = lastEventId
       const until = this.sirena.state.seq
-      while (after < until && !sink.closed) {
-        const page = await this.reader.read(after, catchUpPage)
-        if (page.length === 0) break
-        for (const x of page) {
-          const seq = x.event.seq
-          if (seq > until) break
-          if (x.historical) {
-            sub.lastSeq = seq
-            continue
+      let more = true
+      while (more && after < until && !sink.closed) {
+        more = await this.replays.page(async () => {
+          if (sink.closed) return false
+          const page = await this.reader.read(after, catchUpPage)
+          if (page.length === 0) return false
+          for (const x of page) {
+            const seq = x.event.seq
+            if (seq > until) break
+            if (x.historical) {
+              sub.lastSeq = seq
+              continue
+            }
+            const { frame, audience } = this.frameOf(x)
+            if (this.matches(sub, audience)) this.write(sub, seq, frame)
+            else sub.lastSeq = seq
           }
-          const { frame, audience } = this.frameOf(x)
-          if (this.matches(sub, audience)) this.write(sub, seq, frame)
-          else sub.lastSeq = seq
-        }
-        after = page.at(-1)!.event.seq
+          after = page.at(-1)!.event.seq
+          return true
+        })
       }
     } finally {
+      resume.release()
       const held = sub.backlog ?? []
       sub.backlog = null
       for (const { seq, frame } of held) this.write(sub, seq, frame)
@@ -233,6 +264,15 @@ export class StreamHub implements Sink {
     for (const sub of this.subscribers) sub.sink.end()
     this.subscribers.clear()
   }
+}
+
+/**
+ * Tells a client that asked to resume further back than the stream replays to re-read `/api/v1/state` and carry on
+ * from `seq`. As SSE it carries `id: seq`, so that a browser's EventSource resumes from there when it reconnects.
+ */
+function resyncFrame(seq: number): Frame {
+  const json = JSON.stringify({ type: 'resync', seq, ...new SirenaError('stream_resync_required').toJSON() })
+  return { json, sse: Buffer.from(`id: ${seq}\nevent: resync\ndata: ${json}\n\n`) }
 }
 
 function sseSink(res: ServerResponse): StreamSink {

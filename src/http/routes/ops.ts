@@ -13,10 +13,12 @@ export const opsRoutes =
       hash: sirena.state.hash,
       activeAlerts: sirena.state.active.size,
       subscribers: hub.size,
+      replays: hub.replays.size,
       store: sirena.store.kind,
     }))
     app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
       metrics.seq.set(sirena.state.seq)
+      metrics.replays.set(hub.replays.size)
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
     })
   }

@@ -27,6 +27,14 @@ export function streamStatuses(query: string | undefined): ReadonlySet<CapStatus
   return statuses
 }
 
+const replayLimitsDoc =
+  'A resume reaches back at most SIRENA_STREAM_REPLAY_MAX_EVENTS log positions; further back the client gets a ' +
+  '`resync` frame (code stream_resync_required) at the head and re-reads /api/v1/state. Replays at once are capped ' +
+  'in all (503 stream_replays_busy) and per address (429 stream_replay_limited). Imported history is never sent.'
+
+/** What a client refused a replay slot is told to wait (`Retry-After`). */
+const replayRetryAfterSeconds = 5
+
 /**
  * `GET /api/v1/stream`: server-sent events with Last-Event-ID resume and an optional region filter; `GET /api/v1/ws`:
  * the same events as WebSocket messages (one JSON envelope each), resumed with `?after=seq`.
@@ -41,6 +49,7 @@ export const streamRoutes =
           tags: ['public'],
           summary:
             'Live events (text/event-stream). Resume with Last-Event-ID or ?after=seq; filter with ?regions=id,id; Actual only unless ?status= asks for drills',
+          description: replayLimitsDoc,
           querystring: StreamQuery,
         },
       },
@@ -61,8 +70,16 @@ export const streamRoutes =
                 .filter(Boolean),
             )
           : null
+        let resume: ReturnType<StreamHub['admit']>
+        try {
+          resume = hub.admit(request.ip, lastEventId)
+        } catch (err) {
+          // A replay slot frees as soon as a replay catches up: seconds at most.
+          reply.header('retry-after', String(replayRetryAfterSeconds))
+          throw err
+        }
         reply.hijack()
-        await hub.attach(reply.raw, lastEventId, filter, statuses)
+        await hub.attach(reply.raw, resume, filter, statuses)
       },
     )
 
@@ -79,6 +96,7 @@ export const streamRoutes =
           tags: ['public'],
           summary:
             'Live events over WebSocket: one JSON envelope per message. Resume with ?after=seq; filter with ?regions=; Actual only unless ?status= asks for drills',
+          description: replayLimitsDoc,
           querystring: StreamQuery,
         },
       },
@@ -102,6 +120,16 @@ export const streamRoutes =
           socket.close(1008, e.code)
           return
         }
+        let resume: ReturnType<StreamHub['admit']>
+        try {
+          resume = hub.admit(request.ip, request.query.after ?? null)
+        } catch (err) {
+          // Over a replay limit: 1013, "try again later" (RFC 6455 §7.4.1, IANA registry).
+          const e = err instanceof SirenaError ? err : new SirenaError('internal')
+          socket.send(JSON.stringify({ error: e.toJSON() }))
+          socket.close(1013, e.code)
+          return
+        }
         const sink: StreamSink = {
           send: (frame) => socket.send(frame.json),
           heartbeat: () => socket.ping(),
@@ -113,7 +141,7 @@ export const streamRoutes =
           end: () => socket.close(1001, 'server shutting down'),
           onClose: (listener) => socket.on('close', listener),
         }
-        void hub.attachSink(sink, request.query.after ?? null, filter, statuses)
+        void hub.attachSink(sink, resume, filter, statuses)
       },
     )
   }

@@ -85,6 +85,8 @@ export function useLive(status: CapStatus = 'Actual'): Live {
         bump()
       }
       for (const type of eventTypes) es.addEventListener(type, onEvent)
+      // Too far behind for a replay: the server sends `resync` at the head; refetching the state is all it takes.
+      es.addEventListener('resync', onEvent)
       es.onopen = () => {
         setLive((l) => ({ ...l, connection: 'live' }))
         soon()
