@@ -43,14 +43,16 @@ module.exports = {
       from: { path: '^src/delivery/', pathNot: testFile },
       to: { path: '^src/(http|runtime)/' },
     },
-    // One more rule comes with the service's ports (issue 12); uncomment it when it holds:
-    // {
-    //   name: 'only-app-and-runtime-import-the-store',
-    //   comment: 'The store is reached through the service ports; only the service and the composition root see it.',
-    //   severity: 'error',
-    //   from: { path: '^src/', pathNot: ['^src/(app|runtime|store)/', testFile] },
-    //   to: { path: '^src/store/' },
-    // },
+    {
+      name: 'only-app-and-runtime-import-the-store',
+      comment:
+        'The store is reached through the service ports (src/app/ports.ts); only the service and the composition ' +
+        'root see it. Record types live in src/core/records.ts.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/(app|runtime|store)/', testFile, '/testdata/'] },
+      // private-files is not the store: it is the data directory's file-mode helper, for every file Sirena keeps there.
+      to: { path: '^src/store/', pathNot: '^src/store/private-files\\.ts$' },
+    },
     {
       name: 'no-cycles',
       comment:

@@ -61,10 +61,10 @@ describe('CAP ingest', () => {
   /** Runs `fn` and checks that it appended no event and left no pending action. */
   const nothingWritten = async (fn: () => Promise<void>) => {
     const seq = server.sirena.state.seq
-    const pending = (await server.sirena.store.listPending()).length
+    const pending = (await server.store.listPending()).length
     await fn()
     assert.equal(server.sirena.state.seq, seq, 'no event was appended')
-    assert.equal((await server.sirena.store.listPending()).length, pending, 'nothing awaits confirmation')
+    assert.equal((await server.store.listPending()).length, pending, 'nothing awaits confirmation')
   }
   const refused = async (xml: string | Uint8Array, status: number, code: string, contentType?: string) => {
     let res: Awaited<ReturnType<typeof ingest>> | undefined

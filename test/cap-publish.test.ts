@@ -160,8 +160,8 @@ describe('CAP publishing', () => {
   })
 
   test('imported history is left out of the feed, while its documents can still be fetched', async () => {
-    const head = await server.sirena.store.head()
-    const [imported] = await server.sirena.store.append([
+    const head = await server.store.head()
+    const [imported] = await server.store.append([
       {
         time: '2022-02-24T03:00:00.000Z',
         actor: 'import:official',

@@ -254,7 +254,7 @@ describe('native webhooks', () => {
 
   test('imported history never goes out', async () => {
     await subscribe('history', { types: ['alert.started', 'notice.published'] })
-    await s.sirena.store.append([
+    await s.store.append([
       {
         time: '2024-05-01T10:00:00.000Z',
         actor: 'import:official',

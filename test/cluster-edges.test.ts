@@ -143,9 +143,9 @@ describe('two cluster edges on one PostgreSQL log and one NATS stream', { skip }
     ])
     assert.deepEqual(answers.map((r) => r.status).sort(), [200, 409])
     assert.equal(answers.find((r) => r.status === 409)?.json.code, 'alert_not_active')
-    const events = await a.sirena.store.readEvents(0, 1000)
+    const events = await a.store.readEvents(0, 1000)
     assert.equal(events.filter((e) => e.payload.type === 'alert.ended' && e.payload.alertId === id).length, 1)
-    const head = (await a.sirena.store.head()).seq
+    const head = (await a.store.head()).seq
     const stateA = await stateOf(a, (s) => s.seq === head)
     const stateB = await stateOf(b, (s) => s.seq === head)
     assert.deepEqual(stateB, stateA)
@@ -158,7 +158,7 @@ describe('two cluster edges on one PostgreSQL log and one NATS stream', { skip }
     })
     const late = await startEdge()
     try {
-      const head = (await a.sirena.store.head()).seq
+      const head = (await a.store.head()).seq
       assert.equal(late.sirena.state.seq, head)
       assert.deepEqual(await stateOf(late, () => true), await stateOf(a, (s) => s.seq === head))
       const notice = await b.call('POST', '/api/v1/notices', {
@@ -173,7 +173,7 @@ describe('two cluster edges on one PostgreSQL log and one NATS stream', { skip }
   })
 
   test('a bad request to an edge gets a clear 4xx with its code, and nothing reaches the log', async () => {
-    const head = await a.sirena.store.head()
+    const head = await a.store.head()
     const bad = await b.call('POST', '/api/v1/alerts', {
       token: officer.token,
       body: { type: 'air_raid', regions: ['UA99999999999999999'] },
@@ -186,6 +186,6 @@ describe('two cluster edges on one PostgreSQL log and one NATS stream', { skip }
     })
     assert.equal(outside.status, 403)
     assert.equal(outside.json.code, 'forbidden_region')
-    assert.deepEqual(await a.sirena.store.head(), head)
+    assert.deepEqual(await a.store.head(), head)
   })
 })

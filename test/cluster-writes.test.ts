@@ -34,10 +34,13 @@ const officer = (id: string): IssuerRecord => ({
 async function twoWriters() {
   const schema = testSchema()
   let n = 0
+  const stores: PostgresEventStore[] = []
   const make = async (name: string) => {
+    const store = new PostgresEventStore({ url: postgresUrl, schema })
+    stores.push(store)
     const sirena = new Sirena({
       catalogue: fixtureCatalogue,
-      store: new PostgresEventStore({ url: postgresUrl, schema }),
+      store,
       bus: new MemoryEventBus(),
       logger: pino({ level: 'silent' }),
       confirmationTtlMinutes: 15,
@@ -49,9 +52,11 @@ async function twoWriters() {
   }
   const a = await make('a')
   const b = await make('b')
-  await a.store.addIssuer(officer('alice'))
-  await a.store.addIssuer(officer('bob'))
-  return { a, b, stop: () => Promise.all([a.stop(), b.stop()]) }
+  // The log both write to, read through a's pool: what the tests check against.
+  const store = stores[0]!
+  await store.addIssuer(officer('alice'))
+  await store.addIssuer(officer('bob'))
+  return { a, b, store, stop: () => Promise.all([a.stop(), b.stop()]) }
 }
 
 const issue = (alertId: string, region: string): Command => ({
@@ -71,8 +76,8 @@ const snapshot = (s: Sirena) => ({
   ended: s.state.recentlyEnded.map((a) => [a.id, a.endReason, a.lastSeq]),
 })
 
-async function converged(a: Sirena, b: Sirena): Promise<void> {
-  const head = (await a.store.head()).seq
+async function converged(a: Sirena, b: Sirena, store: PostgresEventStore): Promise<void> {
+  const head = (await store.head()).seq
   const deadline = Date.now() + 5000
   while ((a.state.seq < head || b.state.seq < head) && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20))
@@ -83,7 +88,7 @@ async function converged(a: Sirena, b: Sirena): Promise<void> {
 
 describe('writes from several cluster processes', { skip }, () => {
   test('two services ending the same alerts at once append exactly one alert.ended each, and converge', async () => {
-    const { a, b, stop } = await twoWriters()
+    const { a, b, store, stop } = await twoWriters()
     try {
       const rounds = 8
       for (let i = 0; i < rounds; i++) {
@@ -101,19 +106,19 @@ describe('writes from several cluster processes', { skip }, () => {
         const refusal = results.find((r) => r.status === 'rejected') as PromiseRejectedResult
         assert.equal(refusal.reason.code, 'alert_not_active')
       }
-      const events = await a.store.readEvents(0, 1000)
+      const events = await store.readEvents(0, 1000)
       assert.equal(events.filter((e) => e.payload.type === 'alert.ended').length, rounds)
       assert.equal(events.length, rounds * 2)
-      await converged(a, b)
+      await converged(a, b, store)
       assert.equal(a.state.active.size, 0)
-      assert.equal((await a.store.verify()).ok, true)
+      assert.equal((await store.verify()).ok, true)
     } finally {
       await stop()
     }
   })
 
   test('retries of a two-person request on two services with one Idempotency-Key make one pending command', async () => {
-    const { a, b, stop } = await twoWriters()
+    const { a, b, store, stop } = await twoWriters()
     try {
       const command: Command = {
         kind: 'issue',
@@ -130,27 +135,27 @@ describe('writes from several cluster processes', { skip }, () => {
       assert.deepEqual(new Set(results.map((r) => r.outcome)), new Set(['pending']))
       const pendingIds = new Set(results.map((r) => (r.outcome === 'pending' ? r.pending.id : '')))
       assert.equal(pendingIds.size, 1)
-      assert.equal((await a.store.listPending('pending')).length, 1)
-      assert.deepEqual(await a.store.readEvents(0, 10), [])
+      assert.equal((await store.listPending('pending')).length, 1)
+      assert.deepEqual(await store.readEvents(0, 10), [])
     } finally {
       await stop()
     }
   })
 
   test('two services issuing the same alert id at once start it once', async () => {
-    const { a, b, stop } = await twoWriters()
+    const { a, b, store, stop } = await twoWriters()
     try {
       const results = await Promise.allSettled([
         a.execute(officer('alice'), issue('same-id', ids.lviv)),
         b.execute(officer('bob'), issue('same-id', ids.lviv)),
       ])
       assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
-      const events = await a.store.readEvents(0, 100)
+      const events = await store.readEvents(0, 100)
       assert.deepEqual(
         events.map((e) => e.payload.type),
         ['alert.started'],
       )
-      await converged(a, b)
+      await converged(a, b, store)
     } finally {
       await stop()
     }

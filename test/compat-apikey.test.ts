@@ -60,7 +60,7 @@ describe('sirena apikey', () => {
     const noName = await sirena(['apikey', 'add', '--data', dataDir])
     assert.equal(noName.code, 2)
     assert.match(noName.stderr, /--name/)
-    const operators = (await s.sirena.store.listIssuers()).filter((i) => i.role !== 'reader')
+    const operators = (await s.store.listIssuers()).filter((i) => i.role !== 'reader')
     const notAKey = await sirena(['apikey', 'revoke', operators[0]!.id, '--data', dataDir])
     assert.equal(notAKey.code, 1)
     assert.match(notAKey.stderr, /no API key/)

@@ -176,7 +176,7 @@ describe('ukrainealarm webhooks through the durable outbox', () => {
         body: { webHookUrl: receiver.url },
       })
       assert.equal(res.status, 200)
-      assert.ok(await s.sirena.store.revokeIssuer(reader.id, s.sirena.now()))
+      assert.ok(await s.store.revokeIssuer(reader.id, s.sirena.now()))
       const id = await issue(s, [regions.kyivCity])
       await allClear(s, id)
       await sleep(300)

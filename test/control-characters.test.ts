@@ -74,7 +74,7 @@ describe('control characters in texts', () => {
       refusedAsText(await issue({ instructions: { en: `Go${c}` } }), 'instructions.en')
     }
     assert.equal(s.sirena.state.seq, seq)
-    const audit = await s.sirena.store.listAudit({ afterId: 0, limit: 1000 })
+    const audit = await s.store.listAudit({ afterId: 0, limit: 1000 })
     assert.ok(
       audit.some((e) => e.code === 'invalid_text' && e.outcome === 'refused'),
       'the refusal is audited',

@@ -60,7 +60,7 @@ describe('durability', () => {
     try {
       for (const id of acknowledged)
         assert.ok(s.sirena.state.active.has(id), `acknowledged alert ${id} survived the crash`)
-      assert.equal((await s.sirena.store.verify()).ok, true)
+      assert.equal((await s.store.verify()).ok, true)
     } finally {
       await s.close()
     }

@@ -112,7 +112,7 @@ describe('history import killed beside a running server', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const caughtUp = async () => server.sirena.state.seq === (await server.sirena.store.head()).seq
+  const caughtUp = async () => server.sirena.state.seq === (await server.store.head()).seq
   const device = async () => {
     const c = await mqtt.connectAsync(brokerUrl, { clientId: `import-kill-${clients.length}-${process.pid}` })
     clients.push(c)
@@ -172,9 +172,9 @@ describe('history import killed beside a running server', () => {
 
     // The history projection holds whole alerts only: none of the import is open, so no statistic counts one as
     // under way since 2022.
-    const history = (
-      await server.sirena.store.history({ regionIds: [vinnytsia, zhytomyr, kyivCity], limit: 100_000 })
-    ).filter((i) => i.source === 'import:official')
+    const history = (await server.store.history({ regionIds: [vinnytsia, zhytomyr, kyivCity], limit: 100_000 })).filter(
+      (i) => i.source === 'import:official',
+    )
     assert.equal(history.length * 2, imported)
     assert.deepEqual(
       history.filter((i) => i.endedAt === null),
@@ -192,9 +192,9 @@ describe('history import killed beside a running server', () => {
     assert.match(run.stdout, /official: 3000 rows; \d+ imported, 0 completed, \d+ already present, 0 not imported/)
     await until('the server to pick the rest of the import up', caughtUp)
     assert.ok(server.sirena.state.seq > seqBefore)
-    const history = (
-      await server.sirena.store.history({ regionIds: [vinnytsia, zhytomyr, kyivCity], limit: 100_000 })
-    ).filter((i) => i.source === 'import:official')
+    const history = (await server.store.history({ regionIds: [vinnytsia, zhytomyr, kyivCity], limit: 100_000 })).filter(
+      (i) => i.source === 'import:official',
+    )
     assert.equal(history.length, days * 3)
     assert.ok(history.every((i) => i.endedAt !== null))
     // Imported alerts are history: each can still be read by id, as it ended.

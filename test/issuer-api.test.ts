@@ -229,7 +229,7 @@ describe('issuer API', () => {
     assert.equal(confirm.json.code, 'requester_revoked')
     assert.match(confirm.json.message, new RegExp(requester.id))
     assert.equal(s.sirena.state.seq, seq, 'nothing was appended')
-    const audit = await s.sirena.store.listAudit({ afterId: 0, limit: 1000 })
+    const audit = await s.store.listAudit({ afterId: 0, limit: 1000 })
     assert.ok(
       audit.some((e) => e.action === 'alert.confirm' && e.code === 'requester_revoked' && e.actor === supervisor.id),
     )

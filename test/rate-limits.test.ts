@@ -82,7 +82,7 @@ describe('failed authentications', () => {
     const metrics = (await s.call('GET', '/metrics')).text
     assert.match(metrics, /sirena_auth_failures_total\{outcome="refused"\} 3/)
     assert.match(metrics, /sirena_auth_failures_total\{outcome="throttled"\} 7/)
-    const auth = async () => (await s.sirena.store.listAudit({ limit: 100 })).filter((e) => e.action === 'auth')
+    const auth = async () => (await s.store.listAudit({ limit: 100 })).filter((e) => e.action === 'auth')
     const counts = (e: { detail: Record<string, unknown> }) => [e.detail.client, e.detail.failures, e.detail.throttled]
     // The first failure is audited at once; the rest are counted until the minute is over (or the server stops).
     assert.deepEqual((await auth()).map(counts), [['127.0.0.1', 1, 0]])
@@ -139,7 +139,7 @@ describe('the admin from SIRENA_ADMIN_TOKEN', () => {
     const server = await start(dataDir, token)
     try {
       assert.equal((await me(server.url, token)).id, legacyId)
-      assert.equal((await server.sirena.store.listIssuers()).filter((i) => i.id.startsWith('admin-')).length, 2)
+      assert.equal((await server.store.listIssuers()).filter((i) => i.id.startsWith('admin-')).length, 2)
     } finally {
       await server.close()
       rmSync(dataDir, { recursive: true, force: true })

@@ -10,10 +10,8 @@ const at = (minutes: number) => new Date(fixtureEpoch + minutes * 60_000).toISOS
 
 function readerOf(events: LogEvent[]) {
   return new LogReader({
-    store: {
-      readEvents: async (afterSeq, limit) => events.filter((e) => e.seq > afterSeq).slice(0, limit),
-      alertEvents: async () => [],
-    },
+    readEvents: async (afterSeq, limit) => events.filter((e) => e.seq > afterSeq).slice(0, limit),
+    alertEvents: async () => [],
     alertById: () => undefined,
   })
 }

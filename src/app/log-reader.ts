@@ -1,11 +1,10 @@
 import type { Alert } from '../core/alert.ts'
 import { isHistoricalImport, type LogEvent } from '../core/events.ts'
 import { alertFromEvents } from '../core/state.ts'
-import type { EventStore } from '../store/event-store.ts'
 import { alertIdOf, type DescribedEvent, describeEvent } from './described-event.ts'
+import type { LogReads } from './ports.ts'
 
-export interface LogSource {
-  store: Pick<EventStore, 'readEvents' | 'alertEvents'>
+export interface LogSource extends LogReads {
   /** The alert as it stands now, when still in memory (active or recently ended). */
   alertById(id: string): Alert | undefined
 }
@@ -25,7 +24,7 @@ export class LogReader {
   constructor(private readonly source: LogSource) {}
 
   async read(afterSeq: number, limit: number): Promise<DescribedEvent[]> {
-    const events = await this.source.store.readEvents(afterSeq, limit)
+    const events = await this.source.readEvents(afterSeq, limit)
     return Promise.all(events.map((e) => this.enriched(e)))
   }
 
@@ -48,7 +47,7 @@ export class LogReader {
     const live = this.source.alertById(id)
     // The live case: nothing touched the alert since this event, and a start or an end does not move regions.
     if (live?.lastSeq === e.seq && e.payload.type !== 'alert.updated') return describeEvent(e, undefined, live)
-    const own = (await this.source.store.alertEvents(id)).filter((x) => x.seq <= e.seq)
+    const own = (await this.source.alertEvents(id)).filter((x) => x.seq <= e.seq)
     return describeEvent(e, alertFromEvents(own.filter((x) => x.seq < e.seq)), alertFromEvents(own))
   }
 }

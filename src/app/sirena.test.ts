@@ -93,7 +93,7 @@ describe('Sirena service', () => {
       sirena.execute(bob, { kind: 'end', alertId: 'a1' }),
     ])
     assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
-    const events = await sirena.store.readEvents(0, 100)
+    const events = await sirena.readEvents(0, 100)
     assert.equal(events.filter((e) => e.payload.type === 'alert.ended').length, 1)
   })
 

@@ -8,16 +8,34 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import type { Issuer } from '../core/issuer.ts'
 import { authoriseConfirm } from '../core/policy.ts'
+import type {
+  AuditEntry,
+  HistoryQuery,
+  IdempotencyRecord,
+  IssuerRecord,
+  PendingCommand,
+  RegionInterval,
+  StoredAuditEntry,
+} from '../core/records.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
 import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
 import { checkText } from '../core/text.ts'
-import type { AuditEntry, EventStore, IssuerRecord, PendingCommand } from '../store/event-store.ts'
+import type { EventStore } from '../store/event-store.ts'
 import { actionOf, commandDetail } from './command-audit.ts'
-import { alertIdOf, type DescribedEvent, describeEvent } from './described-event.ts'
-import { type IdempotencyOptions, idempotencyToStore, storedResult } from './idempotency.ts'
+import { alertIdOf, describeEvent } from './described-event.ts'
+import { idempotencyToStore, storedResult } from './idempotency.ts'
 import { IssuerDirectory } from './issuer-directory.ts'
 import { Mutex } from './mutex.ts'
 import { pendingCommand } from './pending.ts'
+import type {
+  AuditPort,
+  CommandPort,
+  CommandResult,
+  EventListener,
+  EventSubscription,
+  ExecuteOptions,
+  ReadPort,
+} from './ports.ts'
 
 export interface SirenaOptions {
   catalogue: RegionCatalogue
@@ -32,29 +50,13 @@ export interface SirenaOptions {
   newId?: () => string
 }
 
-/** The answer to a command, ready for any transport (HTTP, CLI, CAP ingest). */
-export type CommandResult =
-  | { outcome: 'accepted'; statusCode: 200 | 201; alert?: Alert; events: LogEvent[] }
-  | { outcome: 'pending'; statusCode: 202; pending: PendingCommand }
-
-export interface ExecuteOptions extends IdempotencyOptions {
-  /** Extra detail for the audit trail (request id, transport). */
-  auditDetail?: Record<string, unknown>
-}
-
-/**
- * Called with every applied event, in seq order, after it is durable: the event, the state right after it, and the
- * event described as it stood (the one shape every sink delivers; see `DescribedEvent`).
- */
-export type EventListener = (event: LogEvent, state: SirenaState, described: DescribedEvent) => void
-
 /**
  * The application service: the one place where a command becomes an event. Flow (DESIGN.md): command → policy check
  * against the in-memory state → event appended (durable) → state updated → listeners (stream, channels) → bus.
  */
-export class Sirena {
+export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPort {
   readonly catalogue: RegionCatalogue
-  readonly store: EventStore
+  private readonly store: EventStore
   readonly logger: Logger
   private readonly bus: EventBus
   private readonly clock: () => Date
@@ -239,7 +241,7 @@ export class Sirena {
     return this.issuers.revoke(id, actor)
   }
 
-  private audit(entry: Omit<AuditEntry, 'time'>): Promise<void> {
+  audit(entry: Omit<AuditEntry, 'time'>): Promise<void> {
     return this.store.recordAudit({ ...entry, time: this.now() })
   }
 
@@ -445,6 +447,49 @@ export class Sirena {
     const reason = err instanceof Error ? err.message : String(err)
     await this.audit({ actor, action, outcome: 'refused', code, reason, detail })
     this.logger.warn({ actor, action, code, reason }, 'command refused')
+  }
+
+  // ---- reads the store answers (the read port) -------------------------------------------------
+
+  readEvents(afterSeq: number, limit: number): Promise<LogEvent[]> {
+    return this.store.readEvents(afterSeq, limit)
+  }
+
+  alertEvents(alertId: string): Promise<LogEvent[]> {
+    return this.store.alertEvents(alertId)
+  }
+
+  history(q: HistoryQuery): Promise<RegionInterval[]> {
+    return this.store.history(q)
+  }
+
+  pending(id: string): Promise<PendingCommand | undefined> {
+    return this.store.getPending(id)
+  }
+
+  listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
+    return this.store.listAudit(options)
+  }
+
+  listIssuers(): Promise<IssuerRecord[]> {
+    return this.store.listIssuers()
+  }
+
+  issuer(id: string): Promise<Issuer | undefined> {
+    return this.store.getIssuer(id)
+  }
+
+  async issuerActive(id: string): Promise<boolean> {
+    const issuer = await this.store.getIssuer(id)
+    return Boolean(issuer && !issuer.revokedAt)
+  }
+
+  idempotencyRecord(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.store.getIdempotency(issuerId, key)
+  }
+
+  get storeKind(): string {
+    return this.store.kind
   }
 
   /** An active alert, or an ended one from the recent list. */

@@ -6,7 +6,8 @@ import type { RegionCatalogue } from '../core/regions.ts'
 import { type Threat, type ThreatInput, type ThreatRecord, threatOfEvent } from '../core/threat.ts'
 import { activeThreats, nextThreatExpiry, threatOverlaps } from '../core/threat-queries.ts'
 import { Mutex } from './mutex.ts'
-import type { CommandResult, ExecuteOptions, Sirena } from './sirena.ts'
+import type { CommandResult, ExecuteOptions } from './ports.ts'
+import type { Sirena } from './sirena.ts'
 
 export interface ThreatEngineOptions {
   /** `threatAutoRaise`: raise air-raid alerts for upstream threat reports. */
@@ -202,7 +203,7 @@ export class ThreatEngine {
     const ended: Alert[] = []
     for (const { alert, threatId } of candidates) {
       if (uncleared.some((r) => holds(this.sirena.catalogue, r.threat, alert))) continue
-      const issuer = await this.sirena.store.getIssuer(alert.issuerId)
+      const issuer = await this.sirena.issuer(alert.issuerId)
       try {
         if (!issuer) throw new SirenaError('unauthorized', `the issuer ${alert.issuerId} no longer exists`)
         await this.sirena.execute(

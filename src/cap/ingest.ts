@@ -6,7 +6,8 @@
  * each message is an Idempotency-Key, so a redelivered document appends nothing.
  */
 import { createHash, type KeyObject } from 'node:crypto'
-import type { CommandResult, Sirena } from '../app/sirena.ts'
+import type { CommandResult } from '../app/ports.ts'
+import type { Sirena } from '../app/sirena.ts'
 import { type Alert, type CapStatus, capStatuses, isCapStatus, type LocalizedText } from '../core/alert.ts'
 import type { Command } from '../core/commands.ts'
 import { SirenaError } from '../core/errors.ts'
@@ -66,8 +67,7 @@ export class CapIngest {
       planned = await this.plan(issuer, this.read(body, charset))
     } catch (err) {
       const code = err instanceof SirenaError ? err.code : 'internal'
-      await this.sirena.store.recordAudit({
-        time: this.sirena.now(),
+      await this.sirena.audit({
         actor: issuer.id,
         action: 'cap.ingest',
         outcome: 'refused',
@@ -161,7 +161,7 @@ export class CapIngest {
    * once confirmed, with the alert it became.
    */
   private async pendingIssue(alertId: string): Promise<CommandResult | undefined> {
-    const pending = await this.sirena.store.getPending(alertId)
+    const pending = await this.sirena.pending(alertId)
     if (!pending) return undefined
     if (pending.state === 'confirmed')
       return { outcome: 'accepted', statusCode: 201, alert: this.sirena.alertById(alertId), events: [] }
@@ -182,7 +182,7 @@ export class CapIngest {
     for (const ref of [...references].reverse()) {
       const alert = this.sirena.alertById(capAlertId(ref.sender, ref.identifier))
       if (alert) return alert
-      const record = await this.sirena.store.getIdempotency(issuer.id, capIdempotencyKey(ref))
+      const record = await this.sirena.idempotencyRecord(issuer.id, capIdempotencyKey(ref))
       const alertId = record ? (JSON.parse(record.body) as { alertId?: string }).alertId : undefined
       const viaRecord = alertId ? this.sirena.alertById(alertId) : undefined
       if (viaRecord) return viaRecord

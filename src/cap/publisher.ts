@@ -51,7 +51,7 @@ export class CapPublisher implements Sink {
     const current = [...this.sirena.state.active.values(), ...this.sirena.state.recentlyEnded]
     for (const alert of current) {
       if (this.index.has(alert.id) || alert.source.startsWith('import:')) continue
-      const events = (await this.sirena.store.alertEvents(alert.id)).filter((e) => !isHistoricalImport(e))
+      const events = (await this.sirena.alertEvents(alert.id)).filter((e) => !isHistoricalImport(e))
       if (events[0]?.payload.type === 'alert.started' && !this.index.has(alert.id)) this.setIndexed(alert.id, events)
     }
   }
@@ -97,7 +97,7 @@ export class CapPublisher implements Sink {
 
   /** The signed document of the alert's latest message, or undefined for an unknown alert. */
   async latestOfAlert(alertId: string): Promise<SignedMessage | undefined> {
-    const events = this.index.get(alertId)?.events ?? (await this.sirena.store.alertEvents(alertId))
+    const events = this.index.get(alertId)?.events ?? (await this.sirena.alertEvents(alertId))
     const last = events.at(-1)
     return last ? this.signed(events, last.seq) : undefined
   }
@@ -106,10 +106,10 @@ export class CapPublisher implements Sink {
   async message(seq: number): Promise<SignedMessage | undefined> {
     const cached = this.documents.get(seq)
     if (cached) return cached
-    const [event] = await this.sirena.store.readEvents(seq - 1, 1)
+    const [event] = await this.sirena.readEvents(seq - 1, 1)
     const alertId = event && event.seq === seq ? alertIdOf(event) : undefined
     if (!alertId) return undefined
-    const events = this.index.get(alertId)?.events ?? (await this.sirena.store.alertEvents(alertId))
+    const events = this.index.get(alertId)?.events ?? (await this.sirena.alertEvents(alertId))
     return this.signed(events, seq)
   }
 

@@ -6,11 +6,11 @@ import { alertTypes, capStatuses } from '../core/alert.ts'
 import { isIssuerRole, issuerRoles } from '../core/issuer.ts'
 import { checkText } from '../core/text.ts'
 import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
+import { openLocalStore } from '../runtime/local-store.ts'
 import { startServer } from '../runtime/runtime.ts'
 import { ApiError, SirenaClient } from './client.ts'
 import { registerFeatureCommands } from './commands/index.ts'
 import { table } from './format.ts'
-import { openLocalStore } from './local.ts'
 
 /** `sirena`: run the server, manage issuers, issue alerts, inspect and verify the log. Exit codes: 0 ok, 1 failure, 2 usage. */
 const program = new Command('sirena')

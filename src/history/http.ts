@@ -142,7 +142,7 @@ const statsRoutes = async (http: HttpSurface, sirena: Sirena) => {
             throw new SirenaError('invalid_query', 'series must be day or month')
           const variant = `region:${region.id}:${f}:${series}:${JSON.stringify(q)}`
           return respond(request, reply, variant, q, async (now) => {
-            const s = await regionStats(sirena.store, sirena.catalogue, region, q, now)
+            const s = await regionStats(sirena, sirena.catalogue, region, q, now)
             return f === 'csv'
               ? {
                   body: regionCsv(s, series),
@@ -168,7 +168,7 @@ const statsRoutes = async (http: HttpSurface, sirena: Sirena) => {
           const f = format(request.query)
           const variant = `oblasts:${f}:${JSON.stringify(q)}`
           return respond(request, reply, variant, q, async (now) => {
-            const all = await oblastStats(sirena.store, sirena.catalogue, q, now)
+            const all = await oblastStats(sirena, sirena.catalogue, q, now)
             if (f === 'csv') {
               return {
                 body: oblastsCsv(all.oblasts),

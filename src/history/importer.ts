@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
+import type { HistoryImportLog } from '../app/ports.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { EventDraft } from '../core/events.ts'
-import type { EventStore } from '../store/event-store.ts'
 import { type HistoryKind, type HistoryRow, parseHistoryCsv, type RowProblem } from './csv.ts'
 import { endDraft, type HistoricalAlert, historicalAlertId, importActor, startDraft } from './drafts.ts'
 import type { HistoryNames } from './names.ts'
@@ -49,7 +49,7 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  store: EventStore
+  store: HistoryImportLog
   names: HistoryNames
   kind: HistoryKind
   /** The whole file. */

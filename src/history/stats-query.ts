@@ -1,7 +1,8 @@
+import type { HistoryReads } from '../app/ports.ts'
 import { type AlertType, type CapStatus, isAlertType, isCapStatus } from '../core/alert.ts'
 import { SirenaError } from '../core/errors.ts'
+import type { RegionInterval } from '../core/records.ts'
 import type { Region, RegionCatalogue } from '../core/regions.ts'
-import type { EventStore, RegionInterval } from '../store/event-store.ts'
 import { type AlertStats, computeStats, maxRangeDays } from './stats.ts'
 import { parseUtcTime } from './time.ts'
 
@@ -77,7 +78,7 @@ export function parseStatsQuery(raw: RawStatsQuery): StatsQuery {
 const allIntervals = 2 ** 31 - 1
 
 async function coveringIntervals(
-  store: EventStore,
+  store: HistoryReads,
   catalogue: RegionCatalogue,
   region: Region,
   q: StatsQuery,
@@ -110,7 +111,7 @@ function checkRange(from: number, to: number) {
 }
 
 export async function regionStats(
-  store: EventStore,
+  store: HistoryReads,
   catalogue: RegionCatalogue,
   region: Region,
   q: StatsQuery,
@@ -131,7 +132,7 @@ export interface OblastStatsRow {
 
 /** Every oblast-level unit (27) over one common range, so that the rows compare. */
 export async function oblastStats(
-  store: EventStore,
+  store: HistoryReads,
   catalogue: RegionCatalogue,
   q: StatsQuery,
   now: number,

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Sirena } from '../app/sirena.ts'
 import type { SirenaError } from '../core/errors.ts'
-import type { IssuerRecord } from '../store/event-store.ts'
+import type { IssuerRecord } from '../core/records.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox'
 import { alertView } from '../app/envelope.ts'
-import type { CommandResult } from '../app/sirena.ts'
+import type { CommandResult } from '../app/ports.ts'
 import type { Alert, Notice } from '../core/alert.ts'
 import type { RegionCoverage, RegionStatus } from '../core/coverage.ts'
 import type { Region } from '../core/regions.ts'

@@ -8,6 +8,7 @@ import { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
 import { buildHttpApp, type HttpApp } from '../http/app.ts'
 import { createMetrics } from '../http/metrics.ts'
+import type { EventStore } from '../store/event-store.ts'
 import { privateDir } from '../store/private-files.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
 import { ensureAdmin } from './admin.ts'
@@ -18,6 +19,8 @@ import { Sinks } from './sinks.ts'
 export interface RunningServer {
   url: string
   sirena: Sirena
+  /** The log of record, for the CLI and tests; everything else reaches it through the service's ports. */
+  store: EventStore
   http: HttpApp
   sinks: Sinks
   config: Config
@@ -58,7 +61,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     throw err
   })
   cluster?.relay.start()
-  if (config.adminToken) await ensureAdmin(sirena, config.adminToken)
+  if (config.adminToken) await ensureAdmin(sirena, store, config.adminToken)
 
   const metrics = createMetrics({ authFailures: () => sirena.authFailures })
   const hub = new StreamHub(
@@ -100,6 +103,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   return {
     url,
     sirena,
+    store,
     http,
     sinks,
     config,

@@ -22,7 +22,7 @@ export const consoleApi =
       },
       async (request) => {
         if (request.issuer!.role === 'reader') throw new SirenaError('forbidden', 'a reader key may not list issuers')
-        const issuers = await sirena.store.listIssuers()
+        const issuers = await sirena.listIssuers()
         return {
           issuers: issuers.map((i) => ({ id: i.id, name: i.name, role: i.role, revoked: i.revokedAt !== null })),
         }

@@ -241,7 +241,7 @@ describe('the authorization matrix', () => {
   }
 
   test('every refusal was audited with its code', async () => {
-    const audit = await s.sirena.store.listAudit({ afterId: 0, limit: 100_000 })
+    const audit = await s.store.listAudit({ afterId: 0, limit: 100_000 })
     const refused = new Set(audit.filter((e) => e.outcome === 'refused').map((e) => e.code))
     for (const code of ['unauthorized', R, T, F, 'self_confirmation']) assert.ok(refused.has(code), code)
   })

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Command } from 'commander'
 import { hashToken, newToken } from '../../app/tokens.ts'
 import { checkText } from '../../core/text.ts'
+import { openLocalStore } from '../../runtime/local-store.ts'
 import { table } from '../format.ts'
-import { openLocalStore } from '../local.ts'
 
 /**
  * `sirena apikey`: read keys for the compatibility APIs (alerts.in.ua v1, ukrainealarm v3) and their webhooks. A key

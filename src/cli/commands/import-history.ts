@@ -5,7 +5,7 @@ import { historyKinds, isHistoryKind } from '../../history/csv.ts'
 import { defaultBatchSize, importHistory } from '../../history/importer.ts'
 import { HistoryNames } from '../../history/names.ts'
 import { createProgress } from '../../history/progress.ts'
-import { openLocalStore } from '../local.ts'
+import { openLocalStore } from '../../runtime/local-store.ts'
 
 /**
  * `sirena import-history official|volunteer FILE`: loads an alert history dataset into the local store. A server

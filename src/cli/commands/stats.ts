@@ -4,8 +4,8 @@ import type { Region } from '../../core/regions.ts'
 import { loadRegionCatalogue } from '../../geo/catalogue-file.ts'
 import type { AlertStats } from '../../history/stats.ts'
 import { oblastStats, parseStatsQuery, regionStats } from '../../history/stats-query.ts'
+import { openLocalStore } from '../../runtime/local-store.ts'
 import { table } from '../format.ts'
-import { openLocalStore } from '../local.ts'
 
 /**
  * `sirena stats`: alert counts and time under alert per oblast (or, with --region, per month for one region), from

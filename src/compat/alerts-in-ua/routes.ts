@@ -101,7 +101,7 @@ export const alertsInUaApi =
           ...sirena.catalogue.descendants(region.id).map((r) => r.id),
         ]
         const now = new Date()
-        const intervals = await sirena.store.history({
+        const intervals = await sirena.history({
           regionIds,
           from: new Date(now.getTime() - days * 86_400_000).toISOString(),
           status: 'Actual',

@@ -1,6 +1,6 @@
 import { type Alert, type AlertType, defaultMessages } from '../../core/alert.ts'
 import type { CoverageIndex } from '../../core/coverage.ts'
-import type { RegionInterval } from '../../store/event-store.ts'
+import type { RegionInterval } from '../../core/records.ts'
 import { compatAlertId, isoMillis, metaTime } from '../formats.ts'
 import { type CompatLocation, type CompatLocations, oblastStringOrder } from '../locations.ts'
 

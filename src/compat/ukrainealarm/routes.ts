@@ -74,7 +74,7 @@ export const ukraineAlarmApi =
           throw new SirenaError('invalid_query', 'regionId is required, e.g. ?regionId=31')
         const location = locate(locations, raw)
         const regionIds = sirena.catalogue.withAncestors(location.region.id)
-        const intervals = await sirena.store.history({ regionIds, status: 'Actual', limit: historyRowLimit })
+        const intervals = await sirena.history({ regionIds, status: 'Actual', limit: historyRowLimit })
         return regionHistory(location, intervals, locations, new Date())
       },
     )

@@ -1,5 +1,5 @@
 import type { Alert, AlertType } from '../../core/alert.ts'
-import type { RegionInterval } from '../../store/event-store.ts'
+import type { RegionInterval } from '../../core/records.ts'
 import { isoMicros, type TimeSpan, timeSpan } from '../formats.ts'
 import type { CompatLocation, CompatLocations } from '../locations.ts'
 

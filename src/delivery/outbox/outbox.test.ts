@@ -26,14 +26,12 @@ const dbFile = () => {
 }
 
 const source = (log: MemoryLog): LogSource => ({
-  store: {
-    readEvents: async (after, limit) => log.events.filter((e) => e.seq > after).slice(0, limit),
-    alertEvents: async (id) =>
-      log.events.filter((e) => {
-        const p = e.payload
-        return (p.type === 'alert.started' ? p.alert.id : 'alertId' in p ? p.alertId : undefined) === id
-      }),
-  },
+  readEvents: async (after, limit) => log.events.filter((e) => e.seq > after).slice(0, limit),
+  alertEvents: async (id) =>
+    log.events.filter((e) => {
+      const p = e.payload
+      return (p.type === 'alert.started' ? p.alert.id : 'alertId' in p ? p.alertId : undefined) === id
+    }),
   alertById: (id) => log.state.active.get(id) ?? log.state.recentlyEnded.findLast((a) => a.id === id),
 })
 

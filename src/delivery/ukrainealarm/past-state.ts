@@ -1,6 +1,6 @@
+import type { LogReads } from '../../app/ports.ts'
 import type { LogEvent } from '../../core/events.ts'
 import { applyEvent, emptyState, type SirenaState } from '../../core/state.ts'
-import type { EventStore } from '../../store/event-store.ts'
 
 /**
  * A copy of the state that a reader behind the head can fold on by itself, event by event, without touching the live
@@ -33,7 +33,7 @@ export function foldDetached(state: SirenaState, events: readonly LogEvent[]): v
 
 /** Reads events after `state.seq` up to `seq` and folds them. False when the log ends before `seq`. */
 export async function foldUpTo(
-  store: Pick<EventStore, 'readEvents'>,
+  store: Pick<LogReads, 'readEvents'>,
   state: SirenaState,
   seq: number,
   stopped: () => boolean = () => false,
@@ -66,7 +66,7 @@ export class PastStates {
   private closed = false
 
   constructor(
-    private readonly store: Pick<EventStore, 'readEvents'>,
+    private readonly store: Pick<LogReads, 'readEvents'>,
     private readonly onShortLog: (wanted: number, head: number) => void,
   ) {}
 

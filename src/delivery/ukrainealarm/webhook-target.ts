@@ -1,11 +1,10 @@
+import type { LogReads } from '../../app/ports.ts'
 import type { CompatLocations } from '../../compat/locations.ts'
 import { threatAlertLevels } from '../../compat/ukrainealarm/alert-levels.ts'
 import { alertRegionModel, alertsByLocation } from '../../compat/ukrainealarm/views.ts'
 import type { LogEvent } from '../../core/events.ts'
 import type { SirenaState } from '../../core/state.ts'
-import type { EventStore } from '../../store/event-store.ts'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
-import { isPrivateHost } from '../private-network.ts'
 import { postJson } from '../webhooks/sender.ts'
 import { foldDetached, foldUpTo } from './past-state.ts'
 import { ukraineAlarmTargetId } from './webhook-store.ts'
@@ -78,7 +77,7 @@ export interface LocationPosts {
 
 export interface UkraineAlarmTargetDeps {
   locations: CompatLocations
-  store: Pick<EventStore, 'readEvents'>
+  store: Pick<LogReads, 'readEvents'>
   /** The state at the position the target's cursor stands at when its worker starts. */
   initialState: Promise<SirenaState>
   /** The state at a past position, folded from the start of the log (slow; see `PastStates`). */

@@ -49,7 +49,7 @@ export class UkraineAlarmWebhooks implements Sink {
     this.cursors = new CursorStore(this.db)
     this.store = new WebhookStore(this.db, this.cursors)
     this.outbox = new Outbox({ reader: new LogReader(sirena), cursors: this.cursors, retry: o.retry, logger })
-    this.past = new PastStates(sirena.store, (wanted, head) =>
+    this.past = new PastStates(sirena, (wanted, head) =>
       logger.warn({ wanted, head }, 'a webhook cursor is ahead of the event log; it goes on from the log head'),
     )
     this.stopWaking = sirena.onEvent(() => this.outbox.wake())
@@ -105,13 +105,10 @@ export class UkraineAlarmWebhooks implements Sink {
     initialState.catch(() => {}) // awaited by the worker, which reports a failure; not unhandled meanwhile
     const target = new UkraineAlarmTarget(r.issuerId, r.url, {
       locations: this.locations,
-      store: this.sirena.store,
+      store: this.sirena,
       initialState,
       pastState: (seq) => this.past.at(seq),
-      issuerActive: async (id) => {
-        const issuer = await this.sirena.store.getIssuer(id)
-        return Boolean(issuer && !issuer.revokedAt)
-      },
+      issuerActive: (id) => this.sirena.issuerActive(id),
       send: (url, body, signal) =>
         postUnsigned(url, body, {
           allowPrivateTargets: this.o.allowPrivateTargets,

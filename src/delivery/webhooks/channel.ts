@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Sirena } from '../../app/sirena.ts'
 import type { AlertType } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
-import type { EventType, LogEvent } from '../../core/events.ts'
+import type { EventType } from '../../core/events.ts'
 import type { Issuer } from '../../core/issuer.ts'
 import { isNationwide } from '../../core/policy.ts'
 import type { Outbox, TargetStatus } from '../outbox/outbox.ts'
@@ -60,10 +60,7 @@ export class WebhookChannel {
   private run(s: WebhookSubscription): void {
     const target = new WebhookTarget(s, {
       catalogue: this.sirena.catalogue,
-      issuerActive: async (id) => {
-        const issuer = await this.sirena.store.getIssuer(id)
-        return Boolean(issuer && !issuer.revokedAt)
-      },
+      issuerActive: (id) => this.sirena.issuerActive(id),
       send: (post, signal) =>
         sendSigned(post, {
           allowPrivateTargets: this.options.allowPrivateTargets,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { requestFingerprint } from '../../app/idempotency.ts'
-import type { CommandResult, Sirena } from '../../app/sirena.ts'
+import type { CommandResult } from '../../app/ports.ts'
+import type { Sirena } from '../../app/sirena.ts'
 import type { Command } from '../../core/commands.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { requireIssuer } from '../auth.ts'
@@ -158,7 +158,7 @@ export const issuerApi =
         const limit = Math.min(Math.max(Number(request.query.limit ?? 100), 1), 1000)
         if (!Number.isInteger(after) || after < 0)
           throw new SirenaError('invalid_query', 'after must be a non-negative integer')
-        return { entries: await sirena.store.listAudit({ afterId: after, limit }) }
+        return { entries: await sirena.listAudit({ afterId: after, limit }) }
       },
     )
   }

@@ -14,7 +14,7 @@ export const opsRoutes =
       activeAlerts: sirena.state.active.size,
       subscribers: hub.size,
       replays: hub.replays.size,
-      store: sirena.store.kind,
+      store: sirena.storeKind,
     }))
     app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) => {
       metrics.seq.set(sirena.state.seq)

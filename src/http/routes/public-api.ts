@@ -151,7 +151,7 @@ export const publicApi =
       async (request) => {
         const r = region(request.params.id)
         const q = request.query
-        const intervals = await sirena.store.history({
+        const intervals = await sirena.history({
           regionIds: sirena.catalogue.withAncestors(r.id),
           from: isoTime(q.from, 'from'),
           to: isoTime(q.to, 'to'),
@@ -197,8 +197,7 @@ export const publicApi =
     )
 
     app.get<{ Params: { id: string } }>('/alerts/:id', { schema: { tags, summary: 'One alert' } }, async (request) => {
-      const a =
-        sirena.alertById(request.params.id) ?? alertFromEvents(await sirena.store.alertEvents(request.params.id))
+      const a = sirena.alertById(request.params.id) ?? alertFromEvents(await sirena.alertEvents(request.params.id))
       if (!a) throw new SirenaError('not_found', `no alert ${request.params.id}`)
       return { alert: alertView(a) }
     })
@@ -227,7 +226,7 @@ export const publicApi =
       },
       async (request) => {
         const after = request.query.after ?? 0
-        const events = await sirena.store.readEvents(after, request.query.limit ?? 100)
+        const events = await sirena.readEvents(after, request.query.limit ?? 100)
         return { head: sirena.state.seq, events, next: events.at(-1)?.seq ?? null }
       },
     )
