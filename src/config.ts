@@ -152,6 +152,11 @@ export const configSchema = Type.Object({
     pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$',
     description: 'Root of every MQTT topic Sirena publishes.',
   }),
+  mqttAnonymousRead: Type.Boolean({
+    default: true,
+    description:
+      'Embedded broker: let clients without credentials subscribe (read only) to the public state topics. Off for closed networks: then only devices added with `sirena device add` connect.',
+  }),
   streamMaxBufferedBytes: Type.Integer({
     minimum: 16 * 1024,
     default: 1024 * 1024,

@@ -1,18 +1,27 @@
 import { createServer, type Server } from 'node:net'
 import { Aedes } from 'aedes'
 import mqtt from 'mqtt'
+import { Counter } from 'prom-client'
 import type { Config } from '../../config.ts'
 import type { HttpExtension } from '../../http/app.ts'
+import { secureBroker } from './broker-auth.ts'
+import { deviceRoutes } from './device-routes.ts'
+import { DeviceDirectory } from './devices.ts'
+import { Refusals } from './refusals.ts'
+import { SirenCommander } from './siren-commander.ts'
 import { SirenRegistry } from './siren-registry.ts'
 import { MqttStatePublisher, type Publish } from './state-publisher.ts'
 import { sirenIdOf, topics } from './topics.ts'
 
-type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicPrefix'>
+type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicPrefix'> &
+  Partial<Pick<Config, 'mqttAnonymousRead'>>
 
 /**
  * The MQTT channel. Embedded mode runs an aedes broker in the process (no other server needed); with `mqttUrl` it
  * publishes to an external broker (Mosquitto, EMQX) instead. Either way: retained state per region, siren commands,
- * and acknowledgements and health reports read back from sirens, listed at `GET /api/v1/sirens`.
+ * and acknowledgements and health reports read back from sirens, listed at `GET /api/v1/sirens`. The embedded broker
+ * admits only the devices in the store (`/api/v1/devices`, `sirena device`) and, read-only, anonymous clients
+ * (`broker-auth.ts`); an external broker is secured by its own password and ACL files (docs/mqtt.md).
  */
 export const mqttChannel =
   (config: MqttConfig): HttpExtension =>
@@ -20,11 +29,29 @@ export const mqttChannel =
     const log = sirena.logger.child({ channel: 'mqtt' })
     const t = topics(config.mqttTopicPrefix)
     const registry = new SirenRegistry()
+    const devices = new DeviceDirectory(sirena.store, () => sirena.now())
+    let commander: SirenCommander | null = null
     const onSirenMessage = (topic: string, payload: Buffer) => {
       const s = sirenIdOf(config.mqttTopicPrefix, topic)
-      if (s && !registry.record(s.id, s.kind, payload, sirena.now()))
+      if (!s) return
+      if (!registry.record(s.id, s.kind, payload, sirena.now()))
         log.warn({ topic }, 'ignored a malformed siren message')
+      // A siren says "online" once subscribed to its command topic: tell it what it should be doing now.
+      else if (s.kind === 'status' && payload.toString() === 'online')
+        commander?.connected(s.id).catch((err) => log.error({ err }, 'could not send a siren its state'))
     }
+    const refusals = new Refusals({
+      counter: new Counter({
+        name: 'sirena_mqtt_refusals_total',
+        help: 'MQTT connections, publishes and subscriptions the embedded broker refused, by action and reason',
+        labelNames: ['action', 'reason'],
+        registers: [http.metrics.registry],
+      }),
+      audit: (entry) => sirena.store.recordAudit(entry),
+      now: () => sirena.now(),
+      logger: log,
+    })
+    let disconnect: (deviceId: string) => void = () => {}
 
     let publish: Publish
     let close: () => Promise<void>
@@ -36,13 +63,20 @@ export const mqttChannel =
       })
       client.on('error', (err) => log.error({ err }, 'MQTT broker connection error'))
       client.on('message', onSirenMessage)
-      await client.subscribeAsync([t.sirenAck, t.sirenHealth], { qos: 1 })
+      await client.subscribeAsync([t.sirenAck, t.sirenHealth, t.sirenStatus], { qos: 1 })
       // mqtt.js queues while reconnecting, so a broker restart delays messages rather than losing them.
       publish = (topic, payload, o) => void client.publish(topic, payload, o)
       close = () => client.endAsync()
       address = withoutCredentials(config.mqttUrl)
     } else {
       const broker = await Aedes.createBroker()
+      secureBroker(broker, {
+        prefix: config.mqttTopicPrefix,
+        anonymousRead: config.mqttAnonymousRead ?? true,
+        devices,
+        refusals,
+      })
+      disconnect = (id) => (broker as unknown as { clients: Record<string, { close(): void }> }).clients[id]?.close()
       broker.on('publish', (packet, client) => {
         if (client) onSirenMessage(packet.topic, packet.payload as Buffer)
       })
@@ -59,6 +93,7 @@ export const mqttChannel =
           `embedded MQTT broker could not listen on ${config.mqttHost}:${config.mqttPort}; set SIRENA_MQTT_PORT to a free port`,
         )
         broker.close()
+        refusals.close()
         return
       }
       const port = (server.address() as { port: number }).port
@@ -74,9 +109,22 @@ export const mqttChannel =
       address = `mqtt://${config.mqttHost}:${port}`
     }
 
-    const publisher = new MqttStatePublisher(sirena, t, publish)
+    const sirens = new SirenCommander(sirena, devices, t, publish)
+    commander = sirens
+    await sirens.start()
+    const publisher = new MqttStatePublisher(sirena, t, publish, (region, on, alertIds) =>
+      sirens.regionSwitched(region, on, alertIds),
+    )
     publisher.start()
     log.info({ broker: address, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
+
+    await http.app.register(
+      deviceRoutes(sirena, devices, (id) => {
+        void sirens.refresh()
+        if (id) disconnect(id)
+      }),
+      { prefix: '/api/v1' },
+    )
 
     http.app.get(
       '/api/v1/sirens',
@@ -88,6 +136,8 @@ export const mqttChannel =
     )
     http.app.addHook('onClose', async () => {
       publisher.stop()
+      sirens.stop()
+      refusals.close()
       await close()
     })
   }

@@ -12,6 +12,7 @@ interface Published {
   types: string
   since: string | null
   threatLevel: ThreatLevel | null
+  alertIds: readonly string[]
 }
 
 const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 'N' }
@@ -29,6 +30,8 @@ export class MqttStatePublisher {
     private readonly sirena: Sirena,
     private readonly topics: Topics,
     private readonly publish: Publish,
+    /** A region's sirens are to switch on or off, for these alerts (`siren-commander.ts` addresses the commands). */
+    private readonly onSwitch: (regionId: string, on: boolean, alertIds: readonly string[], seq: number) => void,
   ) {}
 
   start() {
@@ -65,7 +68,13 @@ export class MqttStatePublisher {
         .map(([t]) => t)
         .sort()
       const threatLevel = levels.get(region.id) ?? null
-      const next: Published = { status: c.status, types: types.join(','), since: c.since, threatLevel }
+      const next: Published = {
+        status: c.status,
+        types: types.join(','),
+        since: c.since,
+        threatLevel,
+        alertIds: c.alertIds,
+      }
       const prev = this.last.get(region.id)
       if (
         prev &&
@@ -87,13 +96,7 @@ export class MqttStatePublisher {
       // Sirens switch on where an alert now covers the region itself, and off when it no longer does.
       const wasOn = prev?.status === 'active'
       const isOn = next.status === 'active'
-      if (prev && wasOn !== isOn) {
-        this.publish(
-          this.topics.sirenCommand(region.id),
-          JSON.stringify({ command: isOn ? 'on' : 'off', alertIds: c.alertIds, seq }),
-          { retain: false, qos: 1 },
-        )
-      }
+      if (prev && wasOn !== isOn) this.onSwitch(region.id, isOn, isOn ? c.alertIds : prev.alertIds, seq)
     }
     this.syncAtNextExpiry(now)
   }

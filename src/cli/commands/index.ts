@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import * as apikey from './apikey.ts'
+import * as device from './device.ts'
 import * as importHistory from './import-history.ts'
 import * as replay from './replay.ts'
 import * as stats from './stats.ts'
@@ -10,6 +11,7 @@ import * as stats from './stats.ts'
  */
 export function registerFeatureCommands(program: Command): void {
   apikey.register(program)
+  device.register(program)
   importHistory.register(program)
   stats.register(program)
   replay.register(program)

@@ -1,0 +1,85 @@
+import type { Sirena } from '../../app/sirena.ts'
+import type { DeviceRecord } from '../../store/event-store.ts'
+import type { DeviceDirectory } from './devices.ts'
+import type { Publish } from './state-publisher.ts'
+import type { Topics } from './topics.ts'
+
+/** How often the list of sirens is re-read, so that one added or revoked by the CLI counts within seconds. */
+const refreshMs = 5_000
+
+/** What a siren is told: switch on or off, for which alerts, numbered so that it can refuse a replay. */
+export interface SirenCommand {
+  siren: string
+  region: string
+  command: 'on' | 'off'
+  /** The alert that switched the region on, or the one whose end switched it off. */
+  alertId: string | null
+  seq: number
+}
+
+/**
+ * Sends each registered siren its own commands on `<prefix>/sirens/<id>/command`: when the coverage of its region
+ * switches, and when the siren (re)connects, so that one powered on mid-alert sounds at once.
+ */
+export class SirenCommander {
+  private sirens: DeviceRecord[] = []
+  private readonly lastSeq = new Map<string, number>()
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly sirena: Sirena,
+    private readonly devices: DeviceDirectory,
+    private readonly topics: Topics,
+    private readonly publish: Publish,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.refresh()
+    this.timer = setInterval(() => {
+      this.refresh().catch((err) => this.sirena.logger.error({ err }, 'could not re-read the sirens'))
+    }, refreshMs)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+  }
+
+  async refresh(): Promise<void> {
+    this.sirens = (await this.devices.list()).filter((d) => d.kind === 'siren' && !d.revokedAt && d.region)
+  }
+
+  /** The state publisher saw a region switch: tell its sirens. */
+  regionSwitched(regionId: string, on: boolean, alertIds: readonly string[]): void {
+    for (const s of this.sirens) if (s.region === regionId) this.send(s, on, alertIds[0] ?? null)
+  }
+
+  /** A siren connected: tell it what it should be doing now. */
+  async connected(sirenId: string): Promise<void> {
+    const siren = await this.devices.get(sirenId)
+    if (siren?.kind !== 'siren' || siren.revokedAt || !siren.region) return
+    const c = this.sirena.coverage('Actual').get(siren.region)
+    this.send(siren, c.status === 'active', c.alertIds[0] ?? null)
+  }
+
+  private send(siren: DeviceRecord, on: boolean, alertId: string | null): void {
+    const command: SirenCommand = {
+      siren: siren.id,
+      region: siren.region!,
+      command: on ? 'on' : 'off',
+      alertId,
+      seq: this.nextSeq(siren.id),
+    }
+    this.publish(this.topics.sirenCommand(siren.id), JSON.stringify(command), { retain: false, qos: 1 })
+  }
+
+  /**
+   * Rises per siren across restarts with no write per command: the clock in milliseconds, or one more than the last
+   * if two commands fall in the same millisecond.
+   */
+  private nextSeq(sirenId: string): number {
+    const seq = Math.max((this.lastSeq.get(sirenId) ?? 0) + 1, Date.now())
+    this.lastSeq.set(sirenId, seq)
+    return seq
+  }
+}
