@@ -152,6 +152,19 @@ export const configSchema = Type.Object({
     pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$',
     description: 'Root of every MQTT topic Sirena publishes.',
   }),
+  mqttSigningKey: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM Ed25519 private key that signs siren commands; default <data>/siren-signing-key.pem, generated on first start. Cluster edges share one.',
+    }),
+  ),
+  mqttCommandTtlSeconds: Type.Integer({
+    minimum: 5,
+    maximum: 3600,
+    default: 60,
+    description: 'A siren command expires this long after it is issued: a siren ignores one a broker held back longer.',
+  }),
   mqttAnonymousRead: Type.Boolean({
     default: true,
     description:

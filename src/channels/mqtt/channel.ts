@@ -1,4 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
 import { Aedes } from 'aedes'
 import mqtt from 'mqtt'
 import { Counter } from 'prom-client'
@@ -8,13 +10,15 @@ import { secureBroker } from './broker-auth.ts'
 import { deviceRoutes } from './device-routes.ts'
 import { DeviceDirectory } from './devices.ts'
 import { Refusals } from './refusals.ts'
+import { publicKeyView } from './siren-command.ts'
 import { SirenCommander } from './siren-commander.ts'
+import { loadOrCreateSirenKey } from './siren-key.ts'
 import { SirenRegistry } from './siren-registry.ts'
 import { MqttStatePublisher, type Publish } from './state-publisher.ts'
 import { sirenIdOf, topics } from './topics.ts'
 
 type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicPrefix'> &
-  Partial<Pick<Config, 'mqttAnonymousRead'>>
+  Partial<Pick<Config, 'mqttAnonymousRead' | 'mqttSigningKey' | 'mqttCommandTtlSeconds' | 'data'>>
 
 /**
  * The MQTT channel. Embedded mode runs an aedes broker in the process (no other server needed); with `mqttUrl` it
@@ -109,7 +113,17 @@ export const mqttChannel =
       address = `mqtt://${config.mqttHost}:${port}`
     }
 
-    const sirens = new SirenCommander(sirena, devices, t, publish)
+    const keyPath = config.mqttSigningKey ?? (config.data ? join(config.data, 'siren-signing-key.pem') : null)
+    // No data directory only when a test builds the channel by hand: a key for this process alone.
+    const signingKey = keyPath ? loadOrCreateSirenKey(keyPath, log) : generateKeyPairSync('ed25519').privateKey
+    const sirens = new SirenCommander(
+      sirena,
+      devices,
+      t,
+      publish,
+      signingKey,
+      (config.mqttCommandTtlSeconds ?? 60) * 1000,
+    )
     commander = sirens
     await sirens.start()
     const publisher = new MqttStatePublisher(sirena, t, publish, (region, on, alertIds) =>
@@ -133,6 +147,17 @@ export const mqttChannel =
         broker: address,
         sirens: registry.list(),
       }),
+    )
+    const key = publicKeyView(signingKey)
+    http.app.get(
+      '/api/v1/sirens/key',
+      {
+        schema: {
+          tags: ['public'],
+          summary: 'The Ed25519 public key that verifies siren commands (PEM, and the raw 32 bytes in base64)',
+        },
+      },
+      async () => key,
     )
     http.app.addHook('onClose', async () => {
       publisher.stop()

@@ -1,25 +1,17 @@
+import type { KeyObject } from 'node:crypto'
 import type { Sirena } from '../../app/sirena.ts'
 import type { DeviceRecord } from '../../store/event-store.ts'
 import type { DeviceDirectory } from './devices.ts'
+import { type SirenCommand, signCommand } from './siren-command.ts'
 import type { Publish } from './state-publisher.ts'
 import type { Topics } from './topics.ts'
 
 /** How often the list of sirens is re-read, so that one added or revoked by the CLI counts within seconds. */
 const refreshMs = 5_000
 
-/** What a siren is told: switch on or off, for which alerts, numbered so that it can refuse a replay. */
-export interface SirenCommand {
-  siren: string
-  region: string
-  command: 'on' | 'off'
-  /** The alert that switched the region on, or the one whose end switched it off. */
-  alertId: string | null
-  seq: number
-}
-
 /**
- * Sends each registered siren its own commands on `<prefix>/sirens/<id>/command`: when the coverage of its region
- * switches, and when the siren (re)connects, so that one powered on mid-alert sounds at once.
+ * Sends each registered siren its own signed commands on `<prefix>/sirens/<id>/command`: when the coverage of its
+ * region switches, and when the siren says it is online, so that one powered on mid-alert sounds at once.
  */
 export class SirenCommander {
   private sirens: DeviceRecord[] = []
@@ -31,6 +23,9 @@ export class SirenCommander {
     private readonly devices: DeviceDirectory,
     private readonly topics: Topics,
     private readonly publish: Publish,
+    private readonly signingKey: KeyObject,
+    /** How long a command stays good: a siren ignores one that a broker held back longer. */
+    private readonly ttlMs: number,
   ) {}
 
   async start(): Promise<void> {
@@ -63,14 +58,20 @@ export class SirenCommander {
   }
 
   private send(siren: DeviceRecord, on: boolean, alertId: string | null): void {
+    const issuedAt = this.sirena.now()
     const command: SirenCommand = {
       siren: siren.id,
       region: siren.region!,
       command: on ? 'on' : 'off',
       alertId,
       seq: this.nextSeq(siren.id),
+      issuedAt,
+      expiresAt: new Date(Date.parse(issuedAt) + this.ttlMs).toISOString(),
     }
-    this.publish(this.topics.sirenCommand(siren.id), JSON.stringify(command), { retain: false, qos: 1 })
+    this.publish(this.topics.sirenCommand(siren.id), JSON.stringify(signCommand(command, this.signingKey)), {
+      retain: false,
+      qos: 1,
+    })
   }
 
   /**
