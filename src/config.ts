@@ -152,6 +152,20 @@ export const configSchema = Type.Object({
     pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$',
     description: 'Root of every MQTT topic Sirena publishes.',
   }),
+  mqttTlsCert: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM certificate (chain) file: with mqttTlsKey, the embedded broker also listens for mqtts on mqttTlsPort.',
+    }),
+  ),
+  mqttTlsKey: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of mqttTlsCert.' })),
+  mqttTlsPort: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 8883,
+    description: 'Port of the embedded broker’s TLS listener (mqtts), used when mqttTlsCert and mqttTlsKey are set.',
+  }),
   mqttSigningKey: Type.Optional(
     Type.String({
       minLength: 1,

@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
+import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import mqtt from 'mqtt'
 import { Counter } from 'prom-client'
@@ -18,7 +20,18 @@ import { MqttStatePublisher, type Publish } from './state-publisher.ts'
 import { sirenIdOf, topics } from './topics.ts'
 
 type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicPrefix'> &
-  Partial<Pick<Config, 'mqttAnonymousRead' | 'mqttSigningKey' | 'mqttCommandTtlSeconds' | 'data'>>
+  Partial<
+    Pick<
+      Config,
+      | 'mqttAnonymousRead'
+      | 'mqttSigningKey'
+      | 'mqttCommandTtlSeconds'
+      | 'data'
+      | 'mqttTlsCert'
+      | 'mqttTlsKey'
+      | 'mqttTlsPort'
+    >
+  >
 
 /**
  * The MQTT channel. Embedded mode runs an aedes broker in the process (no other server needed); with `mqttUrl` it
@@ -60,6 +73,7 @@ export const mqttChannel =
     let publish: Publish
     let close: () => Promise<void>
     let address: string
+    let tlsAddress: string | undefined
     if (config.mqttUrl) {
       const client = await mqtt.connectAsync(config.mqttUrl, {
         clientId: `sirena-${process.pid}-${Date.now().toString(36)}`,
@@ -85,11 +99,16 @@ export const mqttChannel =
         if (client) onSirenMessage(packet.topic, packet.payload as Buffer)
       })
       const server: Server = createServer(broker.handle as never)
+      // Read before listening: an unreadable certificate is a configuration mistake to stop on, not to run without.
+      const tls =
+        config.mqttTlsCert && config.mqttTlsKey
+          ? createTlsServer(
+              { cert: readFileSync(config.mqttTlsCert), key: readFileSync(config.mqttTlsKey) },
+              broker.handle as never,
+            )
+          : null
       try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject)
-          server.listen(config.mqttPort, config.mqttHost, () => resolve())
-        })
+        await listen(server, config.mqttPort, config.mqttHost)
       } catch (err) {
         // Alerts must keep flowing through every other channel: report loudly, carry on without MQTT.
         log.error(
@@ -101,6 +120,18 @@ export const mqttChannel =
         return
       }
       const port = (server.address() as { port: number }).port
+      if (tls) {
+        const tlsPort = config.mqttTlsPort ?? 8883
+        try {
+          await listen(tls, tlsPort, config.mqttHost)
+          tlsAddress = `mqtts://${config.mqttHost}:${(tls.address() as { port: number }).port}`
+        } catch (err) {
+          log.error(
+            { err, port: tlsPort },
+            `embedded MQTT broker could not listen for TLS on ${config.mqttHost}:${tlsPort}; set SIRENA_MQTT_TLS_PORT to a free port`,
+          )
+        }
+      }
       publish = (topic, payload, o) =>
         broker.publish(
           { cmd: 'publish', topic, payload: Buffer.from(payload), qos: o.qos, retain: o.retain, dup: false },
@@ -109,6 +140,7 @@ export const mqttChannel =
       close = async () => {
         await new Promise<void>((r) => broker.close(() => r()))
         await new Promise<void>((r) => server.close(() => r()))
+        if (tlsAddress) await new Promise<void>((r) => tls!.close(() => r()))
       }
       address = `mqtt://${config.mqttHost}:${port}`
     }
@@ -130,7 +162,7 @@ export const mqttChannel =
       sirens.regionSwitched(region, on, alertIds),
     )
     publisher.start()
-    log.info({ broker: address, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
+    log.info({ broker: address, tlsBroker: tlsAddress, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
 
     await http.app.register(
       deviceRoutes(sirena, devices, (id) => {
@@ -145,6 +177,7 @@ export const mqttChannel =
       { schema: { tags: ['public'], summary: 'Sirens heard over MQTT: last acknowledgement and health' } },
       async () => ({
         broker: address,
+        ...(tlsAddress ? { tlsBroker: tlsAddress } : {}),
         sirens: registry.list(),
       }),
     )
@@ -166,6 +199,15 @@ export const mqttChannel =
       await close()
     })
   }
+
+const listen = (server: Server, port: number, host: string) =>
+  new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
 
 /** A broker URL fit to show publicly: user and password removed. */
 function withoutCredentials(url: string): string {
