@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import { DeviceDirectory } from '../../channels/mqtt/devices.ts'
+import { mosquittoAcl } from '../../channels/mqtt/mosquitto-acl.ts'
 import { loadRegionCatalogue } from '../../geo/catalogue-file.ts'
 import { table } from '../format.ts'
 import { openLocalStore } from '../local.ts'
@@ -98,5 +99,15 @@ export function register(program: Command): void {
         await store.close()
       }
       out(`revoked ${id}`)
+    })
+
+  device
+    .command('mosquitto-acl')
+    .description('print a Mosquitto acl_file that applies the embedded broker’s rules on an external Mosquitto')
+    .option('--prefix <prefix>', 'topic prefix (SIRENA_MQTT_TOPIC_PREFIX)', 'sirena')
+    .option('--sirena-user <name>', 'the user name Sirena connects with (in SIRENA_MQTT_URL)', 'sirena')
+    .option('--no-anonymous-read', 'give anonymous clients nothing (closed networks)')
+    .action((opts: { prefix: string; sirenaUser: string; anonymousRead: boolean }) => {
+      process.stdout.write(mosquittoAcl(opts.prefix, opts.sirenaUser, opts.anonymousRead))
     })
 }
