@@ -179,6 +179,23 @@ export const configSchema = Type.Object({
     default: 60,
     description: 'A siren command expires this long after it is issued: a siren ignores one a broker held back longer.',
   }),
+  mqttAckTimeoutMs: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'How long a siren has to acknowledge a command before it is sent again.',
+  }),
+  mqttAckRetries: Type.Integer({
+    minimum: 0,
+    maximum: 20,
+    default: 3,
+    description: 'How many times an unacknowledged siren command is sent again before the siren counts as unacked.',
+  }),
+  mqttHeartbeatTimeoutSeconds: Type.Integer({
+    minimum: 1,
+    default: 90,
+    description:
+      'A siren heard from neither by health report, acknowledgement nor status for this long counts as offline (3 missed 30 s heartbeats).',
+  }),
   mqttAnonymousRead: Type.Boolean({
     default: true,
     description:

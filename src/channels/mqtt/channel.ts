@@ -5,12 +5,14 @@ import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
 import mqtt from 'mqtt'
-import { Counter } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
 import type { Config } from '../../config.ts'
 import type { HttpExtension } from '../../http/app.ts'
 import { secureBroker } from './broker-auth.ts'
 import { deviceRoutes } from './device-routes.ts'
 import { DeviceDirectory } from './devices.ts'
+import { FleetSupervisor, sirenStates } from './fleet.ts'
+import { fleetRoutes } from './fleet-routes.ts'
 import { Refusals } from './refusals.ts'
 import { publicKeyView } from './siren-command.ts'
 import { SirenCommander } from './siren-commander.ts'
@@ -30,6 +32,9 @@ type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicP
       | 'mqttTlsCert'
       | 'mqttTlsKey'
       | 'mqttTlsPort'
+      | 'mqttAckTimeoutMs'
+      | 'mqttAckRetries'
+      | 'mqttHeartbeatTimeoutSeconds'
     >
   >
 
@@ -157,6 +162,33 @@ export const mqttChannel =
       (config.mqttCommandTtlSeconds ?? 60) * 1000,
     )
     commander = sirens
+    const retries = new Counter({
+      name: 'sirena_siren_command_retries_total',
+      help: 'Siren commands sent again because the siren did not acknowledge in time',
+      registers: [http.metrics.registry],
+    })
+    const fleet = new FleetSupervisor(registry, {
+      ackTimeoutMs: config.mqttAckTimeoutMs ?? 5000,
+      retries: config.mqttAckRetries ?? 3,
+      heartbeatTimeoutMs: (config.mqttHeartbeatTimeoutSeconds ?? 90) * 1000,
+      resend: (id) => void sirens.connected(id, true).catch((err) => log.error({ err }, 'could not resend a command')),
+      onRetry: () => retries.inc(),
+    })
+    sirens.onSent = (id, command, seq, retry) => fleet.sent(id, command, seq, retry)
+    new Gauge({
+      name: 'sirena_sirens',
+      help: 'Registered sirens by state: ok, unacked, offline, wrong-state',
+      labelNames: ['state'],
+      registers: [http.metrics.registry],
+      collect() {
+        const counts = new Map(sirenStates.map((st) => [st, 0]))
+        for (const d of sirens.list()) {
+          const st = fleet.stateOf(d, Date.now()).state
+          counts.set(st, counts.get(st)! + 1)
+        }
+        for (const [state, n] of counts) this.set({ state }, n)
+      },
+    })
     await sirens.start()
     const publisher = new MqttStatePublisher(sirena, t, publish, (region, on, alertIds) =>
       sirens.regionSwitched(region, on, alertIds),
@@ -164,6 +196,7 @@ export const mqttChannel =
     publisher.start()
     log.info({ broker: address, tlsBroker: tlsAddress, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
 
+    await http.app.register(fleetRoutes(sirena, sirens, fleet), { prefix: '/api/v1' })
     await http.app.register(
       deviceRoutes(sirena, devices, (id) => {
         void sirens.refresh()
@@ -195,6 +228,7 @@ export const mqttChannel =
     http.app.addHook('onClose', async () => {
       publisher.stop()
       sirens.stop()
+      fleet.stop()
       refusals.close()
       await close()
     })

@@ -17,6 +17,8 @@ export class SirenCommander {
   private sirens: DeviceRecord[] = []
   private readonly lastSeq = new Map<string, number>()
   private timer: NodeJS.Timeout | null = null
+  /** Told of every command sent, so that the fleet supervisor can expect its acknowledgement. */
+  onSent: (sirenId: string, command: 'on' | 'off', seq: number, retry: boolean) => void = () => {}
 
   constructor(
     private readonly sirena: Sirena,
@@ -49,15 +51,20 @@ export class SirenCommander {
     for (const s of this.sirens) if (s.region === regionId) this.send(s, on, alertIds[0] ?? null)
   }
 
-  /** A siren connected: tell it what it should be doing now. */
-  async connected(sirenId: string): Promise<void> {
+  /** A siren connected (or did not acknowledge, `retry`): tell it what it should be doing now. */
+  async connected(sirenId: string, retry = false): Promise<void> {
     const siren = await this.devices.get(sirenId)
     if (siren?.kind !== 'siren' || siren.revokedAt || !siren.region) return
     const c = this.sirena.coverage('Actual').get(siren.region)
-    this.send(siren, c.status === 'active', c.alertIds[0] ?? null)
+    this.send(siren, c.status === 'active', c.alertIds[0] ?? null, retry)
   }
 
-  private send(siren: DeviceRecord, on: boolean, alertId: string | null): void {
+  /** The registered, unrevoked sirens, as last read. */
+  list(): readonly DeviceRecord[] {
+    return this.sirens
+  }
+
+  private send(siren: DeviceRecord, on: boolean, alertId: string | null, retry = false): void {
     const issuedAt = this.sirena.now()
     const command: SirenCommand = {
       siren: siren.id,
@@ -72,6 +79,7 @@ export class SirenCommander {
       retain: false,
       qos: 1,
     })
+    this.onSent(siren.id, command.command, command.seq, retry)
   }
 
   /**

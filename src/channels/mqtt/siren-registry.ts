@@ -6,7 +6,7 @@ export interface SirenReport {
   id: string
   region: string | null
   lastAck: { seq: number | null; command: string | null; state: string | null; at: string } | null
-  health: { ok: boolean; message: string | null; battery: number | null; at: string } | null
+  health: { ok: boolean; message: string | null; battery: number | null; state: string | null; at: string } | null
   /** From the siren's retained `status` topic: "online" when it connects, "offline" as its Last Will. */
   connection: { online: boolean; at: string } | null
 }
@@ -51,6 +51,7 @@ export class SirenRegistry {
         ok: body.ok === true,
         message: str(body.message),
         battery: typeof body.battery === 'number' ? body.battery : null,
+        state: str(body.state),
         at: now,
       }
     }
@@ -64,6 +65,10 @@ export class SirenRegistry {
     const s: SirenReport = { id, region: null, lastAck: null, health: null, connection: null }
     this.sirens.set(id, s)
     return s
+  }
+
+  get(id: string): SirenReport | undefined {
+    return this.sirens.get(id)
   }
 
   list(): SirenReport[] {
