@@ -190,9 +190,7 @@ export const mqttChannel =
       },
     })
     await sirens.start()
-    const publisher = new MqttStatePublisher(sirena, t, publish, (region, on, alertIds) =>
-      sirens.regionSwitched(region, on, alertIds),
-    )
+    const publisher = new MqttStatePublisher(sirena, t, publish)
     publisher.start()
     log.info({ broker: address, tlsBroker: tlsAddress, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
 

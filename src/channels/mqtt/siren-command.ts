@@ -13,6 +13,8 @@ export interface SirenCommand {
   command: 'on' | 'off'
   /** The alert that switched the region on, or the one whose end switched it off; null when neither applies. */
   alertId: string | null
+  /** Present (true) only when an Exercise sounds a siren marked for drills. */
+  exercise?: true
   /** Rises per siren: a siren ignores a command whose seq is not above the last one it acted on. */
   seq: number
   issuedAt: string

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { Sirena } from '../../app/sirena.ts'
+import { isHistoricalImport } from '../../core/events.ts'
 import type { DeviceRecord } from '../../store/event-store.ts'
 import type { DeviceDirectory } from './devices.ts'
 import { type SirenCommand, signCommand } from './siren-command.ts'
@@ -9,14 +10,26 @@ import type { Topics } from './topics.ts'
 /** How often the list of sirens is re-read, so that one added or revoked by the CLI counts within seconds. */
 const refreshMs = 5_000
 
+/** What a siren should be doing, and because of which alert. */
+interface Wanted {
+  on: boolean
+  alertId: string | null
+  exercise: boolean
+}
+
 /**
- * Sends each registered siren its own signed commands on `<prefix>/sirens/<id>/command`: when the coverage of its
- * region switches, and when the siren says it is online, so that one powered on mid-alert sounds at once.
+ * Sends each registered siren its own signed commands on `<prefix>/sirens/<id>/command`: when what it should be doing
+ * changes, and when the siren says it is online, so that one powered on mid-alert sounds at once.
+ *
+ * A siren sounds while an `Actual` alert covers its region. A siren marked for drills also sounds while an `Exercise`
+ * alert covers it (the monthly siren test); no other siren ever sounds for an exercise, and none for a `Test`.
  */
 export class SirenCommander {
   private sirens: DeviceRecord[] = []
   private readonly lastSeq = new Map<string, number>()
+  private readonly wanted = new Map<string, Wanted>()
   private timer: NodeJS.Timeout | null = null
+  private unsubscribe: (() => void) | null = null
   /** Told of every command sent, so that the fleet supervisor can expect its acknowledgement. */
   onSent: (sirenId: string, command: 'on' | 'off', seq: number, retry: boolean) => void = () => {}
 
@@ -32,6 +45,9 @@ export class SirenCommander {
 
   async start(): Promise<void> {
     await this.refresh()
+    this.unsubscribe = this.sirena.onEvent((e) => {
+      if (!isHistoricalImport(e)) this.sync()
+    })
     this.timer = setInterval(() => {
       this.refresh().catch((err) => this.sirena.logger.error({ err }, 'could not re-read the sirens'))
     }, refreshMs)
@@ -39,24 +55,14 @@ export class SirenCommander {
   }
 
   stop(): void {
+    this.unsubscribe?.()
     if (this.timer) clearInterval(this.timer)
   }
 
   async refresh(): Promise<void> {
     this.sirens = (await this.devices.list()).filter((d) => d.kind === 'siren' && !d.revokedAt && d.region)
-  }
-
-  /** The state publisher saw a region switch: tell its sirens. */
-  regionSwitched(regionId: string, on: boolean, alertIds: readonly string[]): void {
-    for (const s of this.sirens) if (s.region === regionId) this.send(s, on, alertIds[0] ?? null)
-  }
-
-  /** A siren connected (or did not acknowledge, `retry`): tell it what it should be doing now. */
-  async connected(sirenId: string, retry = false): Promise<void> {
-    const siren = await this.devices.get(sirenId)
-    if (siren?.kind !== 'siren' || siren.revokedAt || !siren.region) return
-    const c = this.sirena.coverage('Actual').get(siren.region)
-    this.send(siren, c.status === 'active', c.alertIds[0] ?? null, retry)
+    // A siren first seen now gets its state when it says it is online, not here.
+    for (const s of this.sirens) if (!this.wanted.has(s.id)) this.wanted.set(s.id, this.wantedFor(s))
   }
 
   /** The registered, unrevoked sirens, as last read. */
@@ -64,13 +70,46 @@ export class SirenCommander {
     return this.sirens
   }
 
-  private send(siren: DeviceRecord, on: boolean, alertId: string | null, retry = false): void {
+  /** After an event: tell every siren whose wanted state changed. */
+  private sync(): void {
+    for (const s of this.sirens) {
+      const prev = this.wanted.get(s.id)
+      const next = this.wantedFor(s)
+      if (prev && prev.on === next.on) continue
+      // An off names the alert whose end switched the siren off.
+      const w = next.on ? next : { ...next, alertId: prev?.alertId ?? null, exercise: prev?.exercise ?? false }
+      this.wanted.set(s.id, w)
+      this.send(s, w, false)
+    }
+  }
+
+  private wantedFor(siren: DeviceRecord): Wanted {
+    const actual = this.sirena.coverage('Actual').get(siren.region!)
+    if (actual.status === 'active') return { on: true, alertId: actual.alertIds[0] ?? null, exercise: false }
+    if (siren.drills) {
+      const drill = this.sirena.coverage('Exercise').get(siren.region!)
+      if (drill.status === 'active') return { on: true, alertId: drill.alertIds[0] ?? null, exercise: true }
+    }
+    return { on: false, alertId: null, exercise: false }
+  }
+
+  /** A siren connected (or did not acknowledge, `retry`): tell it what it should be doing now. */
+  async connected(sirenId: string, retry = false): Promise<void> {
+    const siren = await this.devices.get(sirenId)
+    if (siren?.kind !== 'siren' || siren.revokedAt || !siren.region) return
+    const w = this.wantedFor(siren)
+    this.wanted.set(siren.id, w)
+    this.send(siren, w, retry)
+  }
+
+  private send(siren: DeviceRecord, w: Wanted, retry: boolean): void {
     const issuedAt = this.sirena.now()
     const command: SirenCommand = {
       siren: siren.id,
       region: siren.region!,
-      command: on ? 'on' : 'off',
-      alertId,
+      command: w.on ? 'on' : 'off',
+      alertId: w.alertId,
+      ...(w.exercise ? { exercise: true } : {}),
       seq: this.nextSeq(siren.id),
       issuedAt,
       expiresAt: new Date(Date.parse(issuedAt) + this.ttlMs).toISOString(),

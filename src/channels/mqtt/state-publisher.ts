@@ -12,14 +12,14 @@ interface Published {
   types: string
   since: string | null
   threatLevel: ThreatLevel | null
-  alertIds: readonly string[]
 }
 
 const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 'N' }
 
 /**
  * Keeps the retained state topics equal to the Actual coverage: on start every region is published once, then only
- * the regions whose status changed. Exercise and Test alerts and threats never reach these public topics.
+ * the regions whose status changed. Exercise and Test alerts and threats never reach these public topics. Siren
+ * commands are `siren-commander.ts`'s.
  */
 export class MqttStatePublisher {
   private readonly last = new Map<string, Published>()
@@ -30,8 +30,6 @@ export class MqttStatePublisher {
     private readonly sirena: Sirena,
     private readonly topics: Topics,
     private readonly publish: Publish,
-    /** A region's sirens are to switch on or off, for these alerts (`siren-commander.ts` addresses the commands). */
-    private readonly onSwitch: (regionId: string, on: boolean, alertIds: readonly string[], seq: number) => void,
   ) {}
 
   start() {
@@ -68,13 +66,7 @@ export class MqttStatePublisher {
         .map(([t]) => t)
         .sort()
       const threatLevel = levels.get(region.id) ?? null
-      const next: Published = {
-        status: c.status,
-        types: types.join(','),
-        since: c.since,
-        threatLevel,
-        alertIds: c.alertIds,
-      }
+      const next: Published = { status: c.status, types: types.join(','), since: c.since, threatLevel }
       const prev = this.last.get(region.id)
       if (
         prev &&
@@ -93,10 +85,6 @@ export class MqttStatePublisher {
       if (region.level === 'oblast' && region.uid !== undefined && prev?.status !== next.status) {
         this.publish(this.topics.oblastStatus(region.uid), letter[c.status], { retain: true, qos: 1 })
       }
-      // Sirens switch on where an alert now covers the region itself, and off when it no longer does.
-      const wasOn = prev?.status === 'active'
-      const isOn = next.status === 'active'
-      if (prev && wasOn !== isOn) this.onSwitch(region.id, isOn, isOn ? c.alertIds : prev.alertIds, seq)
     }
     this.syncAtNextExpiry(now)
   }
