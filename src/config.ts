@@ -196,6 +196,21 @@ export const configSchema = Type.Object({
     description:
       'A siren heard from neither by health report, acknowledgement nor status for this long counts as offline (3 missed 30 s heartbeats).',
   }),
+  mqttHomeAssistant: Type.Boolean({
+    default: false,
+    description:
+      'Publish Home Assistant MQTT discovery: a retained binary_sensor config per region (mqttHomeAssistantRegions) and alert type.',
+  }),
+  mqttHomeAssistantRegions: Type.String({
+    default: '',
+    description:
+      'Comma-separated regions (any id form) for Home Assistant discovery; empty for the 27 oblast-level units.',
+  }),
+  mqttHomeAssistantPrefix: Type.String({
+    default: 'homeassistant',
+    pattern: '^[A-Za-z0-9_.-]+$',
+    description: 'Home Assistant’s MQTT discovery prefix.',
+  }),
   mqttAnonymousRead: Type.Boolean({
     default: true,
     description:

@@ -20,9 +20,15 @@ export function canPublish(prefix: string, who: Principal, topic: string): boole
   return sirenReportKinds.some((k) => topic === `${prefix}/sirens/${who.id}/${k}`)
 }
 
-export function canSubscribe(prefix: string, who: Principal, filter: string): boolean {
+/** `extraPublic`: more public filters, such as Home Assistant's discovery prefix (`homeassistant/#`) when enabled. */
+export function canSubscribe(
+  prefix: string,
+  who: Principal,
+  filter: string,
+  extraPublic: readonly string[] = [],
+): boolean {
   if (who.kind === 'siren') return filter === `${prefix}/sirens/${who.id}/command`
-  return publicFilters(prefix).some((allowed) => within(filter, allowed))
+  return [...publicFilters(prefix), ...extraPublic].some((allowed) => within(filter, allowed))
 }
 
 /**
@@ -33,6 +39,8 @@ export function canSubscribe(prefix: string, who: Principal, filter: string): bo
 function within(f: string, allowed: string): boolean {
   const a = allowed.split('/')
   const b = f.split('/')
+  // An allowed filter ending in `#` covers whatever follows its literal levels.
+  if (a.at(-1) === '#') return b.length >= a.length && a.slice(0, -1).every((level, i) => b[i] === level)
   if (a.length !== b.length) return false
   return b.every((level, i) => level !== '#' && (a[i] === '+' || (level === a[i] && !level.includes('+'))))
 }

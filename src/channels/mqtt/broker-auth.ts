@@ -19,7 +19,14 @@ const connackError = (message: string, returnCode: number): AuthenticateError =>
  */
 export function secureBroker(
   broker: Aedes,
-  o: { prefix: string; anonymousRead: boolean; devices: DeviceDirectory; refusals: Refusals },
+  o: {
+    prefix: string
+    anonymousRead: boolean
+    devices: DeviceDirectory
+    refusals: Refusals
+    /** More topic filters anyone may read (Home Assistant discovery). */
+    extraPublic?: readonly string[]
+  },
 ): { principalOf: (client: Client) => Principal | undefined } {
   const principals = new WeakMap<Client, Principal>()
   const addressOf = (client: Client) => (client.conn as { remoteAddress?: string }).remoteAddress
@@ -77,7 +84,7 @@ export function secureBroker(
 
   broker.authorizeSubscribe = (client, sub, done) => {
     const p = principals.get(client)
-    if (p && canSubscribe(o.prefix, p, sub.topic)) return done(null, sub)
+    if (p && canSubscribe(o.prefix, p, sub.topic, o.extraPublic)) return done(null, sub)
     refuse(client, { action: 'subscribe', reason: 'subscription_not_allowed', subject: sub.topic.slice(0, 200) })
     done(null, null)
   }

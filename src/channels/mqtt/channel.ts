@@ -13,6 +13,7 @@ import { deviceRoutes } from './device-routes.ts'
 import { DeviceDirectory } from './devices.ts'
 import { FleetSupervisor, sirenStates } from './fleet.ts'
 import { fleetRoutes } from './fleet-routes.ts'
+import { homeAssistantConfigs } from './home-assistant.ts'
 import { Refusals } from './refusals.ts'
 import { publicKeyView } from './siren-command.ts'
 import { SirenCommander } from './siren-commander.ts'
@@ -35,6 +36,9 @@ type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicP
       | 'mqttAckTimeoutMs'
       | 'mqttAckRetries'
       | 'mqttHeartbeatTimeoutSeconds'
+      | 'mqttHomeAssistant'
+      | 'mqttHomeAssistantRegions'
+      | 'mqttHomeAssistantPrefix'
     >
   >
 
@@ -98,6 +102,7 @@ export const mqttChannel =
         anonymousRead: config.mqttAnonymousRead ?? true,
         devices,
         refusals,
+        extraPublic: config.mqttHomeAssistant ? [`${config.mqttHomeAssistantPrefix ?? 'homeassistant'}/#`] : [],
       })
       disconnect = (id) => (broker as unknown as { clients: Record<string, { close(): void }> }).clients[id]?.close()
       broker.on('publish', (packet, client) => {
@@ -191,6 +196,17 @@ export const mqttChannel =
     })
     await sirens.start()
     const publisher = new MqttStatePublisher(sirena, t, publish)
+    if (config.mqttHomeAssistant) {
+      const ids = (config.mqttHomeAssistantRegions ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+      const regions = ids.length
+        ? sirena.resolveRegions(ids).map((id) => sirena.catalogue.get(id)!)
+        : sirena.catalogue.atLevel('oblast')
+      for (const c of homeAssistantConfigs(regions, t, config.mqttHomeAssistantPrefix ?? 'homeassistant'))
+        publish(c.topic, c.payload, { retain: true, qos: 1 })
+    }
     publisher.start()
     log.info({ broker: address, tlsBroker: tlsAddress, prefix: config.mqttTopicPrefix }, 'MQTT channel ready')
 
