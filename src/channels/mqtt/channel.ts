@@ -7,6 +7,7 @@ import { Aedes } from 'aedes'
 import mqtt from 'mqtt'
 import { Counter, Gauge } from 'prom-client'
 import type { Config } from '../../config.ts'
+import { SirenaError } from '../../core/errors.ts'
 import type { HttpExtension } from '../../http/app.ts'
 import { secureBroker } from './broker-auth.ts'
 import { deviceRoutes } from './device-routes.ts'
@@ -121,12 +122,14 @@ export const mqttChannel =
         await listen(server, config.mqttPort, config.mqttHost)
       } catch (err) {
         // Alerts must keep flowing through every other channel: report loudly, carry on without MQTT.
-        log.error(
-          { err, port: config.mqttPort },
-          `embedded MQTT broker could not listen on ${config.mqttHost}:${config.mqttPort}; set SIRENA_MQTT_PORT to a free port`,
-        )
+        const problem = busyPortMessage(err, config.mqttHost, config.mqttPort)
+        log.error({ err, port: config.mqttPort }, problem)
         broker.close()
         refusals.close()
+        // Devices and operators asking for the sirens learn why there are none, and how to fix it.
+        http.app.get('/api/v1/sirens', { schema: { hide: true } }, async () => {
+          throw new SirenaError('unavailable', problem)
+        })
         return
       }
       const port = (server.address() as { port: number }).port
@@ -247,6 +250,14 @@ export const mqttChannel =
       await close()
     })
   }
+
+/** What to log when the broker cannot listen: a busy port is common (a system Mosquitto holds 1883). */
+export function busyPortMessage(err: unknown, host: string, port: number): string {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'EADDRINUSE')
+    return `embedded MQTT broker could not listen: ${host}:${port} is already in use (another MQTT broker, such as a system Mosquitto?); set SIRENA_MQTT_PORT to a free port (1884, or 0 for any), or SIRENA_MQTT_URL to use that broker. Every other channel keeps working.`
+  return `embedded MQTT broker could not listen on ${host}:${port} (${code ?? String(err)}); set SIRENA_MQTT_HOST and SIRENA_MQTT_PORT to an address this process may bind. Every other channel keeps working.`
+}
 
 const listen = (server: Server, port: number, host: string) =>
   new Promise<void>((resolve, reject) => {
