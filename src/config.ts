@@ -165,6 +165,70 @@ export const configSchema = Type.Object({
     pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$',
     description: 'Root of every MQTT topic Sirena publishes.',
   }),
+  mqttTlsCert: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM certificate (chain) file: with mqttTlsKey, the embedded broker also listens for mqtts on mqttTlsPort.',
+    }),
+  ),
+  mqttTlsKey: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key file of mqttTlsCert.' })),
+  mqttTlsPort: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 8883,
+    description: 'Port of the embedded broker’s TLS listener (mqtts), used when mqttTlsCert and mqttTlsKey are set.',
+  }),
+  mqttSigningKey: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'PEM Ed25519 private key that signs siren commands; default <data>/siren-signing-key.pem, generated on first start. Cluster edges share one.',
+    }),
+  ),
+  mqttCommandTtlSeconds: Type.Integer({
+    minimum: 5,
+    maximum: 3600,
+    default: 60,
+    description: 'A siren command expires this long after it is issued: a siren ignores one a broker held back longer.',
+  }),
+  mqttAckTimeoutMs: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description: 'How long a siren has to acknowledge a command before it is sent again.',
+  }),
+  mqttAckRetries: Type.Integer({
+    minimum: 0,
+    maximum: 20,
+    default: 3,
+    description: 'How many times an unacknowledged siren command is sent again before the siren counts as unacked.',
+  }),
+  mqttHeartbeatTimeoutSeconds: Type.Integer({
+    minimum: 1,
+    default: 90,
+    description:
+      'A siren heard from neither by health report, acknowledgement nor status for this long counts as offline (3 missed 30 s heartbeats).',
+  }),
+  mqttHomeAssistant: Type.Boolean({
+    default: false,
+    description:
+      'Publish Home Assistant MQTT discovery: a retained binary_sensor config per region (mqttHomeAssistantRegions) and alert type.',
+  }),
+  mqttHomeAssistantRegions: Type.String({
+    default: '',
+    description:
+      'Comma-separated regions (any id form) for Home Assistant discovery; empty for the 27 oblast-level units.',
+  }),
+  mqttHomeAssistantPrefix: Type.String({
+    default: 'homeassistant',
+    pattern: '^[A-Za-z0-9_.-]+$',
+    description: 'Home Assistant’s MQTT discovery prefix.',
+  }),
+  mqttAnonymousRead: Type.Boolean({
+    default: true,
+    description:
+      'Embedded broker: let clients without credentials subscribe (read only) to the public state topics. Off for closed networks: then only devices added with `sirena device add` connect.',
+  }),
   streamMaxBufferedBytes: Type.Integer({
     minimum: 16 * 1024,
     default: 1024 * 1024,

@@ -60,12 +60,22 @@ test('each rule refuses the import it is written against, and only that', () => 
     'src/http/one.ts': "import type { Two } from './two.ts'\nexport type One = { two?: Two }\n",
     'src/http/two.ts': "import type { One } from './one.ts'\nexport type Two = { one?: One }\n",
     'test/harness.ts': 'export const helper = 1\n',
+    'src/delivery/sink.ts': "import { h } from '../http/app.ts'\nexport const d = h\n",
+    'src/delivery/uses-store.test.ts': "import '../store/store.ts'\n",
+    'src/compat/reads-log.ts': "import type { S } from '../store/store.ts'\nexport type C = S\n",
+    'src/app/service.ts': "import type { S } from '../store/store.ts'\nexport type V = S\n",
+    'src/runtime/root.ts': "import { s } from '../store/store.ts'\nexport const root = s\n",
+    'src/store/private-files.ts': 'export const p = 1\n',
+    'src/delivery/files.ts': "import { p } from '../store/private-files.ts'\nexport const f = p\n",
   })
   const found = violations(fixture).map(describe).sort()
   assert.deepEqual(found, [
     'core-does-no-io: src/core/reads-file.ts → fs',
     'core-imports-only-core: src/core/uses-store.ts → src/store/store.ts',
+    'delivery-imports-nothing-from-http: src/delivery/sink.ts → src/http/app.ts',
     'no-cycles: src/http/one.ts → src/http/two.ts → src/http/one.ts',
+    'only-app-and-runtime-import-the-store: src/compat/reads-log.ts → src/store/store.ts',
+    'only-app-and-runtime-import-the-store: src/core/uses-store.ts → src/store/store.ts',
     'src-does-not-import-test: src/http/app.ts → test/harness.ts',
     'store-and-bus-import-only-core: src/bus/bus.ts → src/http/app.ts',
     'store-and-bus-import-only-core: src/store/store.ts → src/cluster/redact.ts',

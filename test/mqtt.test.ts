@@ -2,30 +2,9 @@ import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import mqtt, { type MqttClient } from 'mqtt'
-import { mqttChannel } from '../src/delivery/mqtt/channel.ts'
+import { mqttChannel } from '../src/runtime/mqtt.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
-
-/** Collects messages per topic so a test can wait for the n-th message on one topic. */
-function collector(client: MqttClient) {
-  const byTopic = new Map<string, string[]>()
-  client.on('message', (topic, payload) => {
-    const list = byTopic.get(topic) ?? []
-    list.push(payload.toString())
-    byTopic.set(topic, list)
-  })
-  return {
-    async next(topic: string, count: number, timeoutMs = 5000): Promise<string[]> {
-      const deadline = Date.now() + timeoutMs
-      while ((byTopic.get(topic)?.length ?? 0) < count) {
-        if (Date.now() > deadline)
-          throw new Error(`expected ${count} messages on ${topic}, got ${byTopic.get(topic)?.length ?? 0}`)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-      return byTopic.get(topic)!
-    },
-    count: (topic: string) => byTopic.get(topic)?.length ?? 0,
-  }
-}
+import { collector } from './mqtt-clients.ts'
 
 const reachable = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -43,6 +22,7 @@ function mqttSuite(name: string, brokerOf: () => Promise<{ url?: string; prefix:
     let device: MqttClient
     let officer: { token: string }
     let prefix: string
+    let address: string
     let skip = false
 
     before(async () => {
@@ -56,7 +36,7 @@ function mqttSuite(name: string, brokerOf: () => Promise<{ url?: string; prefix:
         features: [mqttChannel({ mqttHost: '127.0.0.1', mqttPort: 0, mqttUrl: broker.url, mqttTopicPrefix: prefix })],
       })
       officer = await s.addIssuer({ jurisdiction: [regions.kyivCity, regions.lvivOblast] })
-      const address = (await s.call('GET', '/api/v1/sirens')).json.broker
+      address = (await s.call('GET', '/api/v1/sirens')).json.broker
       device = await mqtt.connectAsync(address, { clientId: `test-siren-${process.pid}` })
     })
     after(async () => {
@@ -91,46 +71,57 @@ function mqttSuite(name: string, brokerOf: () => Promise<{ url?: string; prefix:
       assert.equal(JSON.parse((await c.next(topic, 3))[2]!).status, 'none')
     })
 
-    test('a siren is switched on and off, and its acknowledgement and health are listed', async (t) => {
+    test('a registered siren is switched on and off on its own topic, and its acknowledgement and health are listed', async (t) => {
       if (skip) return t.skip('no broker')
-      const c = collector(device)
       const lvivCity = s.sirena.catalogue.search('Львівська міська', 1)[0]!.id
-      const command = `${prefix}/regions/${lvivCity}/siren`
-      await device.subscribeAsync(command, { qos: 1 })
+      const id = `lviv-17-${process.pid}`
+      const added = await s.call('POST', '/api/v1/devices', {
+        token: s.adminToken,
+        body: { kind: 'siren', name: 'Lviv, Rynok Square', region: lvivCity, id },
+      })
+      assert.equal(added.status, 201)
+      const siren = await mqtt.connectAsync(address, {
+        clientId: id,
+        username: added.json.username,
+        password: added.json.password,
+      })
+      t.after(() => siren.endAsync())
+      const c = collector(siren)
+      const command = `${prefix}/sirens/${id}/command`
+      await siren.subscribeAsync(command, { qos: 1 })
       const a = await s.call('POST', '/api/v1/alerts', {
         token: officer.token,
         body: { type: 'air_raid', regions: ['UA-46'] },
       })
       const on = JSON.parse((await c.next(command, 1))[0]!)
       assert.equal(on.command, 'on')
-      assert.deepEqual(on.alertIds, [a.json.alert.id])
-      await device.publishAsync(
-        `${prefix}/sirens/lviv-17/ack`,
+      assert.equal(on.siren, id)
+      assert.equal(on.region, lvivCity)
+      assert.equal(on.alertId, a.json.alert.id)
+      await siren.publishAsync(
+        `${prefix}/sirens/${id}/ack`,
         JSON.stringify({ seq: on.seq, command: 'on', state: 'sounding', region: lvivCity }),
         { qos: 1 },
       )
-      await device.publishAsync(`${prefix}/sirens/lviv-17/health`, JSON.stringify({ ok: true, battery: 87 }), {
-        qos: 1,
-      })
-      await device.publishAsync(`${prefix}/sirens/lviv-18/health`, 'not json', { qos: 1 })
+      await siren.publishAsync(`${prefix}/sirens/${id}/health`, JSON.stringify({ ok: true, battery: 87 }), { qos: 1 })
+      await siren.publishAsync(`${prefix}/sirens/${id}/status`, 'not a status', { qos: 1 })
       await s.call('POST', `/api/v1/alerts/${a.json.alert.id}/end`, { token: officer.token })
-      assert.equal(JSON.parse((await c.next(command, 2))[1]!).command, 'off')
+      const off = JSON.parse((await c.next(command, 2))[1]!)
+      assert.equal(off.command, 'off')
+      assert.equal(off.alertId, a.json.alert.id, 'the off command names the alert that ended')
+      assert.ok(off.seq > on.seq)
       const deadline = Date.now() + 3000
       let sirens: any[] = []
       while (Date.now() < deadline) {
         sirens = (await s.call('GET', '/api/v1/sirens')).json.sirens
-        if (sirens.some((x) => x.health)) break
+        if (sirens.some((x) => x.id === id && x.health)) break
         await new Promise((r) => setTimeout(r, 50))
       }
-      const siren = sirens.find((x) => x.id === 'lviv-17')
-      assert.equal(siren.lastAck.state, 'sounding')
-      assert.equal(siren.region, lvivCity)
-      assert.equal(siren.health.battery, 87)
-      assert.equal(
-        sirens.find((x) => x.id === 'lviv-18'),
-        undefined,
-        'a malformed report is ignored',
-      )
+      const listed = sirens.find((x) => x.id === id)
+      assert.equal(listed.lastAck.state, 'sounding')
+      assert.equal(listed.region, lvivCity)
+      assert.equal(listed.health.battery, 87)
+      assert.equal(listed.connection, null, 'a malformed status is ignored')
     })
 
     test('one LED per oblast: a hromada alert makes its oblast P, an Exercise changes nothing', async (t) => {

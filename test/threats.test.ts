@@ -8,8 +8,8 @@ import mqtt, { type MqttClient } from 'mqtt'
 import { compatApis } from '../src/compat/index.ts'
 import { schemaValidator } from '../src/compat/testdata/server.ts'
 import { loadConfig } from '../src/config.ts'
-import { mqttChannel } from '../src/delivery/mqtt/channel.ts'
 import { threatsFeature } from '../src/runtime/features.ts'
+import { mqttChannel } from '../src/runtime/mqtt.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
 interface SseEvent {

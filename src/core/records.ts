@@ -32,6 +32,24 @@ export interface IssuerRecord extends Issuer {
   tokenHash: string
 }
 
+export type DeviceKind = 'siren' | 'display'
+
+/** A device allowed onto the MQTT broker: a siren controller or a display (LED map, panel). */
+export interface DeviceRecord {
+  /** Its MQTT user name and client id, and the `<id>` of a siren's topics: letters, digits, `_`, `.`, `-`. */
+  id: string
+  kind: DeviceKind
+  name: string
+  /** KATOTTG code of the region a siren sounds for; null for a display. */
+  region: string | null
+  /** A siren marked for drills also sounds in an Exercise addressed to it. */
+  drills: boolean
+  /** Hex SHA-256 of the MQTT password: passwords carry 256 random bits, and are never stored. */
+  passwordHash: string
+  createdAt: string
+  revokedAt: string | null
+}
+
 export type PendingState = 'pending' | 'confirmed' | 'rejected' | 'expired'
 
 /** A command waiting for a second person (the two-person rule). */

@@ -1,13 +1,20 @@
 import type { Logger } from 'pino'
+import type { DeviceDirectory } from '../app/device-directory.ts'
 import type { Sirena } from '../app/sirena.ts'
 import type { Sink } from '../delivery/sink.ts'
 import type { StreamHub } from '../delivery/stream/stream-hub.ts'
 import type { RouteContribution } from '../http/contribution.ts'
+import type { Metrics } from '../http/metrics.ts'
 
-/** What a feature is built from: the service, the live stream (for features that describe it) and the logger. */
+/**
+ * What a feature is built from: the service, the live stream (for features that describe it), the MQTT device
+ * directory, the metrics registry features add their own counters to, and the logger.
+ */
 export interface FeatureContext {
   sirena: Sirena
   hub: StreamHub
+  devices: DeviceDirectory
+  metrics: Metrics
   logger: Logger
 }
 

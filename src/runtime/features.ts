@@ -2,12 +2,12 @@ import { ThreatEngine } from '../app/threat-engine.ts'
 import { capHttp } from '../cap/http.ts'
 import { compatApis } from '../compat/index.ts'
 import type { Config } from '../config.ts'
-import { mqttChannel } from '../delivery/mqtt/channel.ts'
 import { statsHttp } from '../history/http.ts'
 import { threatRoutes } from '../http/routes/threats.ts'
 import { webExtension } from '../web-server/index.ts'
 import { outboxChannels } from './channels.ts'
 import type { FeatureFactory } from './feature.ts'
+import { mqttChannel } from './mqtt.ts'
 
 /**
  * Everything the server runs beside the native API, and every sink an event leaves through:

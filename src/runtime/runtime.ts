@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
+import { DeviceDirectory } from '../app/device-directory.ts'
 import { Sirena } from '../app/sirena.ts'
 import { MemoryEventBus } from '../bus/memory-bus.ts'
 import { connectCluster } from '../cluster/cluster-mode.ts'
@@ -78,7 +79,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     metrics,
   )
   const features: Feature[] = []
-  for (const make of options.features ?? defaultFeatures(config)) features.push(await make({ sirena, hub, logger }))
+  const devices = new DeviceDirectory(store, () => sirena.now())
+  for (const make of options.features ?? defaultFeatures(config))
+    features.push(await make({ sirena, hub, devices, metrics, logger }))
   const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger)
   const http = await buildHttpApp(sirena, config, logger, {
     hub,

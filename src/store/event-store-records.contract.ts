@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { EventStore } from './event-store.ts'
 import { at } from './testdata/drafts.ts'
-import { auditEntry, issuer, pendingIssue } from './testdata/records.ts'
+import { auditEntry, issuer, pendingIssue, siren } from './testdata/records.ts'
 
 /** The contract's part for the records beside the log: audit trail, issuers, pending commands, idempotency. */
 export function recordsContract(withStore: (fn: (store: EventStore) => Promise<void>) => Promise<void>): void {
@@ -53,6 +53,23 @@ export function recordsContract(withStore: (fn: (store: EventStore) => Promise<v
       assert.equal(await store.revokeIssuer('kyiv-city-duty', at(61)), false)
       assert.equal(await store.revokeIssuer('nobody', at(61)), false)
       assert.equal((await store.issuerByTokenHash('a'.repeat(64)))?.revokedAt, at(60))
+    }))
+
+  test('devices are found by id, listed, and revoking one takes effect once', () =>
+    withStore(async (store) => {
+      const kyiv = siren('kyiv-001', 'a'.repeat(64))
+      const display = { ...siren('led-map-1', 'b'.repeat(64)), kind: 'display' as const, region: null, drills: false }
+      await store.addDevice(kyiv)
+      await store.addDevice(display)
+      assert.deepEqual(await store.getDevice('kyiv-001'), kyiv)
+      assert.deepEqual(await store.getDevice('led-map-1'), display)
+      assert.equal(await store.getDevice('nobody'), undefined)
+      assert.deepEqual((await store.listDevices()).map((d) => d.id).sort(), ['kyiv-001', 'led-map-1'])
+      await assert.rejects(store.addDevice(siren('kyiv-001', 'c'.repeat(64))), { code: 'conflict' })
+      assert.equal(await store.revokeDevice('kyiv-001', at(60)), true)
+      assert.equal(await store.revokeDevice('kyiv-001', at(61)), false)
+      assert.equal(await store.revokeDevice('nobody', at(61)), false)
+      assert.equal((await store.getDevice('kyiv-001'))?.revokedAt, at(60))
     }))
 
   test('a pending command is rejected or expires once, and a decided one cannot be decided again', () =>

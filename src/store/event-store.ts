@@ -2,6 +2,7 @@ import type { EventDraft, LogEvent } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
 import type {
   AuditEntry,
+  DeviceRecord,
   HistoryQuery,
   IdempotencyRecord,
   IssuerRecord,
@@ -19,6 +20,8 @@ import type {
 
 export type {
   AuditEntry,
+  DeviceKind,
+  DeviceRecord,
   HistoryQuery,
   IdempotencyRecord,
   IssuerRecord,
@@ -82,6 +85,11 @@ export interface EventStore {
   issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined>
   listIssuers(): Promise<IssuerRecord[]>
   revokeIssuer(id: string, at: string): Promise<boolean>
+
+  addDevice(device: DeviceRecord): Promise<void>
+  getDevice(id: string): Promise<DeviceRecord | undefined>
+  listDevices(): Promise<DeviceRecord[]>
+  revokeDevice(id: string, at: string): Promise<boolean>
 
   addPending(p: PendingCommand): Promise<void>
   getPending(id: string): Promise<PendingCommand | undefined>

@@ -2,6 +2,7 @@ import type { ISql, Sql } from 'postgres'
 import { SirenaError } from '../core/errors.ts'
 import type {
   AuditEntry,
+  DeviceRecord,
   IdempotencyRecord,
   IssuerRecord,
   PendingCommand,
@@ -10,9 +11,11 @@ import type {
 } from './event-store.ts'
 import {
   type AuditRow,
+  type DeviceRow,
   type IdempotencyRow,
   type IssuerRow,
   type PendingRow,
+  toDevice,
   toIdempotency,
   toIssuer,
   toPending,
@@ -77,6 +80,32 @@ export class PostgresRecords {
 
   async revokeIssuer(id: string, at: string): Promise<boolean> {
     const r = await this.sql`UPDATE issuers SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`
+    return r.count > 0
+  }
+
+  async addDevice(d: DeviceRecord): Promise<void> {
+    try {
+      await this.sql`
+        INSERT INTO devices (id, kind, name, region, drills, password_hash, created_at, revoked_at)
+        VALUES (${d.id}, ${d.kind}, ${d.name}, ${d.region}, ${d.drills}, ${d.passwordHash}, ${d.createdAt},
+                ${d.revokedAt})`
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new SirenaError('conflict', `device ${d.id} already exists`)
+      throw err
+    }
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | undefined> {
+    const [r] = await this.sql<DeviceRow[]>`SELECT * FROM devices WHERE id = ${id}`
+    return r && toDevice(r)
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    return (await this.sql<DeviceRow[]>`SELECT * FROM devices ORDER BY created_at, id`).map(toDevice)
+  }
+
+  async revokeDevice(id: string, at: string): Promise<boolean> {
+    const r = await this.sql`UPDATE devices SET revoked_at = ${at} WHERE id = ${id} AND revoked_at IS NULL`
     return r.count > 0
   }
 

@@ -132,6 +132,19 @@ export const migrations: readonly string[] = [
     value text NOT NULL
   );
   `,
+  `
+  -- MQTT devices (sirens, displays) and the hash of each one's password, as in SQLite.
+  CREATE TABLE devices (
+    id text PRIMARY KEY,
+    kind text NOT NULL,
+    name text NOT NULL,
+    region text,
+    drills boolean NOT NULL DEFAULT false,
+    password_hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    revoked_at text
+  );
+  `,
 ]
 
 export const schemaVersion = migrations.length

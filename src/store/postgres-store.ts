@@ -8,6 +8,7 @@ import { chainForStorage, type EventRow, rowToEvent } from './event-rows.ts'
 import type {
   AppendExtras,
   AuditEntry,
+  DeviceRecord,
   EventStore,
   HistoryQuery,
   IdempotencyRecord,
@@ -298,6 +299,18 @@ export class PostgresEventStore implements EventStore {
   }
   revokeIssuer(id: string, at: string): Promise<boolean> {
     return this.#records.revokeIssuer(id, at)
+  }
+  addDevice(d: DeviceRecord): Promise<void> {
+    return this.#records.addDevice(d)
+  }
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    return this.#records.getDevice(id)
+  }
+  listDevices(): Promise<DeviceRecord[]> {
+    return this.#records.listDevices()
+  }
+  revokeDevice(id: string, at: string): Promise<boolean> {
+    return this.#records.revokeDevice(id, at)
   }
   addPending(p: PendingCommand): Promise<void> {
     return this.#records.addPending(p)

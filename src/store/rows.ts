@@ -4,6 +4,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { IssuerRole } from '../core/issuer.ts'
 import type {
   AuditEntry,
+  DeviceRecord,
   IdempotencyRecord,
   IssuerRecord,
   PendingCommand,
@@ -33,6 +34,16 @@ export type IssuerRow = {
   jurisdiction: string
   allowed_types: string
   token_hash: string
+  created_at: string
+  revoked_at: string | null
+}
+export type DeviceRow = {
+  id: string
+  kind: DeviceRecord['kind']
+  name: string
+  region: string | null
+  drills: number | boolean
+  password_hash: string
   created_at: string
   revoked_at: string | null
 }
@@ -79,6 +90,17 @@ export const toIssuer = (r: IssuerRow): IssuerRecord => ({
   createdAt: r.created_at,
   revokedAt: r.revoked_at,
   tokenHash: r.token_hash,
+})
+
+export const toDevice = (r: DeviceRow): DeviceRecord => ({
+  id: r.id,
+  kind: r.kind,
+  name: r.name,
+  region: r.region,
+  drills: r.drills === 1 || r.drills === true,
+  passwordHash: r.password_hash,
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
 })
 
 export const toPending = (r: PendingRow): PendingCommand => ({

@@ -113,6 +113,19 @@ export const migrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  -- MQTT devices (sirens, displays) and the hash of each one's password; the embedded broker admits only these.
+  CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    region TEXT,
+    drills INTEGER NOT NULL DEFAULT 0,
+    password_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  `,
 ]
 
 export const schemaVersion = migrations.length

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { EventRow } from './event-rows.ts'
 import type { LogHead } from './event-store.ts'
-import type { AlertRow, AuditRow, IdempotencyRow, IntervalRow, IssuerRow, PendingRow } from './rows.ts'
+import type { AlertRow, AuditRow, DeviceRow, IdempotencyRow, IntervalRow, IssuerRow, PendingRow } from './rows.ts'
 
 const eventColumns = 'seq, time, actor, type, payload, prev_hash, hash'
 
@@ -52,6 +52,13 @@ export function prepare(db: Database.Database) {
     issuerByToken: db.prepare<[string], IssuerRow>('SELECT * FROM issuers WHERE token_hash = ?'),
     listIssuers: db.prepare<[], IssuerRow>('SELECT * FROM issuers ORDER BY created_at, id'),
     revokeIssuer: db.prepare<[string, string]>('UPDATE issuers SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    insertDevice: db.prepare<[string, string, string, string | null, number, string, string, string | null]>(
+      `INSERT INTO devices (id, kind, name, region, drills, password_hash, created_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    deviceById: db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE id = ?'),
+    listDevices: db.prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY created_at, id'),
+    revokeDevice: db.prepare<[string, string]>('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     insertPending: db.prepare<[string, string, string, string, string, string, string, string | null, string | null]>(
       `INSERT INTO pending (id, command, requested_by, reason, created_at, expires_at, state, decided_by, decided_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -8,6 +8,7 @@ import { chainForStorage, rowToEvent } from './event-rows.ts'
 import type {
   AppendExtras,
   AuditEntry,
+  DeviceRecord,
   EventStore,
   HistoryQuery,
   IdempotencyRecord,
@@ -20,7 +21,7 @@ import type {
   StoredAuditEntry,
 } from './event-store.ts'
 import { privateDatabaseFile, privateDir } from './private-files.ts'
-import { normaliseTime, toAlert, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
+import { normaliseTime, toAlert, toDevice, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
 import { verificationStart, verifyStoredChain } from './sqlite-chain.ts'
 import { IntervalProjection, projectionTables, projectionVersion } from './sqlite-projection.ts'
 import { migrate } from './sqlite-schema.ts'
@@ -315,6 +316,39 @@ export class SqliteEventStore implements EventStore {
 
   async revokeIssuer(id: string, at: string): Promise<boolean> {
     return this.#s.revokeIssuer.run(at, id).changes > 0
+  }
+
+  async addDevice(d: DeviceRecord): Promise<void> {
+    try {
+      this.#s.insertDevice.run(
+        d.id,
+        d.kind,
+        d.name,
+        d.region,
+        d.drills ? 1 : 0,
+        d.passwordHash,
+        d.createdAt,
+        d.revokedAt,
+      )
+    } catch (err) {
+      if (String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) {
+        throw new SirenaError('conflict', `device ${d.id} already exists`)
+      }
+      throw err
+    }
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | undefined> {
+    const r = this.#s.deviceById.get(id)
+    return r && toDevice(r)
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    return this.#s.listDevices.all().map(toDevice)
+  }
+
+  async revokeDevice(id: string, at: string): Promise<boolean> {
+    return this.#s.revokeDevice.run(at, id).changes > 0
   }
 
   async addPending(p: PendingCommand): Promise<void> {

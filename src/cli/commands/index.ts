@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
 import * as apikey from './apikey.ts'
+import * as device from './device.ts'
 import * as importHistory from './import-history.ts'
 import * as replay from './replay.ts'
+import * as sirenSim from './siren-sim.ts'
 import * as stats from './stats.ts'
 
 /**
@@ -10,7 +12,9 @@ import * as stats from './stats.ts'
  */
 export function registerFeatureCommands(program: Command): void {
   apikey.register(program)
+  device.register(program)
   importHistory.register(program)
   stats.register(program)
   replay.register(program)
+  sirenSim.register(program)
 }

@@ -19,7 +19,8 @@ const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 
 
 /**
  * Keeps the retained state topics equal to the Actual coverage: on start every region is published once, then only
- * the regions whose status changed. Exercise and Test alerts and threats never reach these public topics.
+ * the regions whose status changed. Exercise and Test alerts and threats never reach these public topics. Siren
+ * commands are `siren-commander.ts`'s.
  */
 export class MqttStatePublisher {
   private readonly last = new Map<string, Published>()
@@ -84,16 +85,6 @@ export class MqttStatePublisher {
       )
       if (region.level === 'oblast' && region.uid !== undefined && prev?.status !== next.status) {
         this.publish(this.topics.oblastStatus(region.uid), letter[c.status], { retain: true, qos: 1 })
-      }
-      // Sirens switch on where an alert now covers the region itself, and off when it no longer does.
-      const wasOn = prev?.status === 'active'
-      const isOn = next.status === 'active'
-      if (prev && wasOn !== isOn) {
-        this.publish(
-          this.topics.sirenCommand(region.id),
-          JSON.stringify({ command: isOn ? 'on' : 'off', alertIds: c.alertIds, seq }),
-          { retain: false, qos: 1 },
-        )
       }
     }
     this.syncAtNextExpiry(now)

@@ -1,5 +1,5 @@
 import type { LogEvent } from '../../core/events.ts'
-import type { IssuerRecord, PendingCommand } from '../event-store.ts'
+import type { DeviceRecord, IssuerRecord, PendingCommand } from '../event-store.ts'
 import { at, region } from './drafts.ts'
 
 /** Audit entries, idempotency records, issuers and pending commands for the store contract. */
@@ -49,4 +49,15 @@ export const pendingIssue = (id: string): PendingCommand => ({
   state: 'pending',
   decidedBy: null,
   decidedAt: null,
+})
+
+export const siren = (id: string, passwordHash: string): DeviceRecord => ({
+  id,
+  kind: 'siren',
+  name: `Siren ${id}`,
+  region: region.kyivCity,
+  drills: true,
+  passwordHash,
+  createdAt: at(0),
+  revokedAt: null,
 })
