@@ -1,8 +1,8 @@
-import type { Sql } from 'postgres'
 import { genesisHash, type LogEvent } from '../core/events.ts'
 import { type ChainCheck, verifyChain } from '../core/hash-chain.ts'
 import { type EventRow, rowToEvent } from './event-rows.ts'
 import type { LogHead } from './event-store.ts'
+import type { Sql } from './pg-sql.ts'
 
 /** Rows per read while verifying: big enough to amortise a round trip, small enough to stay responsive. */
 const chunkSize = 5000
