@@ -5,6 +5,8 @@ import { Sirena } from './app/sirena.ts'
 import { hashToken } from './app/tokens.ts'
 import { MemoryEventBus } from './bus/memory-bus.ts'
 import { connectCluster } from './cluster/cluster-mode.ts'
+import { Health } from './cluster/health.ts'
+import { waitForLog } from './cluster/waiting-room.ts'
 import type { Config } from './config.ts'
 import { alertTypes } from './core/alert.ts'
 import { loadRegionCatalogue } from './geo/catalogue-file.ts'
@@ -34,20 +36,32 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
   mkdirSync(config.data, { recursive: true })
   const catalogue = loadRegionCatalogue()
-  const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
+  const cluster = config.mode === 'cluster' ? connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
   const bus = cluster?.bus ?? new MemoryEventBus()
   const sirena = new Sirena({ catalogue, store, bus, logger, confirmationTtlMinutes: config.confirmationTtlMinutes })
-  await sirena.start({ watchStoreMs: 1000 }).catch(async (err) => {
+  // Cluster health (readiness, the cluster's metrics); an embedded server's bus is in-process and always there.
+  const health =
+    cluster?.health ??
+    new Health({ head: () => store.head(), seq: () => sirena.state.seq, busState: () => 'connected', logger })
+  let heldPort: number | undefined
+  try {
+    // An edge started during a PostgreSQL outage waits for it, not ready, rather than exit (docs/cluster.md).
+    if (cluster) heldPort = await waitForLog(() => cluster.store.open(), config, logger)
+    await sirena.start({ watchStoreMs: 1000 })
+  } catch (err) {
     // An open NATS connection would keep a failed start-up's process alive.
     await cluster?.bus.close()
     throw err
-  })
+  }
+  cluster?.follow(() => sirena.state.seq)
+  health.start()
   cluster?.relay.start()
   if (config.adminToken) await ensureAdmin(sirena, config.adminToken)
 
-  const http = await buildHttpApp(sirena, config, logger, options.extensions ?? httpExtensions(config))
-  const address = await http.app.listen({ host: config.host, port: config.port })
+  const extensions = [...(options.extensions ?? httpExtensions(config)), health.routes()]
+  const http = await buildHttpApp(sirena, config, logger, extensions)
+  const address = await http.app.listen({ host: config.host, port: heldPort ?? config.port })
   const url = address.replace('[::1]', 'localhost')
   logger.info(
     { url, mode: config.mode, data: config.data, seq: sirena.state.seq, regions: catalogue.size },
@@ -60,6 +74,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     config,
     async close() {
       await http.app.close()
+      health.stop()
       await cluster?.relay.stop()
       await sirena.stop()
       await bus.close()

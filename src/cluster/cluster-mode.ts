@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { NatsEventBus } from '../bus/nats-bus.ts'
 import type { Config } from '../config.ts'
 import { PostgresEventStore } from '../store/postgres-store.ts'
+import { Health } from './health.ts'
 import { OutboxBus, OutboxRelay } from './outbox-relay.ts'
 
 type ClusterConfig = Pick<
@@ -20,29 +21,64 @@ export interface ClusterBackends {
   store: PostgresEventStore
   bus: OutboxBus
   relay: OutboxRelay
+  /** Readiness and the cluster's metrics; `follow` tells it which seq this edge has applied. */
+  health: Health
+  follow(seq: () => number): void
 }
 
 /** The log of record for cluster mode, unopened (the service opens and verifies it; the CLI opens it directly). */
-export function clusterStore(config: ClusterConfig): PostgresEventStore {
+export function clusterStore(config: ClusterConfig, health?: Health): PostgresEventStore {
   return new PostgresEventStore({
     url: config.postgresUrl,
     schema: config.postgresSchema,
     poolSize: config.postgresPoolSize,
+    observer: health && {
+      connectionError: () => health.metrics.dbErrors.inc(),
+      lockWait: (ms) => health.metrics.lockWaitSeconds.observe(ms / 1000),
+    },
   })
 }
 
 /**
- * Connects an edge to NATS and prepares its PostgreSQL store. The relay is returned stopped: start it once the
- * store is open, and stop it before the store closes.
+ * Prepares an edge's PostgreSQL store and its NATS bus, without waiting for either: the store is opened by the
+ * service (see `waitForLog`), and the bus connects in the background, so an edge can start while NATS is down and
+ * follow the log by its poll until it connects. The relay is returned stopped: start it once the store is open, and
+ * stop it before the store closes.
  */
-export async function connectCluster(config: ClusterConfig, logger: Logger): Promise<ClusterBackends> {
-  const store = clusterStore(config)
-  const nats = await NatsEventBus.connect({
+export function connectCluster(config: ClusterConfig, logger: Logger): ClusterBackends {
+  let seq = () => 0
+  let nats: NatsEventBus | undefined
+  const health = new Health({
+    head: () => store.head(),
+    seq: () => seq(),
+    busState: () => nats?.state ?? 'connecting',
+    logger,
+  })
+  const store = clusterStore(config, health)
+  nats = NatsEventBus.open({
     url: config.natsUrl,
     stream: config.natsStream,
     subject: config.natsSubject,
     logger,
+    observer: {
+      state: (state) => health.busState(state),
+      consumerRestart: (reason) => health.metrics.consumerRestarts.inc({ reason }),
+    },
   })
-  const relay = new OutboxRelay({ outbox: store, bus: nats, intervalMs: config.outboxRelayIntervalMs, logger })
-  return { store, bus: new OutboxBus(nats, store), relay }
+  const relay = new OutboxRelay({
+    outbox: store,
+    bus: nats,
+    intervalMs: config.outboxRelayIntervalMs,
+    logger,
+    onPublished: (n) => health.metrics.relayPublished.inc(n),
+  })
+  return {
+    store,
+    bus: new OutboxBus(nats, store),
+    relay,
+    health,
+    follow(s) {
+      seq = s
+    },
+  }
 }

@@ -11,6 +11,9 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
 }
 
+/** The Retry-After of a `503 unavailable`: a failover or a restart of PostgreSQL takes a few seconds. */
+export const unavailableRetryAfterSeconds = 2
+
 /** Turns any error into `{ code, message }`; never a stack trace. One place renders errors, as in STYLE.md. */
 export function toSirenaError(err: unknown): SirenaError {
   if (err instanceof SirenaError) return err
@@ -37,6 +40,8 @@ export function installErrorHandler(app: FastifyInstance) {
     if (se.code === 'rate_limited' && (err as { headers?: Record<string, string> }).headers) {
       reply.headers((err as { headers: Record<string, string> }).headers)
     }
+    // An engine away (the log, the bus) is usually back within seconds: tell clients when to try again.
+    if (se.code === 'unavailable') reply.header('retry-after', String(unavailableRetryAfterSeconds))
     reply.code(se.status).type('application/json; charset=utf-8').send(se.toJSON())
   })
   app.setNotFoundHandler((request, reply) => {
