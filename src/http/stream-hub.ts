@@ -82,6 +82,8 @@ export class StreamHub {
    * that region's subscribers (for them it is the all-clear).
    */
   private readonly regionsBefore = new Map<string, string[]>()
+  /** Events framed at once, waiting for the next pass to their subscribers' sockets (see `drain`). */
+  private readonly outgoing: Array<{ seq: number; frame: Frame; audience: Audience }> = []
 
   constructor(
     private readonly sirena: Sirena,
@@ -149,11 +151,23 @@ export class StreamHub {
     const env = this.envelope(e)
     this.trackRegions(e)
     if (this.subscribers.size === 0) return
-    const { frame, audience } = this.frameOf(env)
+    this.outgoing.push({ seq: e.seq, ...this.frameOf(env) })
+    if (this.outgoing.length === 1) setImmediate(() => this.drain())
+  }
+
+  /**
+   * The writes to the subscribers' sockets, after the command that made the events has answered: a writer never
+   * waits for thousands of sockets, and events that came together go out in one pass. A subscriber that attached in
+   * between already has them (its lastSeq), and one still catching up holds them in its backlog.
+   */
+  private drain() {
+    const batch = this.outgoing.splice(0)
     for (const sub of this.subscribers) {
-      if (!this.matches(sub, audience)) continue
-      if (sub.backlog) sub.backlog.push({ seq: e.seq, frame })
-      else this.write(sub, e.seq, frame)
+      for (const { seq, frame, audience } of batch) {
+        if (!this.matches(sub, audience)) continue
+        if (sub.backlog) sub.backlog.push({ seq, frame })
+        else this.write(sub, seq, frame)
+      }
     }
   }
 
@@ -243,6 +257,7 @@ export class StreamHub {
 
   close() {
     clearInterval(this.timer)
+    this.outgoing.length = 0
     this.unsubscribe()
     for (const sub of this.subscribers) sub.sink.end()
     this.subscribers.clear()
