@@ -109,49 +109,76 @@ const types = {
 
 export function createPool(o: PoolOptions): Sql {
   const urls = hostUrls(o.url)
-  let next = 0
-  const options = (url: string): pg.ClientConfig => ({
-    connectionString: url,
-    connectionTimeoutMillis: o.connectTimeoutMs,
-    query_timeout: o.queryTimeoutMs,
-    lock_timeout: o.lockTimeoutMs,
-    // A holder that froze mid-transaction (or whose process stopped) must not keep the head row or a lock for long.
-    idle_in_transaction_session_timeout: Math.max(o.queryTimeoutMs, 10_000),
-    application_name: 'sirena',
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 5_000,
-    types,
-    ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
+  const pools = urls.map((url) => {
+    // `onConnect` (pg-pool 3.8) is missing from @types/pg.
+    const pool = new pg.Pool({
+      connectionString: url,
+      connectionTimeoutMillis: o.connectTimeoutMs,
+      query_timeout: o.queryTimeoutMs,
+      lock_timeout: o.lockTimeoutMs,
+      // A holder that froze mid-transaction (or whose process stopped) must not keep the head row or a lock for long.
+      idle_in_transaction_session_timeout: Math.max(o.queryTimeoutMs, 10_000),
+      application_name: 'sirena',
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
+      types,
+      ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
+      max: o.max,
+      idleTimeoutMillis: 60_000,
+      // Of several hosts only the primary takes writes: a standby is refused, and the next host is tried.
+      onConnect:
+        urls.length > 1
+          ? async (client: pg.PoolClient) => {
+              const r = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
+              if (r.rows[0]?.standby) throw new Error('this host is a standby')
+            }
+          : undefined,
+    } as pg.PoolConfig)
+    // An idle connection that drops must not crash the process; the pool forgets it and opens another when needed.
+    pool.on('error', (err) => o.onError?.(err))
+    return pool
   })
-  /**
-   * With several hosts each new connection tries the next one, and a host that answers as a standby is refused, so
-   * that after a failover the pool settles on the new primary by itself.
-   */
-  class RotatingClient extends pg.Client {
-    constructor() {
-      super(options(urls[next++ % urls.length]!))
-    }
-  }
-  // `onConnect` (pg-pool 3.8) is missing from @types/pg.
-  const pool = new pg.Pool({
-    ...options(urls[0]!),
-    Client: urls.length > 1 ? RotatingClient : pg.Client,
-    max: o.max,
-    idleTimeoutMillis: 60_000,
-    onConnect:
-      urls.length > 1
-        ? async (client: pg.PoolClient) => {
-            const r = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
-            if (r.rows[0]?.standby) throw new Error('this host is a standby')
-          }
-        : undefined,
-  } as pg.PoolConfig)
-  // An idle connection that drops must not crash the process; the pool forgets it and opens another when needed.
-  pool.on('error', (err) => o.onError?.(err))
+  /** The host that last gave a connection: after a failover, the first that accepts one. */
+  let current = 0
 
   const fail = (err: unknown): never => {
     if (isConnectionError(err) && !(err instanceof SirenaError)) o.onError?.(err as Error)
     throw unreachable(err, o.url)
+  }
+
+  /** A connection from the current host, or else from the next hosts in turn. */
+  const acquire = async (): Promise<pg.PoolClient> => {
+    let last: unknown
+    for (let i = 0; i < pools.length; i++) {
+      const at = (current + i) % pools.length
+      try {
+        const client = await pools[at]!.connect()
+        current = at
+        return client
+      } catch (err) {
+        last = err
+      }
+    }
+    return fail(last)
+  }
+
+  /** A checked-out client: an error on it while no query runs is reported, not thrown into the event loop. */
+  const checkout = async (): Promise<{ client: pg.PoolClient; done: (broken: boolean) => void }> => {
+    const client = await acquire()
+    let broken = false
+    const onError = (err: Error) => {
+      broken = true
+      o.onError?.(err)
+    }
+    client.on('error', onError)
+    return {
+      client,
+      done: (b) => {
+        client.off('error', onError)
+        // A client released with an error is destroyed, never handed out again.
+        client.release(b || broken ? true : undefined)
+      },
+    }
   }
 
   const tag = (run: (text: string, values: unknown[]) => Promise<pg.QueryResult>): ISql => {
@@ -164,25 +191,17 @@ export function createPool(o: PoolOptions): Sql {
     return sql
   }
 
-  /** A checked-out client: an error on it while no query runs is reported, not thrown into the event loop. */
-  const checkout = async (): Promise<{ client: pg.PoolClient; done: (broken: boolean) => void }> => {
-    const client = await pool.connect().catch(fail)
-    let broken = false
-    const onError = (err: Error) => {
-      broken = true
-      o.onError?.(err)
+  const sql = tag(async (text, values) => {
+    const { client, done } = await checkout()
+    try {
+      const r = await client.query(text, values)
+      done(false)
+      return r
+    } catch (err) {
+      done(isConnectionError(err))
+      throw err
     }
-    client.on('error', onError)
-    return {
-      client,
-      done: (b) => {
-        client.off('error', onError)
-        client.release(b || broken ? true : undefined)
-      },
-    }
-  }
-
-  const sql = tag((text, values) => pool.query(text, values)) as Sql
+  }) as Sql
   sql.begin = async <T>(fn: (tx: ISql) => Promise<T>): Promise<T> => {
     const { client, done } = await checkout()
     let broken = false
@@ -211,7 +230,9 @@ export function createPool(o: PoolOptions): Sql {
     }
     return reserved
   }
-  sql.end = () => pool.end()
+  sql.end = async () => {
+    await Promise.all(pools.map((p) => p.end()))
+  }
   return sql
 }
 

@@ -38,9 +38,20 @@ export class FaultCluster {
   }
 
   static async start(edges = 2): Promise<FaultCluster> {
-    const [pg, nats] = await Promise.all([PrivatePostgres.start(), PrivateNats.start()])
-    const c = new FaultCluster(pg, nats)
-    for (let i = 0; i < edges; i++) await c.addEdge()
+    const [pg, nats] = await Promise.allSettled([PrivatePostgres.start(), PrivateNats.start()])
+    if (pg.status === 'rejected' || nats.status === 'rejected') {
+      // Whatever did start must not outlive the failure (a running nats-server would keep the test process alive).
+      if (pg.status === 'fulfilled') await pg.value.remove()
+      if (nats.status === 'fulfilled') await nats.value.remove()
+      throw pg.status === 'rejected' ? pg.reason : (nats as PromiseRejectedResult).reason
+    }
+    const c = new FaultCluster(pg.value, nats.value)
+    try {
+      for (let i = 0; i < edges; i++) await c.addEdge()
+    } catch (err) {
+      await c.remove()
+      throw err
+    }
     return c
   }
 

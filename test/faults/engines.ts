@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { createServer, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -91,7 +91,7 @@ export class PrivatePostgres {
 
   /** Trust authentication on loopback only; fsync off, since the faults are process deaths, not power cuts. */
   static async start(): Promise<PrivatePostgres> {
-    const dir = mkdtempSync(join(tmpdir(), 'sirena-fault-pg-'))
+    const dir = mkdtempSync(join(postgresParent(), 'sirena-fault-pg-'))
     const pg = new PrivatePostgres(await freePort(), dir)
     if (pg.#asRoot) {
       const { stdout } = await run('id', ['-u', 'postgres'])
@@ -173,6 +173,15 @@ export class PrivatePostgres {
     if (pid && alive(pid)) await this.#as('pg_ctl', ['-D', this.#data, '-m', 'immediate', '-w', 'stop']).catch(() => {})
     rmSync(this.dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * A parent directory the `postgres` user can pass through: the system's temporary directory, unless it is closed to
+ * other users (a 0700 /tmp), then /var/tmp.
+ */
+function postgresParent(): string {
+  const tmp = tmpdir()
+  return (statSync(tmp).mode & 0o001) === 0 && existsSync('/var/tmp') ? '/var/tmp' : tmp
 }
 
 function alive(pid: number): boolean {
