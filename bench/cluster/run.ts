@@ -12,7 +12,7 @@
 import http from 'node:http'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
-import postgres from 'postgres'
+import pg from 'pg'
 import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline } from '../lib/processes.ts'
@@ -198,9 +198,10 @@ try {
   for (const w of watches) w.close()
   for (const c of clients) c.close()
   for (const s of servers) await s.close()
-  const sql = postgres(postgresUrl, { max: 1, onnotice: () => {} })
-  await sql`DROP SCHEMA IF EXISTS ${sql(schema)} CASCADE`.catch(() => undefined)
-  await sql.end()
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
+  await client.end()
   const nc = await connect({ servers: natsUrl }).catch(() => undefined)
   if (nc) {
     await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)

@@ -36,6 +36,13 @@ import type {
   ExecuteOptions,
   ReadPort,
 } from './ports.ts'
+import { PublishQueue } from './publish-queue.ts'
+
+/**
+ * How long a command waits for its turn to write before it is answered `unavailable` (503, with Retry-After): behind a
+ * log that stopped answering, a queue of writers should get an answer rather than hang.
+ */
+const writeWaitMs = 5_000
 
 export interface SirenaOptions {
   catalogue: RegionCatalogue
@@ -66,9 +73,12 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
   private readonly listeners = new Set<EventListener>()
   private readonly coverageCache = new Map<CapStatus, CoverageIndex>()
   private readonly issuers: IssuerDirectory
+  private readonly published: PublishQueue
   private unsubscribeBus: (() => void) | null = null
   private storeWatch: NodeJS.Timeout | null = null
   private authWindow: NodeJS.Timeout | null = null
+  private watching = false
+  private watchFailing = false
   private gapFilling = false
   private gapFillAgain = false
   private readonly current: SirenaState = emptyState()
@@ -91,6 +101,7 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
       failedAuthPerMinute: o.failedAuthPerMinute ?? 30,
       onError: (err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'),
     })
+    this.published = new PublishQueue(this.bus, this.logger)
   }
 
   now(): string {
@@ -109,18 +120,39 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
     this.logger.info({ seq: this.state.seq, ms: Date.now() - started }, 'state rebuilt from the event log')
     this.authWindow = setInterval(() => this.issuers.failures.tick(), 10_000)
     this.authWindow.unref()
-    this.unsubscribeBus = this.bus.subscribe((e) => {
-      // Events this process appended were applied already; events from other writers (cluster) are applied here.
-      if (e.seq === this.state.seq + 1) this.apply([e])
-      else if (e.seq > this.state.seq + 1) this.fillGap()
-    })
+    this.unsubscribeBus = this.bus.subscribe(
+      (e) => {
+        // Events this process appended were applied already; events from other writers (cluster) are applied here.
+        if (e.seq === this.state.seq + 1) this.apply([e])
+        else if (e.seq > this.state.seq + 1) this.fillGap()
+      },
+      // Each time the bus (re)joins, read what went by meanwhile from the log.
+      () => this.fillGap(),
+    )
     if (options.watchStoreMs) {
-      this.storeWatch = setInterval(() => {
-        void this.mutex.run(async () => {
-          if ((await this.store.head()).seq > this.state.seq) await this.catchUp()
-        })
-      }, options.watchStoreMs)
+      this.storeWatch = setInterval(() => void this.watchStore(), options.watchStoreMs)
       this.storeWatch.unref()
+    }
+  }
+
+  /**
+   * One look at the log head, and a catch-up if it moved. While the log is unreachable each look fails: one warn line
+   * when that starts and one when it ends, and never more than one look at a time, however long each one takes.
+   */
+  private async watchStore(): Promise<void> {
+    if (this.watching) return
+    this.watching = true
+    try {
+      await this.mutex.run(async () => {
+        if ((await this.store.head()).seq > this.state.seq) await this.catchUp()
+      }, writeWaitMs)
+      if (this.watchFailing) this.logger.warn({ seq: this.state.seq }, 'the event log answers again')
+      this.watchFailing = false
+    } catch (err) {
+      if (!this.watchFailing) this.logger.warn({ err: (err as Error).message }, 'cannot read the event log head')
+      this.watchFailing = true
+    } finally {
+      this.watching = false
     }
   }
 
@@ -132,6 +164,7 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
     await this.issuers.failures
       .flush()
       .catch((err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'))
+    await this.published.flushed()
     await this.store.close()
   }
 
@@ -253,12 +286,14 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
    */
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
     const exclusive = this.store.exclusive?.bind(this.store)
-    if (!exclusive) return this.mutex.run(fn)
-    return this.mutex.run(() =>
-      exclusive(async () => {
-        await this.catchUp()
-        return fn()
-      }),
+    if (!exclusive) return this.mutex.run(fn, writeWaitMs)
+    return this.mutex.run(
+      () =>
+        exclusive(async () => {
+          await this.catchUp()
+          return fn()
+        }),
+      writeWaitMs,
     )
   }
 
@@ -434,9 +469,8 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
     // Another process may have appended before us (a CLI import): read what we missed, then our own events.
     if (events[0] && events[0].seq !== this.state.seq + 1) await this.catchUp()
     else this.apply(events)
-    await this.bus
-      .publish(events)
-      .catch((err) => this.logger.error({ err }, 'bus publish failed; the relay will retry'))
+    // Published once this command has answered and released the write lock (see PublishQueue).
+    this.published.push(events)
     const alert = alertId ? this.alertById(alertId) : undefined
     this.logger.info({ actor, action, seq: events.map((e) => e.seq), alertId }, 'command accepted')
     return { outcome: 'accepted', statusCode, alert, events }

@@ -9,6 +9,10 @@ export type EventHandler = (event: LogEvent) => void
 export interface EventBus {
   readonly kind: 'memory' | 'nats'
   publish(events: readonly LogEvent[]): Promise<void>
-  subscribe(handler: EventHandler): () => void
+  /**
+   * `onResume` is called each time the subscription becomes live (at first, and again after an outage of the bus):
+   * what was published before then, the subscriber reads from the store.
+   */
+  subscribe(handler: EventHandler, onResume?: () => void): () => void
   close(): Promise<void>
 }

@@ -86,6 +86,22 @@ describe('NatsEventBus on JetStream', { skip }, () => {
     }
   })
 
+  test('a subscriber is told each time its subscription is live, so that it reads what went by from the store', async () => {
+    const [edge] = await buses(1)
+    try {
+      let resumed = 0
+      edge!.subscribe(
+        () => {},
+        () => resumed++,
+      )
+      const deadline = Date.now() + 5000
+      while (resumed === 0 && Date.now() < deadline) await wait(10)
+      assert.equal(resumed, 1)
+    } finally {
+      await edge!.close()
+    }
+  })
+
   test('an unreachable NATS is reported as unavailable, naming the address', async () => {
     await assert.rejects(
       NatsEventBus.connect({ url: 'nats://127.0.0.1:1', stream: 'SIRENA_NONE', subject: 'sirena.none' }),

@@ -35,8 +35,8 @@ export class OutboxBus implements EventBus {
     await this.#outbox.markPublished(first.seq, events.at(-1)!.seq)
   }
 
-  subscribe(handler: EventHandler): () => void {
-    return this.#bus.subscribe(handler)
+  subscribe(handler: EventHandler, onResume?: () => void): () => void {
+    return this.#bus.subscribe(handler, onResume)
   }
 
   close(): Promise<void> {
@@ -50,6 +50,8 @@ export interface OutboxRelayOptions {
   /** How often to look for unpublished events. */
   intervalMs: number
   logger?: Logger
+  /** Counts the events the relay published (ones a writer had not). */
+  onPublished?: (events: number) => void
 }
 
 /**
@@ -61,6 +63,8 @@ export class OutboxRelay {
   readonly #o: OutboxRelayOptions
   #timer: NodeJS.Timeout | undefined
   #running: Promise<number> | undefined
+  /** Whether the last pass failed: one warn line when passes start failing, one info line when they work again. */
+  #failing = false
 
   constructor(options: OutboxRelayOptions) {
     this.#o = options
@@ -93,9 +97,13 @@ export class OutboxRelay {
     if (this.#running) return
     try {
       const sent = await this.flush()
+      if (this.#failing) this.#o.logger?.warn('outbox relay works again')
+      this.#failing = false
       if (sent > 0) this.#o.logger?.info({ events: sent }, 'relay published events a writer had not')
     } catch (err) {
-      this.#o.logger?.warn({ err: (err as Error).message }, 'outbox relay pass failed; retrying')
+      // During an outage every tick fails the same way; say so once, not every second.
+      if (!this.#failing) this.#o.logger?.warn({ err: (err as Error).message }, 'outbox relay pass failed; retrying')
+      this.#failing = true
     }
   }
 
@@ -107,6 +115,7 @@ export class OutboxRelay {
       if (!first) return sent
       await this.#o.bus.publish(page)
       sent += page.length
+      this.#o.onPublished?.(page.length)
       const marker = await this.#o.outbox.markPublished(first.seq, page.at(-1)!.seq)
       // The marker should now be past this page; if something else holds it back, the next tick tries again.
       if (marker < page.at(-1)!.seq) return sent

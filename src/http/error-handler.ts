@@ -11,6 +11,9 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
 }
 
+/** The Retry-After of a `503 unavailable`: a failover or a restart of PostgreSQL takes a few seconds. */
+export const unavailableRetryAfterSeconds = 2
+
 /** Turns any error into `{ code, message }`; never a stack trace. One place renders errors, as in STYLE.md. */
 export function toSirenaError(err: unknown): SirenaError {
   if (err instanceof SirenaError) return err
@@ -35,6 +38,8 @@ export function installErrorHandler(app: FastifyInstance) {
     if (se.code === 'internal') request.log.error({ err }, 'unhandled error')
     else request.log.info({ code: se.code, msg: se.message }, 'request refused')
     if (typeof se.details?.retryAfter === 'number') reply.header('retry-after', String(se.details.retryAfter))
+    // An engine away (the log, the bus) is usually back within seconds: tell clients when to try again.
+    else if (se.code === 'unavailable') reply.header('retry-after', String(unavailableRetryAfterSeconds))
     reply.code(se.status).type('application/json; charset=utf-8').send(se.toJSON())
   })
   app.setNotFoundHandler((request, reply) => {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { clusterStore } from '../cluster/cluster-mode.ts'
 import { loadConfig } from '../config.ts'
 import type { EventStore } from '../store/event-store.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
+import { clusterStore } from './cluster.ts'
 
 /**
  * Opens the store for commands that work on the log directly (issuers, log): the SQLite file in the data directory,

@@ -3,7 +3,8 @@ import pino, { type Logger } from 'pino'
 import { DeviceDirectory } from '../app/device-directory.ts'
 import { Sirena } from '../app/sirena.ts'
 import { MemoryEventBus } from '../bus/memory-bus.ts'
-import { connectCluster } from '../cluster/cluster-mode.ts'
+import { Health } from '../cluster/health.ts'
+import { waitForLog } from '../cluster/waiting-room.ts'
 import type { Config } from '../config.ts'
 import { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
@@ -13,6 +14,7 @@ import type { EventStore } from '../store/event-store.ts'
 import { privateDir } from '../store/private-files.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
 import { ensureAdmin } from './admin.ts'
+import { connectCluster } from './cluster.ts'
 import type { Feature, FeatureFactory } from './feature.ts'
 import { defaultFeatures } from './features.ts'
 import { Sinks } from './sinks.ts'
@@ -45,7 +47,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
   privateDir(config.data)
   const catalogue = loadRegionCatalogue()
-  const cluster = config.mode === 'cluster' ? await connectCluster(config, logger) : undefined
+  const cluster = config.mode === 'cluster' ? connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
   const bus = cluster?.bus ?? new MemoryEventBus()
   const sirena = new Sirena({
@@ -56,11 +58,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     confirmationTtlMinutes: config.confirmationTtlMinutes,
     failedAuthPerMinute: config.failedAuthPerMinute,
   })
-  await sirena.start({ watchStoreMs: 1000 }).catch(async (err) => {
+  // Cluster health (readiness, the cluster's metrics); an embedded server's bus is in-process and always there.
+  const health =
+    cluster?.health ??
+    new Health({ head: () => store.head(), seq: () => sirena.state.seq, busState: () => 'connected', logger })
+  let heldPort: number | undefined
+  try {
+    // An edge started during a PostgreSQL outage waits for it, not ready, rather than exit (docs/cluster.md).
+    if (cluster) heldPort = await waitForLog(() => cluster.store.open(), config, logger)
+    await sirena.start({ watchStoreMs: 1000 })
+  } catch (err) {
     // An open NATS connection would keep a failed start-up's process alive.
     await cluster?.bus.close()
     throw err
-  })
+  }
+  cluster?.follow(() => sirena.state.seq)
+  health.start()
   cluster?.relay.start()
   if (config.adminToken) await ensureAdmin(sirena, store, config.adminToken)
 
@@ -87,10 +100,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     hub,
     metrics,
     sinks,
-    routes: features.flatMap((f) => (f.routes ? [f.routes] : [])),
+    routes: [...features.flatMap((f) => (f.routes ? [f.routes] : [])), health.routes()],
   })
   await sinks.start()
-  const address = await http.app.listen({ host: config.host, port: config.port })
+  const address = await http.app.listen({ host: config.host, port: heldPort ?? config.port })
   const url = address.replace('[::1]', 'localhost')
   logger.info(
     {
@@ -114,6 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await http.app.close()
       await sinks.stop()
       for (const f of features.reverse()) await f.close?.()
+      health.stop()
       await cluster?.relay.stop()
       await sirena.stop()
       await bus.close()

@@ -1,8 +1,8 @@
-import type { Sql } from 'postgres'
 import { genesisHash, type LogEvent } from '../core/events.ts'
 import { type ChainCheck, verifyChain } from '../core/hash-chain.ts'
 import { type EventRow, rowToEvent } from './event-rows.ts'
 import type { LogHead } from './event-store.ts'
+import type { Sql } from './pg-sql.ts'
 
 /** Rows per read while verifying: big enough to amortise a round trip, small enough to stay responsive. */
 const chunkSize = 5000
@@ -27,9 +27,13 @@ export async function verifyPostgresChain(
       link = { seq: cp.seq - 1, hash: at.prev_hash }
     }
   }
-  const [head] = await sql<LogHead[]>`SELECT seq, hash FROM log_head WHERE id = 1`
-  const [last] = await sql<{ seq: number }[]>`SELECT coalesce(max(seq), 0) AS seq FROM events`
-  const until = Math.max(head?.seq ?? 0, last?.seq ?? 0)
+  // The head and the last event in one statement, so one snapshot: read apart, an append committed by another
+  // process in between made a sound log look cut short (an edge restarting while the others write).
+  const [ends] = await sql<{ seq: number | null; hash: string | null; last: number }[]>`
+    SELECT h.seq, h.hash, (SELECT coalesce(max(seq), 0) FROM events) AS last
+    FROM (SELECT 1) AS one LEFT JOIN log_head AS h ON h.id = 1`
+  const head: LogHead | undefined = ends?.seq == null ? undefined : { seq: ends.seq, hash: ends.hash! }
+  const until = Math.max(head?.seq ?? 0, ends?.last ?? 0)
   for (;;) {
     const rows = await sql<EventRow[]>`
       SELECT seq, time, actor, type, payload, prev_hash, hash FROM events

@@ -1,4 +1,3 @@
-import type { ISql, Sql } from 'postgres'
 import { SirenaError } from '../core/errors.ts'
 import type {
   AuditEntry,
@@ -9,6 +8,7 @@ import type {
   PendingState,
   StoredAuditEntry,
 } from './event-store.ts'
+import type { ISql, Sql } from './pg-sql.ts'
 import {
   type AuditRow,
   type DeviceRow,

@@ -1,5 +1,5 @@
-import type { Sql } from 'postgres'
 import { genesisHash } from '../core/events.ts'
+import type { Sql } from './pg-sql.ts'
 
 /**
  * The PostgreSQL schema as an ordered list of migrations, recorded in `schema_migrations`. As with SQLite, a released

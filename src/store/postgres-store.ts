@@ -1,4 +1,3 @@
-import postgres, { type ISql, type Sql } from 'postgres'
 import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
@@ -20,6 +19,7 @@ import type {
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
+import { createPool, type ISql, isConnectionError, type Sql } from './pg-sql.ts'
 import { verifyPostgresChain } from './postgres-chain.ts'
 import { projectEvents, projectionStale, rebuildProjection } from './postgres-projection.ts'
 import { decidePending, insertAudit, insertPending, PostgresRecords, pgCode } from './postgres-records.ts'
@@ -40,6 +40,20 @@ export interface PostgresStoreOptions {
    * import holds the head for seconds; an operator should get an answer, not a hung request.
    */
   lockTimeoutMs?: number
+  /** How long to wait for a connection (a new one, or a free one from the pool). Default 2000. */
+  connectTimeoutMs?: number
+  /** Any query's bound, measured by the client; above `lockTimeoutMs`, so a lock wait ends on the server first. */
+  queryTimeoutMs?: number
+  /** Hears about the database calls that fail and how long writers wait for the cluster write lock. */
+  observer?: StoreObserver
+}
+
+/** Hooks for health and metrics; the store calls them and never waits on them. */
+export interface StoreObserver {
+  /** A call failed because the database could not be reached, or a connection to it dropped. */
+  connectionError?(err: Error): void
+  /** Milliseconds a writer waited for the cluster write lock. */
+  lockWait?(ms: number): void
 }
 
 /** `lock_not_available`: what a writer gets when it waited for a lock past `lock_timeout`. */
@@ -58,6 +72,9 @@ export class PostgresEventStore implements EventStore {
   readonly #checkpointEvery: number
   readonly #poolSize: number
   readonly #lockTimeoutMs: number
+  readonly #connectTimeoutMs: number
+  readonly #queryTimeoutMs: number
+  readonly #observer: StoreObserver
   #sql: Sql | undefined
   #opening: Promise<void> | undefined
 
@@ -66,7 +83,10 @@ export class PostgresEventStore implements EventStore {
     this.schema = options.schema
     this.#checkpointEvery = options.checkpointEvery ?? 1000
     this.#poolSize = options.poolSize ?? 10
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 30_000
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2_000
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#lockTimeoutMs + 5_000
+    this.#observer = options.observer ?? {}
     if (!schemaNamePattern.test(this.schema)) {
       throw new RangeError(`postgres schema must match ${schemaNamePattern}: ${JSON.stringify(this.schema)}`)
     }
@@ -91,26 +111,20 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #open(): Promise<void> {
-    const sql = postgres(this.#url, {
+    const sql = createPool({
+      url: this.#url,
       max: this.#poolSize,
-      // An edge that cannot reach the log should say so within seconds, not hang its start-up.
-      connect_timeout: 10,
-      idle_timeout: 60,
-      onnotice: () => {},
-      connection: {
-        search_path: this.schema,
-        lock_timeout: this.#lockTimeoutMs,
-        application_name: 'sirena',
-      } as Record<string, string | number>,
-      types: {
-        // seq and ids are bigint; every value Sirena stores stays within Number.MAX_SAFE_INTEGER.
-        bigint: { to: 20, from: [20], serialize: (n: number) => String(n), parse: (s: string) => Number(s) },
-      },
+      schema: this.schema,
+      connectTimeoutMs: this.#connectTimeoutMs,
+      queryTimeoutMs: this.#queryTimeoutMs,
+      lockTimeoutMs: this.#lockTimeoutMs,
+      onError: (err) => this.#observer.connectionError?.(err),
     })
     try {
       await migrate(sql, this.schema).catch((err) => {
         const code = pgCode(err)
-        if (code && /^(ECONN|ENOTFOUND|EAI_AGAIN|CONNECT_TIMEOUT|28|3D)/.test(code)) {
+        // Unreachable, refused credentials (28xxx) or no such database (3Dxxx): the operator's to fix, say where.
+        if (isConnectionError(err) || (code && /^(28|3D)/.test(code))) {
           throw new SirenaError(
             'unavailable',
             `cannot use PostgreSQL at ${redactUrl(this.#url)}: ${(err as Error).message}`,
@@ -128,7 +142,7 @@ export class PostgresEventStore implements EventStore {
       if (await projectionStale(sql)) await rebuildProjection(sql)
       this.#sql = sql
     } catch (err) {
-      await sql.end({ timeout: 5 })
+      await sql.end().catch(() => {})
       throw err
     }
   }
@@ -137,7 +151,7 @@ export class PostgresEventStore implements EventStore {
     const sql = this.#sql
     if (!sql) return
     this.#sql = undefined
-    await sql.end({ timeout: 5 })
+    await sql.end().catch(() => {})
   }
 
   async head(): Promise<LogHead> {
@@ -150,22 +164,30 @@ export class PostgresEventStore implements EventStore {
    * session ends and PostgreSQL releases its lock, so no writer can wedge the others for good.
    */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const waitStarted = performance.now()
     const reserved = await this.sql.reserve()
     const key = `sirena.writer:${this.schema}`
+    // A lock whose session may still hold it is never handed back to the pool: the connection is destroyed instead,
+    // and its session's end releases the lock.
+    let broken = false
     try {
       try {
         await reserved`SELECT pg_advisory_lock(hashtextextended(${key}, 0))`
       } catch (err) {
+        broken = isConnectionError(err)
         if (isLockTimeout(err)) throw new SirenaError('unavailable', 'the event log is busy; try again')
         throw err
       }
+      this.#observer.lockWait?.(performance.now() - waitStarted)
       try {
         return await fn()
       } finally {
-        await reserved`SELECT pg_advisory_unlock(hashtextextended(${key}, 0))`
+        await reserved`SELECT pg_advisory_unlock(hashtextextended(${key}, 0))`.catch(() => {
+          broken = true
+        })
       }
     } finally {
-      reserved.release()
+      reserved.release(broken)
     }
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { connect as connectNats } from '@nats-io/transport-node'
-import postgres from 'postgres'
+import pg from 'pg'
 
 /**
  * The outside services cluster tests need, and names that keep parallel test files apart: each run gets its own
@@ -31,11 +31,13 @@ async function reachable(check: () => Promise<void>, name: string, url: string):
 export function postgresMissing(): Promise<string | false> {
   return reachable(
     async () => {
-      const sql = postgres(postgresUrl, { max: 1, connect_timeout: 3, onnotice: () => {} })
+      const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
+      client.on('error', () => {})
       try {
-        await sql`SELECT 1`
+        await client.connect()
+        await client.query('SELECT 1')
       } finally {
-        await sql.end({ timeout: 1 })
+        await client.end().catch(() => {})
       }
     },
     'PostgreSQL',
@@ -60,14 +62,17 @@ let schemas = 0
 export const testSchema = (): string => `sirena_test_${runId}_${++schemas}`
 
 export async function dropTestSchemas(): Promise<void> {
-  const sql = postgres(postgresUrl, { max: 1, onnotice: () => {} })
+  const client = new pg.Client({ connectionString: postgresUrl })
+  client.on('error', () => {})
   try {
-    const rows = await sql<{ nspname: string }[]>`
-      SELECT nspname FROM pg_namespace WHERE nspname LIKE ${`sirena_test_${runId}_%`}`
+    await client.connect()
+    const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname LIKE $1', [
+      `sirena_test_${runId}_%`,
+    ])
     // One statement, one commit: dropping dozens of schemas one by one waits on as many fsyncs.
-    if (rows.length > 0) await sql.unsafe(`DROP SCHEMA ${rows.map((r) => `"${r.nspname}"`).join(', ')} CASCADE`)
+    if (rows.length > 0) await client.query(`DROP SCHEMA ${rows.map((r) => `"${r.nspname}"`).join(', ')} CASCADE`)
   } finally {
-    await sql.end({ timeout: 1 })
+    await client.end().catch(() => {})
   }
 }
 

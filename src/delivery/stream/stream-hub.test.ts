@@ -110,3 +110,49 @@ describe('stream shutdown', () => {
     req.destroy()
   })
 })
+
+describe('stream fan-out and the writer', () => {
+  let s: TestServer
+  before(async () => {
+    s = await startTestServer()
+  })
+  after(async () => {
+    await s.close()
+  })
+
+  test('a command has its answer before its event is written to any subscriber', async () => {
+    const order: string[] = []
+    let closed = false
+    await s.http.hub.attachSink(
+      {
+        send: (frame) => order.push(`sent ${frame.json.length > 0}`),
+        heartbeat: () => {},
+        buffered: () => 0,
+        get closed() {
+          return closed
+        },
+        destroy: () => {
+          closed = true
+        },
+        end: () => {
+          closed = true
+        },
+        onClose: () => {},
+      },
+      s.http.hub.admit('test', null),
+      null,
+    )
+    const issuer = (await s.sirena.authenticate(s.adminToken)) as Parameters<typeof s.sirena.execute>[0]
+    await s.sirena.execute(issuer, {
+      kind: 'notice',
+      noticeId: s.sirena.id(),
+      regions: [regions.kyivCity],
+      text: { uk: 'Тест', en: 'Test' },
+      status: 'Actual',
+    })
+    order.push('answered')
+    for (let waited = 0; order.length < 2 && waited < 2000; waited += 10) await new Promise((r) => setTimeout(r, 10))
+    assert.deepEqual(order, ['answered', 'sent true'])
+    closed = true
+  })
+})

@@ -91,6 +91,8 @@ export class StreamHub implements Sink {
   private readonly reader: LogReader
   /** Admits resuming clients and paces their replays. */
   readonly replays: ReplayLimiter
+  /** Events framed at once, waiting for the next pass to their subscribers' sockets (see `drain`). */
+  private readonly outgoing: Array<{ seq: number; frame: Frame; audience: Audience }> = []
   constructor(
     private readonly sirena: Sirena,
     private readonly options: StreamOptions,
@@ -132,12 +134,23 @@ export class StreamHub implements Sink {
   private broadcast(described: DescribedEvent) {
     // Imported history is state and history, not news: it never goes out live.
     if (described.historical || this.subscribers.size === 0) return
-    const seq = described.event.seq
-    const { frame, audience } = this.frameOf(described)
+    this.outgoing.push({ seq: described.event.seq, ...this.frameOf(described) })
+    if (this.outgoing.length === 1) setImmediate(() => this.drain())
+  }
+
+  /**
+   * The writes to the subscribers' sockets, after the command that made the events has answered: a writer never
+   * waits for thousands of sockets, and events that came together go out in one pass. A subscriber that attached in
+   * between already has them (its lastSeq), and one still catching up holds them in its backlog.
+   */
+  private drain() {
+    const batch = this.outgoing.splice(0)
     for (const sub of this.subscribers) {
-      if (!this.matches(sub, audience)) continue
-      if (sub.backlog) sub.backlog.push({ seq, frame })
-      else this.write(sub, seq, frame)
+      for (const { seq, frame, audience } of batch) {
+        if (!this.matches(sub, audience)) continue
+        if (sub.backlog) sub.backlog.push({ seq, frame })
+        else this.write(sub, seq, frame)
+      }
     }
   }
 
@@ -260,6 +273,7 @@ export class StreamHub implements Sink {
 
   close() {
     clearInterval(this.timer)
+    this.outgoing.length = 0
     this.unsubscribe()
     for (const sub of this.subscribers) sub.sink.end()
     this.subscribers.clear()
