@@ -14,6 +14,12 @@ const maxCached = 10_000
 /** Who holds which token: authentication, and the audited adding and revoking of issuers. */
 export class IssuerDirectory {
   private readonly cache = new Map<string, { issuer: IssuerRecord | null; at: number }>()
+  /**
+   * Hashes of tokens that have authenticated here. A throttled address may still present one of these: it is checked
+   * against the store as usual (so a revocation still takes effect), but it is not refused unseen. Random tokens
+   * cannot enter it, so a flood cannot push a duty officer out.
+   */
+  private readonly knownGood = new Set<string>()
   /** Failed authentications per client address: throttled, counted, and audited once per address and minute. */
   readonly failures: AuthFailures
 
@@ -36,17 +42,21 @@ export class IssuerDirectory {
    */
   async authenticate(token: string | undefined, client = 'local'): Promise<IssuerRecord> {
     if (!token) throw new SirenaError('unauthorized', 'a bearer token is required')
-    // A token that passed within the cache's lifetime goes through even from a throttled address: an issuer behind
-    // the same NAT as a token-guesser is locked out only while its token is not in use.
+    // A token that has authenticated before goes through even from a throttled address: an issuer behind the same NAT
+    // as a token-guesser keeps working. Only tokens never seen valid are refused unchecked while the address is
+    // throttled.
     const h = hashToken(token)
     const recent = this.cached(h)
     if (recent) return recent
-    this.failures.check(client)
+    if (!this.knownGood.has(h)) this.failures.check(client)
     const issuer = await this.byHash(h)
     if (!issuer) {
+      this.knownGood.delete(h)
       this.failures.record(client)
       throw new SirenaError('unauthorized', 'unknown or revoked token')
     }
+    if (this.knownGood.size >= maxCached) this.knownGood.clear()
+    this.knownGood.add(h)
     return issuer
   }
 
