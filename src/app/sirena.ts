@@ -17,6 +17,7 @@ import { type IdempotencyOptions, idempotencyToStore, storedResult } from './ide
 import { IssuerDirectory } from './issuer-directory.ts'
 import { Mutex } from './mutex.ts'
 import { pendingCommand } from './pending.ts'
+import { type SnapshotOptions, StateSnapshots } from './state-snapshots.ts'
 
 export interface SirenaOptions {
   catalogue: RegionCatalogue
@@ -27,6 +28,8 @@ export interface SirenaOptions {
   /** Injected for tests; wall clock otherwise. */
   clock?: () => Date
   newId?: () => string
+  /** How often the folded state is snapshotted (state-snapshots.ts); tests make it frequent. */
+  snapshots?: SnapshotOptions
 }
 
 /** The answer to a command, ready for any transport (HTTP, CLI, CAP ingest). */
@@ -66,6 +69,7 @@ export class Sirena {
   private gapFilling = false
   private gapFillAgain = false
   private readonly current: SirenaState = emptyState()
+  private readonly snapshots: StateSnapshots
 
   /** The state folded from the log; only the service changes it, by applying events. */
   get state(): Readonly<SirenaState> {
@@ -82,6 +86,7 @@ export class Sirena {
     this.newId = o.newId ?? uuidv7
     this.ttlMs = o.confirmationTtlMinutes * 60_000
     this.issuers = new IssuerDirectory(this.store, () => this.now())
+    this.snapshots = new StateSnapshots(this.store, this.logger, o.snapshots)
   }
 
   now(): string {
@@ -89,15 +94,23 @@ export class Sirena {
   }
 
   /**
-   * Opens the store (verifying the chain), replays the log into memory and joins the bus. `watchStoreMs` polls the
-   * log head so that events appended by another process on the same store (a history import from the CLI) are
-   * picked up without a restart.
+   * Opens the store (verifying the chain from its last checkpoint), restores the newest state snapshot that verifies
+   * and replays the log after it (the whole log without one), and joins the bus. `watchStoreMs` polls the log head
+   * so that events appended by another process on the same store (a history import from the CLI) are picked up
+   * without a restart.
    */
   async start(options: { watchStoreMs?: number } = {}): Promise<void> {
     await this.store.open()
     const started = Date.now()
+    const restored = await this.snapshots.restore()
+    if (restored) Object.assign(this.current, restored)
+    const snapshotSeq = this.state.seq
     await this.catchUp()
-    this.logger.info({ seq: this.state.seq, ms: Date.now() - started }, 'state rebuilt from the event log')
+    this.snapshots.maybeSave(this.state, true)
+    this.logger.info(
+      { seq: this.state.seq, snapshotSeq, replayed: this.state.seq - snapshotSeq, ms: Date.now() - started },
+      'state restored from its snapshot and the log after it',
+    )
     this.unsubscribeBus = this.bus.subscribe((e) => {
       // Events this process appended were applied already; events from other writers (cluster) are applied here.
       if (e.seq === this.state.seq + 1) this.apply([e])
@@ -117,6 +130,9 @@ export class Sirena {
     if (this.storeWatch) clearInterval(this.storeWatch)
     this.unsubscribeBus?.()
     await this.mutex.run(async () => undefined)
+    await this.snapshots
+      .save(this.state)
+      .catch((err) => this.logger.error({ err }, 'saving the state snapshot at stop failed; the next start folds more'))
     await this.store.close()
   }
 
@@ -166,6 +182,7 @@ export class Sirena {
         }
       }
     }
+    this.snapshots.maybeSave(this.current)
   }
 
   onEvent(listener: EventListener): () => void {

@@ -113,6 +113,16 @@ export const migrations: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  `
+  -- The newest snapshot of the folded state (one row), so that a start replays only the log after it.
+  CREATE TABLE state_snapshot (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    digest TEXT NOT NULL
+  );
+  `,
 ]
 
 export const schemaVersion = migrations.length
