@@ -25,7 +25,12 @@ function newestSource(dir) {
   return newest
 }
 
-/** The compiled server exists and no source is newer than it (a pull or an edit makes it stale). */
+/** Dependencies are bundled too, so installing others (a newer lockfile) makes the build stale as well. */
+const lockfile = join(root, 'package-lock.json')
+
+/** The compiled server exists and no source is newer than it (a pull, an edit or an install makes it stale). */
 export function serverBuildFresh() {
-  return existsSync(serverStamp) && existsSync(serverEntry) && newestSource(sources) <= statSync(serverStamp).mtimeMs
+  if (!existsSync(serverStamp) || !existsSync(serverEntry)) return false
+  const built = statSync(serverStamp).mtimeMs
+  return newestSource(sources) <= built && (!existsSync(lockfile) || statSync(lockfile).mtimeMs <= built)
 }

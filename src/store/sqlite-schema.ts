@@ -122,6 +122,9 @@ export const migrations: readonly string[] = [
     body TEXT NOT NULL,
     digest TEXT NOT NULL
   );
+  -- open() asks whether the log holds any update (to tell a lost alert_updates projection from a log without
+  -- updates); a history import has none, and without this small index the answer was a scan of the whole log.
+  CREATE INDEX events_alert_updates ON events (seq) WHERE type = 'alert.updated';
   `,
 ]
 
