@@ -15,6 +15,7 @@ import { actionOf, commandDetail } from './command-audit.ts'
 import { alertIdOf, type DescribedEvent, describeEvent } from './described-event.ts'
 import { type IdempotencyOptions, idempotencyToStore, storedResult } from './idempotency.ts'
 import { IssuerDirectory } from './issuer-directory.ts'
+import { decisionState, forgetKnownAlertIds } from './known-alerts.ts'
 import { Mutex } from './mutex.ts'
 import { pendingCommand } from './pending.ts'
 import { type SnapshotOptions, StateSnapshots } from './state-snapshots.ts'
@@ -182,6 +183,7 @@ export class Sirena {
         }
       }
     }
+    forgetKnownAlertIds(this.current)
     this.snapshots.maybeSave(this.current)
   }
 
@@ -264,9 +266,10 @@ export class Sirena {
       const action = actionOf(command)
       const scope = commandScope(this.state, command)
       const detail = { ...opts.auditDetail, ...commandDetail(command), regions: scope.regions }
+      const state = await decisionState(this.current, this.store, command)
       let decision: ReturnType<typeof decide>
       try {
-        decision = decide({ catalogue: this.catalogue, state: this.state, issuer, now: this.now() }, command)
+        decision = decide({ catalogue: this.catalogue, state, issuer, now: this.now() }, command)
       } catch (err) {
         await this.refuse(issuer.id, action, err, detail)
         throw err
@@ -312,12 +315,13 @@ export class Sirena {
       }
       const requester = await this.store.getIssuer(pending.requestedBy)
       if (!requester) throw new SirenaError('conflict', 'the requesting issuer no longer exists')
+      const state = await decisionState(this.current, this.store, pending.command)
       let decision: ReturnType<typeof decide>
       try {
         decision = decide(
           {
             catalogue: this.catalogue,
-            state: this.state,
+            state,
             issuer: requester,
             now: this.now(),
             confirmedBy: confirmer.id,

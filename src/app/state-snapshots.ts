@@ -13,7 +13,11 @@ import type { EventStore, StateSnapshot } from '../store/event-store.ts'
  */
 export const snapshotFormat = 1
 
-/** The state as plain data. Maps and Sets keep their insertion order: `activeAlerts()` lists in that order. */
+/**
+ * The state as plain data. Maps and Sets keep their insertion order: `activeAlerts()` lists in that order. The ids of
+ * every alert ever started are left out: the store knows them (see known-alerts.ts), and they would make the
+ * snapshot grow with the log.
+ */
 interface SnapshotBody {
   format: number
   seq: number
@@ -21,7 +25,6 @@ interface SnapshotBody {
   active: Alert[]
   recentlyEnded: Alert[]
   notices: Notice[]
-  knownAlertIds: string[]
   threats: ThreatRecord[]
   knownThreatIds: string[]
 }
@@ -37,7 +40,6 @@ export function encodeSnapshot(state: Readonly<SirenaState>): StateSnapshot {
     active: [...state.active.values()],
     recentlyEnded: state.recentlyEnded,
     notices: state.notices,
-    knownAlertIds: [...state.knownAlertIds],
     threats: [...state.threats.values()],
     knownThreatIds: [...state.knownThreatIds],
   }
@@ -62,7 +64,6 @@ function decode(body: SnapshotBody): SirenaState {
   for (const a of body.active) state.active.set(a.id, a)
   state.recentlyEnded.push(...body.recentlyEnded)
   state.notices.push(...body.notices)
-  for (const id of body.knownAlertIds) state.knownAlertIds.add(id)
   for (const t of body.threats) state.threats.set(t.threat.id, t)
   for (const id of body.knownThreatIds) state.knownThreatIds.add(id)
   return state
