@@ -72,11 +72,18 @@ export function loadRegionGeometry(path = defaultRegionGeometryPath): RegionTopo
   const key = resolve(path)
   let topology = geometries.get(key)
   if (!topology) {
-    topology = JSON.parse(readFileSync(key, 'utf8')) as RegionTopology
-    for (const layer of ['oblasts', 'raions', 'hromadas'] as const) {
-      if (topology.objects?.[layer]?.type !== 'GeometryCollection') throw new Error(`${key} has no "${layer}" object`)
-    }
+    topology = readRegionGeometry(key)
     geometries.set(key, topology)
+  }
+  return topology
+}
+
+/** The geometry file parsed afresh, for a reader that keeps it in a form of its own (`RegionShapes`), not cached. */
+export function readRegionGeometry(path = defaultRegionGeometryPath): RegionTopology {
+  const key = resolve(path)
+  const topology = JSON.parse(readFileSync(key, 'utf8')) as RegionTopology
+  for (const layer of ['oblasts', 'raions', 'hromadas'] as const) {
+    if (topology.objects?.[layer]?.type !== 'GeometryCollection') throw new Error(`${key} has no "${layer}" object`)
   }
   return topology
 }
