@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs before `npm test` and `npm start`: makes a fresh clone ready with no other step. Installs dependencies when
-// they are missing or older than the lockfile, and builds the web app when its bundle is missing. Plain Node: it must
-// run before any dependency exists.
+// they are missing or older than the lockfile, builds the web app when its bundle is missing or stale, and, before
+// `npm start`, compiles the server to JavaScript when that is missing or stale. Plain Node: it must run before any
+// dependency exists.
 import { execSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -45,5 +46,15 @@ if (existsSync(join(webSources, 'vite.config.ts'))) {
   if (missing || newestMtime(webSources) > statSync(webBuilt).mtimeMs) {
     say(missing ? 'building the web app (vite build)…' : 'web sources changed: rebuilding the web app…')
     run('npm run build:web')
+  }
+}
+
+// Production starts the compiled server (bin/sirena.mjs picks it when it is current); tests run the sources.
+if (process.env.npm_lifecycle_event === 'prestart') {
+  const { serverBuildFresh } = await import('./server-build-state.mjs')
+  if (!serverBuildFresh()) {
+    say('compiling the server (esbuild)…')
+    const { buildServer } = await import('./build-server.mjs')
+    await buildServer()
   }
 }

@@ -68,6 +68,8 @@ export interface ReadPort extends LogReads, HistoryReads {
   activeAlerts(status?: CapStatus): Alert[]
   alertById(id: string): Alert | undefined
   resolveRegions(ids: readonly (string | number)[]): string[]
+  /** Whether an alert with this id ever started (ended ones included): the store answers, not memory. */
+  alertKnown(id: string): Promise<boolean>
   listPending(): Promise<PendingCommand[]>
   pending(id: string): Promise<PendingCommand | undefined>
   listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]>

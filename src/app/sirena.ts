@@ -25,6 +25,7 @@ import { actionOf, commandDetail } from './command-audit.ts'
 import { alertIdOf, describeEvent } from './described-event.ts'
 import { idempotencyToStore, storedResult } from './idempotency.ts'
 import { IssuerDirectory } from './issuer-directory.ts'
+import { decisionState, forgetKnownAlertIds } from './known-alerts.ts'
 import { Mutex } from './mutex.ts'
 import { pendingCommand } from './pending.ts'
 import type {
@@ -44,6 +45,8 @@ import { PublishQueue } from './publish-queue.ts'
  */
 const writeWaitMs = 5_000
 
+import { type SnapshotOptions, StateSnapshots } from './state-snapshots.ts'
+
 export interface SirenaOptions {
   catalogue: RegionCatalogue
   store: EventStore
@@ -55,6 +58,8 @@ export interface SirenaOptions {
   /** Injected for tests; wall clock otherwise. */
   clock?: () => Date
   newId?: () => string
+  /** How often the folded state is snapshotted (state-snapshots.ts); tests make it frequent. */
+  snapshots?: SnapshotOptions
 }
 
 /**
@@ -82,6 +87,7 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
   private gapFilling = false
   private gapFillAgain = false
   private readonly current: SirenaState = emptyState()
+  private readonly snapshots: StateSnapshots
 
   /** The state folded from the log; only the service changes it, by applying events. */
   get state(): Readonly<SirenaState> {
@@ -102,6 +108,7 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
       onError: (err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'),
     })
     this.published = new PublishQueue(this.bus, this.logger)
+    this.snapshots = new StateSnapshots(this.store, this.logger, o.snapshots)
   }
 
   now(): string {
@@ -109,15 +116,23 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
   }
 
   /**
-   * Opens the store (verifying the chain), replays the log into memory and joins the bus. `watchStoreMs` polls the
-   * log head so that events appended by another process on the same store (a history import from the CLI) are
-   * picked up without a restart.
+   * Opens the store (verifying the chain from its last checkpoint), restores the newest state snapshot that verifies
+   * and replays the log after it (the whole log without one), and joins the bus. `watchStoreMs` polls the log head
+   * so that events appended by another process on the same store (a history import from the CLI) are picked up
+   * without a restart.
    */
   async start(options: { watchStoreMs?: number } = {}): Promise<void> {
     await this.store.open()
     const started = Date.now()
+    const restored = await this.snapshots.restore()
+    if (restored) Object.assign(this.current, restored)
+    const snapshotSeq = this.state.seq
     await this.catchUp()
-    this.logger.info({ seq: this.state.seq, ms: Date.now() - started }, 'state rebuilt from the event log')
+    this.snapshots.maybeSave(this.state, true)
+    this.logger.info(
+      { seq: this.state.seq, snapshotSeq, replayed: this.state.seq - snapshotSeq, ms: Date.now() - started },
+      'state restored from its snapshot and the log after it',
+    )
     this.authWindow = setInterval(() => this.issuers.failures.tick(), 10_000)
     this.authWindow.unref()
     this.unsubscribeBus = this.bus.subscribe(
@@ -165,6 +180,9 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
       .flush()
       .catch((err) => this.logger.error({ err }, 'writing failed authentications to the audit trail failed'))
     await this.published.flushed()
+    await this.snapshots
+      .save(this.state)
+      .catch((err) => this.logger.error({ err }, 'saving the state snapshot at stop failed; the next start folds more'))
     await this.store.close()
   }
 
@@ -214,6 +232,8 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
         }
       }
     }
+    forgetKnownAlertIds(this.current)
+    this.snapshots.maybeSave(this.current)
   }
 
   onEvent(listener: EventListener): () => void {
@@ -310,9 +330,10 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
       const action = actionOf(command)
       const scope = commandScope(this.state, command)
       const detail = { ...opts.auditDetail, ...commandDetail(command), regions: scope.regions }
+      const state = await decisionState(this.current, this.store, command)
       let decision: ReturnType<typeof decide>
       try {
-        decision = decide({ catalogue: this.catalogue, state: this.state, issuer, now: this.now() }, command)
+        decision = decide({ catalogue: this.catalogue, state, issuer, now: this.now() }, command)
       } catch (err) {
         await this.refuse(issuer.id, action, err, detail)
         throw err
@@ -379,12 +400,13 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
         await this.refuse(confirmer.id, 'alert.confirm', err, detail)
         throw err
       }
+      const state = await decisionState(this.current, this.store, pending.command)
       let decision: ReturnType<typeof decide>
       try {
         decision = decide(
           {
             catalogue: this.catalogue,
-            state: this.state,
+            state,
             issuer: requester,
             now: this.now(),
             confirmedBy: confirmer.id,
@@ -491,6 +513,10 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
 
   alertEvents(alertId: string): Promise<LogEvent[]> {
     return this.store.alertEvents(alertId)
+  }
+
+  async alertKnown(id: string): Promise<boolean> {
+    return (await this.store.getAlert(id)) !== undefined
   }
 
   history(q: HistoryQuery): Promise<RegionInterval[]> {

@@ -32,12 +32,14 @@ export type GeometryReply = { id: number; leaves: string[] } | { id: number; ref
 const defaultTimeoutMs = 60_000
 
 /**
- * The worker's entry runs TypeScript, so it registers tsx itself before importing the thread's module: a worker does
- * not inherit the loader hooks of a process started with `register()` (`npm start`), nor, on Node 20, those of
- * `--import tsx` (the worker fails with "Unknown file extension .ts"). A `data:` module can do that whatever the
- * working directory, since both specifiers are absolute.
+ * The worker's entry. From the compiled server (`npm start`, dist/server) it is the thread's own bundle next to this
+ * one. From the sources it is TypeScript, so it registers tsx itself before importing the thread's module: a worker
+ * does not inherit the loader hooks of a process started with `register()`, nor, on Node 20, those of `--import tsx`
+ * (the worker fails with "Unknown file extension .ts"). A `data:` module can do that whatever the working directory,
+ * since both specifiers are absolute.
  */
 function bootstrapUrl(): URL {
+  if (import.meta.url.endsWith('.js')) return new URL('./geometry-worker-thread.js', import.meta.url)
   const tsx = import.meta.resolve('tsx/esm/api')
   const entry = new URL('./geometry-worker-thread.ts', import.meta.url).href
   const source = `import { register } from ${JSON.stringify(tsx)}\nregister()\nawait import(${JSON.stringify(entry)})\n`

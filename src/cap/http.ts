@@ -50,7 +50,9 @@ export function capHttp(
     const publisher = new CapPublisher(sirena, signer, {
       sender,
       catalogue: sirena.catalogue,
-      shapes: RegionShapes.fromDataFiles(),
+      // The region geometry (tens of MB once parsed) is loaded by the first document that needs an outline, not at
+      // start: a server that has published nothing since it started holds none of it.
+      shapes: { ring: (regionId, maxPoints) => RegionShapes.fromDataFiles().ring(regionId, maxPoints) },
       web: publicUrl,
     })
 

@@ -186,7 +186,8 @@ export class CapIngest {
       const alertId = record ? (JSON.parse(record.body) as { alertId?: string }).alertId : undefined
       const viaRecord = alertId ? this.sirena.alertById(alertId) : undefined
       if (viaRecord) return viaRecord
-      if (alertId || this.sirena.state.knownAlertIds.has(capAlertId(ref.sender, ref.identifier))) {
+      // Ended alerts are known to the store, not to the live state (see app/known-alerts.ts).
+      if (alertId || (await this.sirena.alertKnown(capAlertId(ref.sender, ref.identifier)))) {
         throw new SirenaError('alert_not_active', `the alert referenced by ${ref.identifier} has already ended`)
       }
     }

@@ -16,7 +16,8 @@ export interface MessageOptions {
   /** CAP `sender`: who Sirena is to consumers (a host name). */
   sender: string
   catalogue: RegionCatalogue
-  shapes: RegionShapes
+  /** Region outlines for CAP polygons; only `ring` is used, so the server passes one that loads the data lazily. */
+  shapes: Pick<RegionShapes, 'ring'>
   /** Where residents read more (CAP `web`): the public URL, when configured. */
   web?: string
 }

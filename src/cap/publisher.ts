@@ -31,8 +31,12 @@ export class CapPublisher implements Sink {
   readonly name = 'cap'
   private readonly documents = new Map<number, SignedMessage>()
   private documentBytes = 0
-  /** Live alerts that are active or recently ended: their events and messages, in log order. */
-  private readonly index = new Map<string, { events: LogEvent[]; messages: SequencedMessage[] }>()
+  /**
+   * Live alerts that are active or recently ended: their events, in log order, and their messages, made when the
+   * feed is first read (not at start: making them loads the region outlines, which a server nobody polls for CAP
+   * need not hold).
+   */
+  private readonly index = new Map<string, { events: LogEvent[]; messages?: SequencedMessage[] }>()
   private unsubscribe: (() => void) | undefined
 
   constructor(
@@ -75,7 +79,7 @@ export class CapPublisher implements Sink {
   }
 
   private setIndexed(alertId: string, events: LogEvent[]) {
-    this.index.set(alertId, { events, messages: alertMessages(events, this.options) })
+    this.index.set(alertId, { events })
   }
 
   /** Drops alerts that left the state's recent list, once enough have gathered to make a pass worthwhile. */
@@ -89,8 +93,9 @@ export class CapPublisher implements Sink {
   /** The newest messages of current and recent alerts, newest first; `all` includes Exercise and Test. */
   recentMessages(status: CapStatus | 'all', limit: number): SequencedMessage[] {
     const out: SequencedMessage[] = []
-    for (const { messages } of this.index.values()) {
-      for (const m of messages) if (status === 'all' || m.message.status === status) out.push(m)
+    for (const entry of this.index.values()) {
+      entry.messages ??= alertMessages(entry.events, this.options)
+      for (const m of entry.messages) if (status === 'all' || m.message.status === status) out.push(m)
     }
     return out.sort((a, b) => b.seq - a.seq).slice(0, limit)
   }

@@ -13,10 +13,11 @@ import { feature } from 'topojson-client'
 import type { RegionCatalogue } from '../core/regions.ts'
 import {
   loadRegionCatalogue,
-  loadRegionGeometry,
   type RegionLayer,
   type RegionTopology,
+  readRegionGeometry,
 } from '../geo/catalogue-file.ts'
+import { CompactArcs } from '../geo/compact-arcs.ts'
 import type { LatLon } from './model.ts'
 
 type Shape = Polygon | MultiPolygon
@@ -61,10 +62,16 @@ export class RegionShapes {
   private leafSearch: { leaves: Leaf[]; index: Flatbush } | undefined
   private readonly rings = new Map<string, LatLon[] | null>()
 
+  /** The arcs, packed: the parsed topology itself is not kept (see CompactArcs). */
+  private readonly arcs: CompactArcs
+  private readonly transform: RegionTopology['transform']
+
   constructor(
-    private readonly topology: RegionTopology,
+    topology: RegionTopology,
     readonly catalogue: RegionCatalogue,
   ) {
+    this.arcs = new CompactArcs(topology.arcs)
+    this.transform = topology.transform
     for (const layer of ['oblasts', 'raions', 'hromadas'] as RegionLayer[]) {
       for (const g of topology.objects[layer].geometries) {
         if (g.type === 'Polygon' || g.type === 'MultiPolygon') this.objects.set(String(g.id), g)
@@ -98,7 +105,7 @@ export class RegionShapes {
   private shape(regionId: string): Shape | undefined {
     const object = this.objects.get(regionId)
     if (!object) return undefined
-    const decoded = feature(this.topology, object)
+    const decoded = feature(this.arcs.topologyFor(object, this.transform), object)
     const g = 'geometry' in decoded ? decoded.geometry : undefined
     return g && (g.type === 'Polygon' || g.type === 'MultiPolygon') ? g : undefined
   }
@@ -110,7 +117,8 @@ export class RegionShapes {
 
   /** Over the committed `data/` files; built once per thread. */
   static fromDataFiles(): RegionShapes {
-    shared ??= new RegionShapes(loadRegionGeometry(), loadRegionCatalogue())
+    // Parsed afresh rather than from the shared cache, so that only the packed arcs outlive the constructor.
+    shared ??= new RegionShapes(readRegionGeometry(), loadRegionCatalogue())
     return shared
   }
 

@@ -3,13 +3,24 @@
  * Paths default to the project's `data/` directory, found from this file's location so that the working directory
  * does not matter. Each file is parsed once per path.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { GeometryCollection, Topology } from 'topojson-specification'
 import { RegionCatalogue, type RegionRecord } from '../core/regions.ts'
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+/**
+ * The nearest folder above this module holding a package.json: the project root whether this runs from its source
+ * (src/geo) or from the compiled bundle (dist/server), which sit at different depths.
+ */
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`)
+  }
+}
+
+export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)))
 export const defaultRegionsPath = resolve(projectRoot, 'data/regions.json')
 export const defaultRegionGeometryPath = resolve(projectRoot, 'data/regions.topo.json')
 
@@ -61,11 +72,18 @@ export function loadRegionGeometry(path = defaultRegionGeometryPath): RegionTopo
   const key = resolve(path)
   let topology = geometries.get(key)
   if (!topology) {
-    topology = JSON.parse(readFileSync(key, 'utf8')) as RegionTopology
-    for (const layer of ['oblasts', 'raions', 'hromadas'] as const) {
-      if (topology.objects?.[layer]?.type !== 'GeometryCollection') throw new Error(`${key} has no "${layer}" object`)
-    }
+    topology = readRegionGeometry(key)
     geometries.set(key, topology)
+  }
+  return topology
+}
+
+/** The geometry file parsed afresh, for a reader that keeps it in a form of its own (`RegionShapes`), not cached. */
+export function readRegionGeometry(path = defaultRegionGeometryPath): RegionTopology {
+  const key = resolve(path)
+  const topology = JSON.parse(readFileSync(key, 'utf8')) as RegionTopology
+  for (const layer of ['oblasts', 'raions', 'hromadas'] as const) {
+    if (topology.objects?.[layer]?.type !== 'GeometryCollection') throw new Error(`${key} has no "${layer}" object`)
   }
   return topology
 }

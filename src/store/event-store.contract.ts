@@ -10,6 +10,7 @@ import { foldEvents } from '../core/state.ts'
 import type { EventStore } from './event-store.ts'
 import { projectionsContract } from './event-store-projections.contract.ts'
 import { recordsContract } from './event-store-records.contract.ts'
+import { snapshotsContract } from './event-store-snapshots.contract.ts'
 import { at, cancelled, ended, notice, region, started, updated } from './testdata/drafts.ts'
 import { auditEntry, idempotencyFor, pendingIssue } from './testdata/records.ts'
 
@@ -247,6 +248,8 @@ export function runEventStoreContract(
     projectionsContract(withStore)
 
     describe('audit, issuers and pending commands', () => recordsContract(withStore))
+
+    describe('state snapshots', () => snapshotsContract(withStore))
 
     describe('replay', () => {
       test('for any valid run of alert events, the log read back folds to the state its appends folded to', async () => {

@@ -45,6 +45,20 @@ export interface AppendExtras {
   resolvePending?: { id: string; state: PendingState; decidedBy: string; decidedAt: string }
 }
 
+/**
+ * A checkpoint of the state folded from the log (see `src/app/state-snapshots.ts`), so that a start replays only the
+ * events after it. The store keeps the newest one and does not interpret it; the service verifies it before use.
+ */
+export interface StateSnapshot {
+  /** The last event folded in, and that event's hash: the snapshot is only good for a log with this link. */
+  seq: number
+  hash: string
+  /** The state's canonical encoding. */
+  body: string
+  /** Hex SHA-256 of `body`. */
+  digest: string
+}
+
 export interface LogHead {
   seq: number
   hash: string
@@ -98,4 +112,12 @@ export interface EventStore {
   resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void>
 
   getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined>
+
+  /**
+   * Keeps `snapshot` unless the store already holds one at a later seq (another edge's, in a cluster). One at the same
+   * seq replaces it: that is how a snapshot that failed verification is rebuilt.
+   */
+  saveSnapshot(snapshot: StateSnapshot): Promise<void>
+  /** The newest snapshot saved, unverified. */
+  latestSnapshot(): Promise<StateSnapshot | undefined>
 }

@@ -145,6 +145,16 @@ export const migrations: readonly string[] = [
     revoked_at text
   );
   `,
+  `
+  -- The newest snapshot of the folded state (one row), so that a start replays only the log after it.
+  CREATE TABLE state_snapshot (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    seq bigint NOT NULL,
+    hash text NOT NULL,
+    body text NOT NULL,
+    digest text NOT NULL
+  );
+  `,
 ]
 
 export const schemaVersion = migrations.length

@@ -16,6 +16,7 @@ import type {
   PendingCommand,
   PendingState,
   RegionInterval,
+  StateSnapshot,
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
@@ -377,6 +378,21 @@ export class PostgresEventStore implements EventStore {
         WHERE id = 1 RETURNING published_seq`
       return row!.published_seq
     })
+  }
+
+  async saveSnapshot(snapshot: StateSnapshot): Promise<void> {
+    const { seq, hash, body, digest } = snapshot
+    await this.sql`
+      INSERT INTO state_snapshot (id, seq, hash, body, digest) VALUES (1, ${seq}, ${hash}, ${body}, ${digest})
+      ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, body = excluded.body,
+        digest = excluded.digest
+      WHERE excluded.seq >= state_snapshot.seq`
+  }
+
+  async latestSnapshot(): Promise<StateSnapshot | undefined> {
+    const [row] = await this.sql<{ seq: string; hash: string; body: string; digest: string }[]>`
+      SELECT seq, hash, body, digest FROM state_snapshot WHERE id = 1`
+    return row && { seq: Number(row.seq), hash: row.hash, body: row.body, digest: row.digest }
   }
 }
 

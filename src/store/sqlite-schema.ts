@@ -126,6 +126,19 @@ export const migrations: readonly string[] = [
     revoked_at TEXT
   );
   `,
+  `
+  -- The newest snapshot of the folded state (one row), so that a start replays only the log after it.
+  CREATE TABLE state_snapshot (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    digest TEXT NOT NULL
+  );
+  -- open() asks whether the log holds any update (to tell a lost alert_updates projection from a log without
+  -- updates); a history import has none, and without this small index the answer was a scan of the whole log.
+  CREATE INDEX events_alert_updates ON events (seq) WHERE type = 'alert.updated';
+  `,
 ]
 
 export const schemaVersion = migrations.length

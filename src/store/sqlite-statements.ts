@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import type { EventRow } from './event-rows.ts'
-import type { LogHead } from './event-store.ts'
+import type { LogHead, StateSnapshot } from './event-store.ts'
 import type { AlertRow, AuditRow, DeviceRow, IdempotencyRow, IntervalRow, IssuerRow, PendingRow } from './rows.ts'
 
 const eventColumns = 'seq, time, actor, type, payload, prev_hash, hash'
@@ -78,6 +78,13 @@ export function prepare(db: Database.Database) {
     ),
     getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    saveSnapshot: db.prepare<StateSnapshot>(
+      `INSERT INTO state_snapshot (id, seq, hash, body, digest) VALUES (1, @seq, @hash, @body, @digest)
+       ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, body = excluded.body,
+         digest = excluded.digest
+       WHERE excluded.seq >= state_snapshot.seq`,
+    ),
+    latestSnapshot: db.prepare<[], StateSnapshot>('SELECT seq, hash, body, digest FROM state_snapshot WHERE id = 1'),
   }
 }
 

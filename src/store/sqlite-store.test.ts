@@ -61,6 +61,19 @@ describe('SqliteEventStore on disk', () => {
     }
   })
 
+  test('open() tells whether the log holds any update through an index, not a scan of the whole log', async () => {
+    const store = await openAt(freshPath())
+    try {
+      // The question #projectionStale asks on every open; a history import has no update, so a scan reads it all.
+      const plan = store.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM events WHERE type = 'alert.updated' LIMIT 1`)
+        .all() as Array<{ detail: string }>
+      assert.match(plan.map((p) => p.detail).join('; '), /USING COVERING INDEX events_alert_updates/)
+    } finally {
+      await store.close()
+    }
+  })
+
   test('open() creates the missing parent directories of the file', async () => {
     const path = join(dir, 'deep', 'er', 'still', 'sirena.db')
     const store = await openAt(path)

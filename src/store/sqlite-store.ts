@@ -17,6 +17,7 @@ import type {
   PendingCommand,
   PendingState,
   RegionInterval,
+  StateSnapshot,
   StoredAlert,
   StoredAuditEntry,
 } from './event-store.ts'
@@ -396,6 +397,14 @@ export class SqliteEventStore implements EventStore {
   async getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const r = this.#s.idempotency.get(issuerId, key)
     return r && toIdempotency(r)
+  }
+
+  async saveSnapshot(snapshot: StateSnapshot): Promise<void> {
+    this.#s.saveSnapshot.run(snapshot)
+  }
+
+  async latestSnapshot(): Promise<StateSnapshot | undefined> {
+    return this.#s.latestSnapshot.get()
   }
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { brotliCompress, constants, gzip } from 'node:zlib'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Sirena } from '../app/sirena.ts'
-import { loadRegionGeometry, readRegionsFile } from '../geo/catalogue-file.ts'
+import { defaultRegionGeometryPath, readRegionsFile } from '../geo/catalogue-file.ts'
 
 /**
  * `GET /api/v1/map.topojson`: the simplified region geometry (three layers, geometry `id` = KATOTTG) plus, as the
@@ -24,13 +25,15 @@ const gzipAsync = promisify(gzip)
 const brotliAsync = promisify(brotliCompress)
 
 async function encode(sirena: Sirena): Promise<Encoded> {
-  const topology = loadRegionGeometry()
   const regions = sirena.catalogue.regions.map(
     (r): MapRegionRow => [r.id, r.level[0] as MapRegionRow[1], r.parent, r.name.uk, r.name.en],
   )
-  const identity = Buffer.from(
-    JSON.stringify({ ...topology, sirena: { attribution: readRegionsFile().attribution, regions } }),
-  )
+  // The file's text with one more member, not the file parsed and printed again: parsed, its arcs are some 200,000
+  // small arrays that would stay in memory for as long as the server runs, for a body that never changes.
+  const text = readFileSync(defaultRegionGeometryPath, 'utf8').trimEnd()
+  if (!text.endsWith('}')) throw new Error(`${defaultRegionGeometryPath} is not a JSON object`)
+  const sirenaMember = JSON.stringify({ attribution: readRegionsFile().attribution, regions })
+  const identity = Buffer.from(`${text.slice(0, -1)},"sirena":${sirenaMember}}`)
   // Middling levels: within 5 % of the best size at a fifth of the time (about 0.1 s each, off the main thread).
   const [gz, br] = await Promise.all([
     gzipAsync(identity, { level: 6 }),
