@@ -8,7 +8,7 @@ import { dropTestSchemas, postgresMissing, postgresUrl, testSchema } from '../sr
 import { alertTypes } from '../src/core/alert.ts'
 import type { Command } from '../src/core/commands.ts'
 import { fixtureCatalogue, ids } from '../src/core/testdata/fixture-regions.ts'
-import type { IssuerRecord } from '../src/store/event-store.ts'
+import type { IssuerRecord } from '../src/core/records.ts'
 import { PostgresEventStore } from '../src/store/postgres-store.ts'
 
 const skip = await postgresMissing()

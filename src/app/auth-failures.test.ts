@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { AuditEntry } from '../store/event-store.ts'
+import type { AuditEntry } from '../core/records.ts'
 import { AuthFailures } from './auth-failures.ts'
 
 const setup = (perMinute: number) => {

@@ -1,5 +1,5 @@
 import { SirenaError } from '../core/errors.ts'
-import type { AuditEntry } from '../store/event-store.ts'
+import type { AuditEntry } from '../core/records.ts'
 
 /** Addresses tracked per window at most; past it, the rest are counted together so memory stays bounded. */
 const maxClients = 10_000

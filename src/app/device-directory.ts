@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { SirenaError } from '../core/errors.ts'
-import type { DeviceKind, DeviceRecord, EventStore } from '../store/event-store.ts'
+import type { DeviceKind, DeviceRecord } from '../core/records.ts'
+import type { EventStore } from '../store/event-store.ts'
 import { hashToken } from './tokens.ts'
 
 /** Device ids become MQTT user names, client ids and topic levels: no `/`, `+`, `#` or spaces. */

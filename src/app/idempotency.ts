@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../core/canonical-json.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { LogEvent } from '../core/events.ts'
-import type { AppendExtras, EventStore, PendingCommand } from '../store/event-store.ts'
+import type { PendingCommand } from '../core/records.ts'
+import type { AppendExtras, EventStore } from '../store/event-store.ts'
 
 /**
  * Idempotency-Key: a retried POST with the same key and the same request gets the first answer (an accepted command

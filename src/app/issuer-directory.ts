@@ -1,5 +1,6 @@
 import { SirenaError } from '../core/errors.ts'
-import type { EventStore, IssuerRecord } from '../store/event-store.ts'
+import type { IssuerRecord } from '../core/records.ts'
+import type { EventStore } from '../store/event-store.ts'
 import { AuthFailures } from './auth-failures.ts'
 import { hashToken } from './tokens.ts'
 

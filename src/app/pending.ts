@@ -1,5 +1,5 @@
 import type { Command } from '../core/commands.ts'
-import type { PendingCommand } from '../store/event-store.ts'
+import type { PendingCommand } from '../core/records.ts'
 
 /**
  * A command waiting for a second person. An issued alert keeps its alert id as the pending id, so the confirming

@@ -18,20 +18,6 @@ import type {
  * suite (`event-store.contract.ts`) runs against each. Everything is async so that a networked store drops in.
  */
 
-export type {
-  AuditEntry,
-  DeviceKind,
-  DeviceRecord,
-  HistoryQuery,
-  IdempotencyRecord,
-  IssuerRecord,
-  PendingCommand,
-  PendingState,
-  RegionInterval,
-  StoredAlert,
-  StoredAuditEntry,
-} from '../core/records.ts'
-
 /** What `append` writes in the same transaction as the events, so either all of it is durable or none. */
 export interface AppendExtras {
   audit?: AuditEntry[]

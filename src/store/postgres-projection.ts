@@ -1,8 +1,8 @@
 import type { AlertType, CapStatus } from '../core/alert.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { LogEvent } from '../core/events.ts'
+import type { StoredAlert } from '../core/records.ts'
 import { type EventRow, rowToEvent } from './event-rows.ts'
-import type { StoredAlert } from './event-store.ts'
 import type { ISql, Sql } from './pg-sql.ts'
 import { type AlertRow, toAlert } from './rows.ts'
 

@@ -7,7 +7,7 @@ import type {
   PendingCommand,
   PendingState,
   StoredAuditEntry,
-} from './event-store.ts'
+} from '../core/records.ts'
 import type { ISql, Sql } from './pg-sql.ts'
 import {
   type AuditRow,

@@ -2,24 +2,21 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
-import { redactUrl } from '../core/redact-url.ts'
-import { chainForStorage, type EventRow, rowToEvent } from './event-rows.ts'
 import type {
-  AppendExtras,
   AuditEntry,
   DeviceRecord,
-  EventStore,
   HistoryQuery,
   IdempotencyRecord,
   IssuerRecord,
-  LogHead,
   PendingCommand,
   PendingState,
   RegionInterval,
-  StateSnapshot,
   StoredAlert,
   StoredAuditEntry,
-} from './event-store.ts'
+} from '../core/records.ts'
+import { redactUrl } from '../core/redact-url.ts'
+import { chainForStorage, type EventRow, rowToEvent } from './event-rows.ts'
+import type { AppendExtras, EventStore, LogHead, StateSnapshot } from './event-store.ts'
 import { createPool, type ISql, isConnectionError, type Sql } from './pg-sql.ts'
 import { verifyPostgresChain } from './postgres-chain.ts'
 import { projectEvents, projectionStale, rebuildProjection } from './postgres-projection.ts'

@@ -11,7 +11,7 @@ import type {
   PendingState,
   RegionInterval,
   StoredAlert,
-} from './event-store.ts'
+} from '../core/records.ts'
 
 /**
  * Row shapes shared by the SQLite and PostgreSQL stores (same column names in both schemas) and their mapping to the

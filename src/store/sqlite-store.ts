@@ -4,23 +4,20 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
-import { chainForStorage, rowToEvent } from './event-rows.ts'
 import type {
-  AppendExtras,
   AuditEntry,
   DeviceRecord,
-  EventStore,
   HistoryQuery,
   IdempotencyRecord,
   IssuerRecord,
-  LogHead,
   PendingCommand,
   PendingState,
   RegionInterval,
-  StateSnapshot,
   StoredAlert,
   StoredAuditEntry,
-} from './event-store.ts'
+} from '../core/records.ts'
+import { chainForStorage, rowToEvent } from './event-rows.ts'
+import type { AppendExtras, EventStore, LogHead, StateSnapshot } from './event-store.ts'
 import { privateDatabaseFile, privateDir } from './private-files.ts'
 import { normaliseTime, toAlert, toDevice, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
 import { verificationStart, verifyStoredChain } from './sqlite-chain.ts'

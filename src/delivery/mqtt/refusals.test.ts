@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import pino from 'pino'
 import { Counter, Registry } from 'prom-client'
-import type { AuditEntry } from '../../store/event-store.ts'
+import type { AuditEntry } from '../../core/records.ts'
 import { Refusals } from './refusals.ts'
 
 test('a flood of one kind of refusal is counted in full and audited as two entries: the first, then how many more', async () => {

@@ -1,5 +1,5 @@
 import type { LogEvent } from '../../core/events.ts'
-import type { DeviceRecord, IssuerRecord, PendingCommand } from '../event-store.ts'
+import type { DeviceRecord, IssuerRecord, PendingCommand } from '../../core/records.ts'
 import { at, region } from './drafts.ts'
 
 /** Audit entries, idempotency records, issuers and pending commands for the store contract. */
