@@ -7,8 +7,8 @@ import { MemoryEventBus } from '../src/bus/memory-bus.ts'
 import { dropTestSchemas, postgresMissing, postgresUrl, testSchema } from '../src/cluster/testdata/services.ts'
 import { alertTypes } from '../src/core/alert.ts'
 import type { Command } from '../src/core/commands.ts'
-import { fixtureCatalogue, ids } from '../src/core/testdata/fixture-regions.ts'
 import type { IssuerRecord } from '../src/core/records.ts'
+import { fixtureCatalogue, ids } from '../src/core/testdata/fixture-regions.ts'
 import { PostgresEventStore } from '../src/store/postgres-store.ts'
 
 const skip = await postgresMissing()
