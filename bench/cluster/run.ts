@@ -4,26 +4,38 @@
  *   lock, then a JetStream publish and the outbox mark) against the same on an embedded server (SQLite commit);
  * - reach: from the issuing POST on one server until an SSE subscriber has the alert: on the other edge of the
  *   cluster (through NATS) against the same server in embedded mode (in-process bus);
- * - contended writes: two clients issuing and ending at once, on two edges against one embedded server.
+ * - contended writes: two clients issuing and ending at once, on two edges against one embedded server;
+ * - writes under fan-out: sequential issue + all-clear pairs per second on edge A with no SSE subscribers, then with
+ *   `--subscribers` (10,000) subscribed to edge A itself, in child processes of their own (bench/fanout/subscribers.ts).
+ *   The writer must not wait for the sockets: the target is within 20% of the rate with none.
  * Needs PostgreSQL and NATS with JetStream (SIRENA_BENCH_POSTGRES_URL, SIRENA_BENCH_NATS_URL).
  *
- *   node --import tsx bench/cluster/run.ts [--pairs 300]
+ *   node --import tsx bench/cluster/run.ts [--pairs 300] [--subscribers 10000]
  */
+
+import type { ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
+import type { SubscriberCommand, SubscriberReport } from '../fanout/subscribers.ts'
 import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
-import { deadline } from '../lib/processes.ts'
+import { deadline, nextMessage, spawnTs, stopChild } from '../lib/processes.ts'
 import { type BenchSirena, startSirena } from '../lib/sirena.ts'
 import { nowMs, type Summary, summarize } from '../lib/stats.ts'
 import { printTable, ratio } from '../lib/table.ts'
 
-const args = benchArgs(import.meta.url, { pairs: { type: 'string', default: '300' } })
+const args = benchArgs(import.meta.url, {
+  pairs: { type: 'string', default: '300' },
+  subscribers: { type: 'string', default: '10000' },
+})
 const pairs = Number(args.pairs)
+const subscriberCount = Number(args.subscribers)
 if (!Number.isInteger(pairs) || pairs < 10 || pairs > 2000) throw new Error('--pairs takes 10..2000')
-deadline(180_000, 'bench/cluster')
+if (!Number.isInteger(subscriberCount) || subscriberCount < 0 || subscriberCount > 20_000)
+  throw new Error('--subscribers takes 0..20000')
+deadline(420_000, 'bench/cluster')
 
 const postgresUrl = process.env.SIRENA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const natsUrl = process.env.SIRENA_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'
@@ -124,7 +136,54 @@ async function contended(targets: [Target, Target]): Promise<number> {
   return (half * 2) / ((nowMs() - t0) / 1000)
 }
 
+/** Sequential issue + all-clear pairs per second, without waiting for any subscriber. */
+async function writeRate(t: Target): Promise<number> {
+  for (let i = 0; i < warmupPairs; i++) await issueAndEndOnly(t)
+  const t0 = nowMs()
+  for (let i = 0; i < pairs; i++) await issueAndEndOnly(t)
+  return pairs / ((nowMs() - t0) / 1000)
+}
+
+async function issueAndEndOnly(t: Target) {
+  const issued = await t.issueOn.expect(201, 'POST', '/api/v1/alerts', {
+    token: t.token,
+    body: { type: 'air_raid', regions: [kyivCity] },
+  })
+  const id = (JSON.parse(issued.body) as { alert: { id: string } }).alert.id
+  await t.issueOn.expect(200, 'POST', `/api/v1/alerts/${id}/end`, { token: t.token })
+}
+
+/** `count` raw SSE subscribers on `url`, over two child processes; they read and discard every frame. */
+async function subscribe(url: string, count: number): Promise<ChildProcess[]> {
+  const { hostname, port } = new URL(url)
+  const children = [spawnTs('bench/fanout/subscribers.ts'), spawnTs('bench/fanout/subscribers.ts')]
+  await Promise.all(
+    children.map((child, i) => {
+      const command: SubscriberCommand = {
+        op: 'connect',
+        host: hostname,
+        port: Number(port),
+        paths: ['/api/v1/stream'],
+        count: Math.floor(count / 2) + (i < count % 2 ? 1 : 0),
+        concurrency: 100,
+      }
+      const answer = nextMessage(
+        child,
+        (m): m is SubscriberReport => ['connected', 'error'].includes((m as SubscriberReport).op),
+        120_000,
+        'subscribers: connect',
+      )
+      child.send(command)
+      return answer.then((r) => {
+        if (r.op === 'error') throw new Error(`subscribers: ${r.message}`)
+      })
+    }),
+  )
+  return children
+}
+
 const servers: BenchSirena[] = []
+const subscriberProcesses: ChildProcess[] = []
 const clients: BenchClient[] = []
 const watches: ReturnType<typeof streamReceipts>[] = []
 try {
@@ -176,6 +235,12 @@ try {
   const embRate = await contended([embeddedTarget, embeddedSecond])
   const cluRate = await contended([clusterAtoB, clusterBtoA])
 
+  process.stderr.write(`cluster bench: writes on edge A, then with ${subscriberCount} SSE subscribers on it\n`)
+  const aAlone: Target = { ...clusterAtoB, issueOn: client(edgeA.url) }
+  const bare = await writeRate(aAlone)
+  subscriberProcesses.push(...(await subscribe(edgeA.url, subscriberCount)))
+  const loaded = await writeRate(aAlone)
+
   const row = (what: string, c: Summary, e: Summary) => [what, c.n, c.p50, c.p99, e.p50, e.p99, ratio(c.p50, e.p50)]
   printTable(
     `Cluster edge vs embedded server, ${pairs} sequential issue + all-clear pairs (ms)`,
@@ -194,7 +259,20 @@ try {
       ['embedded: two writers on one server', embRate, ratio(embRate, embRate)],
     ],
   )
+  const withinTarget = loaded >= bare * 0.8
+  printTable(
+    `Writes on a cluster edge while it fans out to its own SSE subscribers (${pairs} sequential issue + all-clear pairs)`,
+    ['SSE subscribers on the writing edge', 'pairs/s', 'vs none'],
+    [
+      ['none', bare, ratio(bare, bare)],
+      [subscriberCount.toLocaleString('en'), loaded, ratio(loaded, bare)],
+    ],
+  )
+  process.stdout.write(
+    `\nwrites with ${subscriberCount} subscribers: ${ratio(loaded, bare)} of the rate with none (target ≥ 0.80×): ${withinTarget ? 'met' : 'MISSED'}\n`,
+  )
 } finally {
+  for (const p of subscriberProcesses) await stopChild(p)
   for (const w of watches) w.close()
   for (const c of clients) c.close()
   for (const s of servers) await s.close()
