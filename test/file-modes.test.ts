@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { SqliteEventStore } from '../src/store/sqlite-store.ts'
 import { startTestServer } from '../src/testdata/harness.ts'
 
 /**
@@ -53,4 +54,18 @@ test('a data directory left 0755 with 0644 files by an older version is tightene
   await runOnce(dataDir)
   assert.equal(mode(dataDir).toString(8), '700')
   for (const f of readdirSync(dataDir)) assert.equal(mode(join(dataDir, f)).toString(8), '600', f)
+})
+
+test('a shared directory (sticky, like /tmp) holding a log or pointed at as the data directory keeps its mode', async () => {
+  // The server runs as root in many deployments: tightening /tmp to 0700 would take it from every other user.
+  const shared = join(parent, 'shared')
+  mkdirSync(shared)
+  chmodSync(shared, 0o1777)
+  const store = new SqliteEventStore(join(shared, 'elsewhere.db'))
+  await store.open()
+  await store.close()
+  assert.equal((statSync(shared).mode & 0o7777).toString(8), '1777', 'a store opened in it')
+  await runOnce(shared)
+  assert.equal((statSync(shared).mode & 0o7777).toString(8), '1777', 'a server with it as its data directory')
+  assert.equal(mode(join(shared, 'sirena.db')).toString(8), '600', 'the files the server makes in it are still private')
 })

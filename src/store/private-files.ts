@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 
 /**
  * The data directory belongs to the server's user alone: the log, the webhook secrets, the CAP signing key and the
@@ -8,10 +8,20 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 export const privateDirMode = 0o700
 export const privateFileMode = 0o600
 
-/** Creates `dir` (and its parents) and makes `dir` itself 0700. */
+/**
+ * Creates the data directory `dir` (and its parents) 0700, or tightens it to 0700 if an older version made it more
+ * open. A shared directory (one with the sticky bit, such as /tmp) is never touched: a data directory pointed at one
+ * by mistake must not take it from every other user of the machine.
+ */
 export function privateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: privateDirMode })
+  if (mkdirSync(dir, { recursive: true, mode: privateDirMode }) !== undefined) return
+  if ((statSync(dir).mode & 0o1000) !== 0) return
   chmodIfOwned(dir, privateDirMode)
+}
+
+/** Creates `dir` 0700 if it is missing; an existing directory is left as it is (it may be anyone's, /tmp included). */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: privateDirMode })
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
 } from '../core/records.ts'
 import { chainForStorage, rowToEvent } from './event-rows.ts'
 import type { AppendExtras, EventStore, LogHead, StateSnapshot } from './event-store.ts'
-import { privateDatabaseFile, privateDir } from './private-files.ts'
+import { ensurePrivateDir, privateDatabaseFile } from './private-files.ts'
 import { normaliseTime, toAlert, toDevice, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
 import { verificationStart, verifyStoredChain } from './sqlite-chain.ts'
 import { IntervalProjection, projectionTables, projectionVersion } from './sqlite-projection.ts'
@@ -83,7 +83,9 @@ export class SqliteEventStore implements EventStore {
   async #open(): Promise<void> {
     const inMemory = this.path === ':memory:' || this.path === ''
     if (!inMemory) {
-      privateDir(dirname(this.path))
+      // The runtime makes the data directory private; a store opened elsewhere (a test's temp file, a CLI path) only
+      // creates its directory if missing, and never changes one it did not make.
+      ensurePrivateDir(dirname(this.path))
       privateDatabaseFile(this.path)
     }
     const db = new Database(this.path)
