@@ -18,6 +18,14 @@ test('when the MQTT port is taken, the server still starts and says which port a
     assert.equal(res.json.code, 'unavailable')
     assert.match(res.json.message, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`))
     assert.match(res.json.message, /SIRENA_MQTT_PORT/)
+    // Readiness stays (the log and every other channel work), and names the degraded sink with the same fix.
+    const ready = await s.call('GET', '/readyz')
+    assert.equal(ready.status, 200)
+    assert.deepEqual(
+      ready.json.degraded.map((d: { name: string; state: string }) => [d.name, d.state]),
+      [['mqtt', 'degraded']],
+    )
+    assert.match(ready.json.degraded[0].detail, /SIRENA_MQTT_PORT/)
   } finally {
     await s.close()
     await new Promise((r) => squatter.close(r))

@@ -148,16 +148,25 @@ export class Health {
     return { ready: this.#store.ok && lag.ok, checks: { store: this.#store, bus, lag } }
   }
 
-  /** `/readyz` (200 when ready, 503 with the reasons when not) and the metrics above on `/metrics`. */
-  routes(): RouteContribution {
+  /**
+   * `/readyz` (200 when ready, 503 with the reasons when not) and the metrics above on `/metrics`. `degraded` lists the
+   * sinks that are not `ok` (an MQTT broker that could not bind its port, a webhook that keeps failing), each with
+   * what an operator should know; they do not make the edge unready, since every other channel still delivers.
+   */
+  routes(degraded: () => Array<{ name: string; state: string; detail?: string }> = () => []): RouteContribution {
     return (http) => {
       this.register(http.metrics.registry)
       http.app.get(
         '/readyz',
-        { schema: { tags: ['ops'], summary: 'Readiness: the log answers, the state keeps up; the bus state' } },
+        {
+          schema: {
+            tags: ['ops'],
+            summary: 'Readiness: the log answers, the state keeps up; the bus state and any sink that is not ok',
+          },
+        },
         async (_request, reply) => {
           const r = this.readiness()
-          return reply.code(r.ready ? 200 : 503).send(r)
+          return reply.code(r.ready ? 200 : 503).send({ ...r, degraded: degraded() })
         },
       )
     }

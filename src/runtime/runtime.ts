@@ -100,7 +100,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     hub,
     metrics,
     sinks,
-    routes: [...features.flatMap((f) => (f.routes ? [f.routes] : [])), health.routes()],
+    routes: [
+      ...features.flatMap((f) => (f.routes ? [f.routes] : [])),
+      health.routes(() =>
+        sinks
+          .status(sirena.state.seq)
+          .filter((s) => s.state !== 'ok')
+          .map(({ name, state, detail }) => ({ name, state, detail })),
+      ),
+    ],
   })
   await sinks.start()
   const address = await http.app.listen({ host: config.host, port: heldPort ?? config.port })
