@@ -7,7 +7,7 @@ import { buildCapXml } from '../src/cap/build.ts'
 import { capHttp } from '../src/cap/http.ts'
 import { ingest } from '../src/cap/testdata/server.ts'
 import { xmllintWellFormed } from '../src/cap/testdata/tools.ts'
-import { airRaidInfo, katottgArea, upstreamSender } from '../src/cap/testdata/upstream-alert.ts'
+import { airRaidInfo, katottgArea, upstreamAirRaidAlert, upstreamSender } from '../src/cap/testdata/upstream-alert.ts'
 import { loadConfig } from '../src/config.ts'
 import { SirenaError } from '../src/core/errors.ts'
 import { threatsFeature } from '../src/runtime/features.ts'
@@ -37,20 +37,8 @@ describe('control characters in texts', () => {
       token: operator,
       body: { type: 'air_raid', regions: [regions.kyivCity], ...body },
     })
-  const capXml = (description: string) => {
-    const base = airRaidInfo('en-US', { areas: [katottgArea(regions.kyivCity)] })
-    return buildCapXml({
-      identifier: `CTRL-${++counter}`,
-      sender: upstreamSender,
-      sent: '2025-09-03T04:00:00+03:00',
-      status: 'Actual',
-      msgType: 'Alert',
-      scope: 'Public',
-      codes: [],
-      references: [],
-      infos: [{ ...base, description }],
-    })
-  }
+  const capXml = (description: string) =>
+    buildCapXml(upstreamAirRaidAlert(`CTRL-${++counter}`, katottgArea(regions.kyivCity), description))
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sirena-text-'))

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { prototypeKeys } from '../src/http/testdata/hostile-values.ts'
 import { RawClient, type RawResponse } from '../src/http/testdata/raw-client.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
@@ -8,17 +9,6 @@ import { regions, startTestServer, type TestServer } from '../src/testdata/harne
  * found Object.prototype's methods; Node's parser, Fastify's router, a missing Host and a WebSocket route asked without
  * an Upgrade each had an answer of their own shape.
  */
-const prototypeKeys = [
-  'toString',
-  'constructor',
-  '__proto__',
-  'hasOwnProperty',
-  'valueOf',
-  'isPrototypeOf',
-  'propertyIsEnumerable',
-  'toLocaleString',
-  '__defineGetter__',
-]
 
 let s: TestServer
 let port: number

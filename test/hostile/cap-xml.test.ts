@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { buildCapXml } from '../../src/cap/build.ts'
 import { ingest, startCapServer } from '../../src/cap/testdata/server.ts'
-import { airRaidInfo, katottgArea, upstreamSender } from '../../src/cap/testdata/upstream-alert.ts'
+import { katottgArea, upstreamAirRaidAlert } from '../../src/cap/testdata/upstream-alert.ts'
 import { regions, type TestServer } from '../../src/testdata/harness.ts'
 
 /**
@@ -49,17 +49,7 @@ after(async () => {
 let counter = 0
 /** A valid upstream CAP document for Kyiv city. */
 const validCap = () =>
-  buildCapXml({
-    identifier: `XML-ATTACK-${++counter}`,
-    sender: upstreamSender,
-    sent: '2025-09-03T04:00:00+03:00',
-    status: 'Actual',
-    msgType: 'Alert',
-    scope: 'Public',
-    codes: [],
-    references: [],
-    infos: [airRaidInfo('en-US', { areas: [katottgArea(regions.kyivCity)], description: 'MARK' })],
-  })
+  buildCapXml(upstreamAirRaidAlert(`XML-ATTACK-${++counter}`, katottgArea(regions.kyivCity), 'MARK'))
 
 async function refused(xml: string | Buffer, contentType?: string) {
   const seq = s.sirena.state.seq

@@ -29,7 +29,11 @@ export const airRaidInfo = (language: string, o: Partial<CapInfo> = {}): CapInfo
 })
 
 /** An air-raid Alert with one area, as the upstream warning service sends it; `identifier` makes each one new. */
-export const upstreamAirRaidAlert = (identifier: string, area: CapArea): CapAlert => ({
+export const upstreamAirRaidAlert = (
+  identifier: string,
+  area: CapArea,
+  description = 'Air raid alert! Go to a shelter.',
+): CapAlert => ({
   identifier,
   sender: upstreamSender,
   sent: '2025-09-03T04:00:00+03:00',
@@ -38,5 +42,5 @@ export const upstreamAirRaidAlert = (identifier: string, area: CapArea): CapAler
   scope: 'Public',
   codes: [],
   references: [],
-  infos: [airRaidInfo('en-US', { description: 'Air raid alert! Go to a shelter.', areas: [area] })],
+  infos: [airRaidInfo('en-US', { description, areas: [area] })],
 })
