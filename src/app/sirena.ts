@@ -8,15 +8,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import type { Issuer } from '../core/issuer.ts'
 import { authoriseConfirm } from '../core/policy.ts'
-import type {
-  AuditEntry,
-  HistoryQuery,
-  IdempotencyRecord,
-  IssuerRecord,
-  PendingCommand,
-  RegionInterval,
-  StoredAuditEntry,
-} from '../core/records.ts'
+import type { AuditEntry, IssuerRecord, PendingCommand } from '../core/records.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
 import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
 import { checkText } from '../core/text.ts'
@@ -26,6 +18,7 @@ import { alertIdOf, describeEvent } from './described-event.ts'
 import { idempotencyToStore, storedResult } from './idempotency.ts'
 import { IssuerDirectory } from './issuer-directory.ts'
 import { decisionState, forgetKnownAlertIds } from './known-alerts.ts'
+import { LogFollower } from './log-follower.ts'
 import { Mutex } from './mutex.ts'
 import { pendingCommand } from './pending.ts'
 import type {
@@ -38,14 +31,14 @@ import type {
   ReadPort,
 } from './ports.ts'
 import { PublishQueue } from './publish-queue.ts'
+import { type SnapshotOptions, StateSnapshots } from './state-snapshots.ts'
+import { StoreReads } from './store-reads.ts'
 
 /**
  * How long a command waits for its turn to write before it is answered `unavailable` (503, with Retry-After): behind a
  * log that stopped answering, a queue of writers should get an answer rather than hang.
  */
 const writeWaitMs = 5_000
-
-import { type SnapshotOptions, StateSnapshots } from './state-snapshots.ts'
 
 export interface SirenaOptions {
   catalogue: RegionCatalogue
@@ -66,9 +59,8 @@ export interface SirenaOptions {
  * The application service: the one place where a command becomes an event. Flow (DESIGN.md): command → policy check
  * against the in-memory state → event appended (durable) → state updated → listeners (stream, channels) → bus.
  */
-export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPort {
+export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSubscription, AuditPort {
   readonly catalogue: RegionCatalogue
-  private readonly store: EventStore
   readonly logger: Logger
   private readonly bus: EventBus
   private readonly clock: () => Date
@@ -80,12 +72,8 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
   private readonly issuers: IssuerDirectory
   private readonly published: PublishQueue
   private unsubscribeBus: (() => void) | null = null
-  private storeWatch: NodeJS.Timeout | null = null
+  private readonly follower: LogFollower
   private authWindow: NodeJS.Timeout | null = null
-  private watching = false
-  private watchFailing = false
-  private gapFilling = false
-  private gapFillAgain = false
   private readonly current: SirenaState = emptyState()
   private readonly snapshots: StateSnapshots
 
@@ -95,8 +83,8 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
   }
 
   constructor(o: SirenaOptions) {
+    super(o.store)
     this.catalogue = o.catalogue
-    this.store = o.store
     this.bus = o.bus
     this.logger = o.logger
     this.clock = o.clock ?? (() => new Date())
@@ -109,6 +97,13 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
     })
     this.published = new PublishQueue(this.bus, this.logger)
     this.snapshots = new StateSnapshots(this.store, this.logger, o.snapshots)
+    this.follower = new LogFollower({
+      head: async () => (await this.store.head()).seq,
+      applied: () => this.state.seq,
+      catchUp: () => this.catchUp(),
+      inTurn: (fn) => this.mutex.run(fn, writeWaitMs),
+      logger: this.logger,
+    })
   }
 
   now(): string {
@@ -139,40 +134,16 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
       (e) => {
         // Events this process appended were applied already; events from other writers (cluster) are applied here.
         if (e.seq === this.state.seq + 1) this.apply([e])
-        else if (e.seq > this.state.seq + 1) this.fillGap()
+        else if (e.seq > this.state.seq + 1) this.follower.fillGap()
       },
       // Each time the bus (re)joins, read what went by meanwhile from the log.
-      () => this.fillGap(),
+      () => this.follower.fillGap(),
     )
-    if (options.watchStoreMs) {
-      this.storeWatch = setInterval(() => void this.watchStore(), options.watchStoreMs)
-      this.storeWatch.unref()
-    }
-  }
-
-  /**
-   * One look at the log head, and a catch-up if it moved. While the log is unreachable each look fails: one warn line
-   * when that starts and one when it ends, and never more than one look at a time, however long each one takes.
-   */
-  private async watchStore(): Promise<void> {
-    if (this.watching) return
-    this.watching = true
-    try {
-      await this.mutex.run(async () => {
-        if ((await this.store.head()).seq > this.state.seq) await this.catchUp()
-      }, writeWaitMs)
-      if (this.watchFailing) this.logger.warn({ seq: this.state.seq }, 'the event log answers again')
-      this.watchFailing = false
-    } catch (err) {
-      if (!this.watchFailing) this.logger.warn({ err: (err as Error).message }, 'cannot read the event log head')
-      this.watchFailing = true
-    } finally {
-      this.watching = false
-    }
+    if (options.watchStoreMs) this.follower.watch(options.watchStoreMs)
   }
 
   async stop(): Promise<void> {
-    if (this.storeWatch) clearInterval(this.storeWatch)
+    this.follower.stop()
     if (this.authWindow) clearInterval(this.authWindow)
     this.unsubscribeBus?.()
     await this.mutex.run(async () => undefined)
@@ -184,28 +155,6 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
       .save(this.state)
       .catch((err) => this.logger.error({ err }, 'saving the state snapshot at stop failed; the next start folds more'))
     await this.store.close()
-  }
-
-  /**
-   * A bus event ahead of the state (cluster: another edge's, or a relayed backlog): read the missing events from the
-   * store. A burst of such events makes one read at a time, and one more if any arrived meanwhile, not one per event.
-   */
-  private fillGap(): void {
-    this.gapFillAgain = true
-    if (this.gapFilling) return
-    this.gapFilling = true
-    void (async () => {
-      try {
-        while (this.gapFillAgain) {
-          this.gapFillAgain = false
-          await this.catchUp()
-        }
-      } catch (err) {
-        this.logger.error({ err }, 'catching up from the event store failed; the store watch retries')
-      } finally {
-        this.gapFilling = false
-      }
-    })()
   }
 
   private async catchUp(): Promise<void> {
@@ -503,53 +452,6 @@ export class Sirena implements CommandPort, ReadPort, EventSubscription, AuditPo
     const reason = err instanceof Error ? err.message : String(err)
     await this.audit({ actor, action, outcome: 'refused', code, reason, detail })
     this.logger.warn({ actor, action, code, reason }, 'command refused')
-  }
-
-  // ---- reads the store answers (the read port) -------------------------------------------------
-
-  readEvents(afterSeq: number, limit: number): Promise<LogEvent[]> {
-    return this.store.readEvents(afterSeq, limit)
-  }
-
-  alertEvents(alertId: string): Promise<LogEvent[]> {
-    return this.store.alertEvents(alertId)
-  }
-
-  async alertKnown(id: string): Promise<boolean> {
-    return (await this.store.getAlert(id)) !== undefined
-  }
-
-  history(q: HistoryQuery): Promise<RegionInterval[]> {
-    return this.store.history(q)
-  }
-
-  pending(id: string): Promise<PendingCommand | undefined> {
-    return this.store.getPending(id)
-  }
-
-  listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
-    return this.store.listAudit(options)
-  }
-
-  listIssuers(): Promise<IssuerRecord[]> {
-    return this.store.listIssuers()
-  }
-
-  issuer(id: string): Promise<Issuer | undefined> {
-    return this.store.getIssuer(id)
-  }
-
-  async issuerActive(id: string): Promise<boolean> {
-    const issuer = await this.store.getIssuer(id)
-    return Boolean(issuer && !issuer.revokedAt)
-  }
-
-  idempotencyRecord(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    return this.store.getIdempotency(issuerId, key)
-  }
-
-  get storeKind(): string {
-    return this.store.kind
   }
 
   /** An active alert, or an ended one from the recent list. */
