@@ -125,14 +125,13 @@ export function createPool(o: PoolOptions): Sql {
       ...(o.schema ? { options: `-c search_path=${o.schema}` } : {}),
       max: o.max,
       idleTimeoutMillis: 60_000,
-      // Of several hosts only the primary takes writes: a standby is refused, and the next host is tried.
-      onConnect:
-        urls.length > 1
-          ? async (client: pg.PoolClient) => {
-              const r = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
-              if (r.rows[0]?.standby) throw new Error('this host is a standby')
-            }
-          : undefined,
+      // Only the primary takes writes. A standby is refused, and the next host is tried: of several hosts, and also
+      // of one name that points at a standby for a while (a failover tool moving it). Reads are refused there too,
+      // since a standby may lag, and readiness must say that this edge cannot append.
+      onConnect: async (client: pg.PoolClient) => {
+        const r = await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')
+        if (r.rows[0]?.standby) throw new Error(`${redactUrl(url)} is a standby (read-only), not the primary`)
+      },
     } as pg.PoolConfig)
     // An idle connection that drops must not crash the process; the pool forgets it and opens another when needed.
     pool.on('error', (err) => o.onError?.(err))

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { Client } from 'pg'
 import { newToken } from '../../src/app/tokens.ts'
 import { PostgresEventStore } from '../../src/store/postgres-store.ts'
 import { Edge, type EdgeOptions, Follower, get, Writers } from './edges.ts'
@@ -26,9 +27,13 @@ export class FaultCluster {
   private constructor(
     readonly pg: PrivatePostgres,
     readonly nats: PrivateNats,
+    /** A streaming-replication standby of `pg`, when the cluster was started with one; the edges name both hosts. */
+    readonly standby?: PrivatePostgres,
   ) {
     this.options = {
-      postgresUrl: pg.url,
+      postgresUrl: standby
+        ? pg.url.replace(`127.0.0.1:${pg.port}`, `127.0.0.1:${pg.port},127.0.0.1:${standby.port}`)
+        : pg.url,
       natsUrl: nats.url,
       adminToken: newToken(),
       cluster: `f${randomBytes(3).toString('hex')}`,
@@ -38,15 +43,33 @@ export class FaultCluster {
     }
   }
 
-  static async start(edges = 2): Promise<FaultCluster> {
-    const [pg, nats] = await Promise.allSettled([PrivatePostgres.start(), PrivateNats.start()])
+  /**
+   * `standby` adds a streaming-replication standby and makes replication synchronous (`synchronous_standby_names`,
+   * with `synchronous_commit` at its default `on`): a commit, and so an acknowledgement, waits until the standby has
+   * the event, which is what lets a failover lose nothing acknowledged. Only the primary runs with that setting (on
+   * its command line, so the standby's copy does not inherit it): the promoted standby has no standby of its own to
+   * wait for.
+   */
+  static async start(edges = 2, o: { standby?: boolean } = {}): Promise<FaultCluster> {
+    const settings: Record<string, string> = o.standby ? { synchronous_standby_names: '*' } : {}
+    const [pg, nats] = await Promise.allSettled([PrivatePostgres.start(settings), PrivateNats.start()])
     if (pg.status === 'rejected' || nats.status === 'rejected') {
       // Whatever did start must not outlive the failure (a running nats-server would keep the test process alive).
       if (pg.status === 'fulfilled') await pg.value.remove()
       if (nats.status === 'fulfilled') await nats.value.remove()
       throw pg.status === 'rejected' ? pg.reason : (nats as PromiseRejectedResult).reason
     }
-    const c = new FaultCluster(pg.value, nats.value)
+    let standby: PrivatePostgres | undefined
+    try {
+      if (o.standby) {
+        standby = await PrivatePostgres.standbyOf(pg.value)
+        await waitFor('the standby to replicate synchronously', () => syncStandbys(pg.value).then((n) => n > 0))
+      }
+    } catch (err) {
+      await Promise.all([pg.value.remove(), nats.value.remove(), standby?.remove()])
+      throw err
+    }
+    const c = new FaultCluster(pg.value, nats.value, standby)
     try {
       for (let i = 0; i < edges; i++) await c.addEdge()
     } catch (err) {
@@ -74,7 +97,7 @@ export class FaultCluster {
 
   /** The log as PostgreSQL has it (the engine must be up). */
   async store(): Promise<PostgresEventStore> {
-    const store = new PostgresEventStore({ url: this.pg.url, schema: `sirena_${this.options.cluster}` })
+    const store = new PostgresEventStore({ url: this.options.postgresUrl, schema: `sirena_${this.options.cluster}` })
     await store.open()
     return store
   }
@@ -125,7 +148,21 @@ export class FaultCluster {
   async remove(): Promise<void> {
     for (const f of this.followers) f.close()
     await Promise.all(this.edges.map((e) => e.remove()))
-    await Promise.all([this.pg.remove(), this.nats.remove()])
+    await Promise.all([this.pg.remove(), this.nats.remove(), this.standby?.remove()])
+  }
+}
+
+/** Standbys the primary waits for at commit (`pg_stat_replication.sync_state = 'sync'`). */
+async function syncStandbys(primary: PrivatePostgres): Promise<number> {
+  const client = new Client({ connectionString: primary.url })
+  await client.connect()
+  try {
+    const r = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming' AND sync_state = 'sync'",
+    )
+    return r.rows[0]!.n
+  } finally {
+    await client.end()
   }
 }
 

@@ -81,26 +81,62 @@ export class PrivatePostgres {
   readonly dir: string
   readonly #bin: string
   readonly #asRoot: boolean
+  /** Server settings beyond the fault suite's own (`-c name=value` on the command line, so a copy does not inherit them). */
+  readonly #settings: Record<string, string>
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, settings: Record<string, string>) {
     this.port = port
     this.dir = dir
     this.#bin = postgresBin()
     this.#asRoot = process.getuid?.() === 0
+    this.#settings = settings
   }
 
-  /** Trust authentication on loopback only; fsync off, since the faults are process deaths, not power cuts. */
-  static async start(): Promise<PrivatePostgres> {
+  /** A directory of its own that the cluster's owner can use. */
+  static async #make(settings: Record<string, string>): Promise<PrivatePostgres> {
     const dir = mkdtempSync(join(postgresParent(), 'sirena-fault-pg-'))
-    const pg = new PrivatePostgres(await freePort(), dir)
+    const pg = new PrivatePostgres(await freePort(), dir, settings)
     if (pg.#asRoot) {
       const { stdout } = await run('id', ['-u', 'postgres'])
       const { stdout: gid } = await run('id', ['-g', 'postgres'])
       chownSync(dir, Number(stdout.trim()), Number(gid.trim()))
       chmodSync(dir, 0o700)
     }
-    await pg.#as('initdb', ['-D', pg.#data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
-    await pg.up()
+    return pg
+  }
+
+  /**
+   * Trust authentication on loopback only (initdb's pg_hba.conf also lets loopback replication connections in);
+   * fsync off, since the faults are process deaths, not power cuts.
+   */
+  static async start(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
+    const pg = await PrivatePostgres.#make(settings)
+    try {
+      await pg.#as('initdb', ['-D', pg.#data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'])
+      await pg.up()
+    } catch (err) {
+      await pg.remove()
+      throw err
+    }
+    return pg
+  }
+
+  /**
+   * A streaming-replication standby of `primary`, as an operator makes one: `pg_basebackup -R` copies the primary
+   * and writes the settings to follow it; the standby then runs read-only on a port of its own until promoted.
+   */
+  static async standbyOf(primary: PrivatePostgres): Promise<PrivatePostgres> {
+    const pg = await PrivatePostgres.#make({})
+    try {
+      await pg.#as('pg_basebackup', [
+        ...['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres'],
+        ...['-D', pg.#data, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'],
+      ])
+      await pg.up()
+    } catch (err) {
+      await pg.remove()
+      throw err
+    }
     return pg
   }
 
@@ -130,9 +166,18 @@ export class PrivatePostgres {
       '-t',
       '30',
       '-o',
-      `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c max_connections=60`,
+      [
+        `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c max_connections=60`,
+        // pg_ctl starts the server through the shell: quoted, so that a value like '*' stays as it is.
+        ...Object.entries(this.#settings).map(([name, value]) => `-c ${name}='${value}'`),
+      ].join(' '),
       'start',
     ])
+  }
+
+  /** Makes a standby the primary (`pg_ctl promote`), and waits until it takes writes. */
+  async promote(): Promise<void> {
+    await this.#as('pg_ctl', ['-D', this.#data, '-w', '-t', '30', 'promote'])
   }
 
   /** A clean shutdown: sessions are ended (`-m fast`), as an operator's restart or a failover does. */
