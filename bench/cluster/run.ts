@@ -8,9 +8,13 @@
  * - writes under fan-out: sequential issue + all-clear pairs per second on edge A with no SSE subscribers, then with
  *   `--subscribers` (10,000) subscribed to edge A itself, in child processes of their own (bench/fanout/subscribers.ts).
  *   The writer must not wait for the sockets: the target is within 20% of the rate with none.
- * Needs PostgreSQL and NATS with JetStream (SIRENA_BENCH_POSTGRES_URL, SIRENA_BENCH_NATS_URL).
+ * - writes through a NATS outage: issue + all-clear latency on an edge with NATS up, stopped and back, on a private
+ *   `nats-server -js` the bench starts and stops itself (bench/cluster/nats-outage.ts). The target: an outage slows an
+ *   issue by at most about 50 ms at p50.
+ * Needs PostgreSQL and NATS with JetStream (SIRENA_BENCH_POSTGRES_URL, SIRENA_BENCH_NATS_URL), and `nats-server` on
+ * the PATH for the outage phase. `--phase nats-outage` runs that phase alone.
  *
- *   node --import tsx bench/cluster/run.ts [--pairs 300] [--subscribers 10000]
+ *   node --import tsx bench/cluster/run.ts [--pairs 300] [--subscribers 10000] [--phase all|nats-outage]
  */
 
 import type { ChildProcess } from 'node:child_process'
@@ -25,11 +29,15 @@ import { deadline, nextMessage, spawnTs, stopChild } from '../lib/processes.ts'
 import { type BenchSirena, startSirena } from '../lib/sirena.ts'
 import { nowMs, type Summary, summarize } from '../lib/stats.ts'
 import { printTable, ratio } from '../lib/table.ts'
+import { natsOutage, printNatsOutage } from './nats-outage.ts'
 
 const args = benchArgs(import.meta.url, {
   pairs: { type: 'string', default: '300' },
   subscribers: { type: 'string', default: '10000' },
+  phase: { type: 'string', default: 'all' },
 })
+const phase = args.phase
+if (phase !== 'all' && phase !== 'nats-outage') throw new Error('--phase takes all or nats-outage')
 const pairs = Number(args.pairs)
 const subscriberCount = Number(args.subscribers)
 if (!Number.isInteger(pairs) || pairs < 10 || pairs > 2000) throw new Error('--pairs takes 10..2000')
@@ -40,6 +48,7 @@ deadline(420_000, 'bench/cluster')
 const postgresUrl = process.env.SIRENA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const natsUrl = process.env.SIRENA_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'
 const schema = `sirena_bench_${process.pid}`
+const outageSchema = `sirena_bench_outage_${process.pid}`
 const stream = `SIRENA_BENCH_${process.pid}`
 const clusterEnv = {
   SIRENA_MODE: 'cluster',
@@ -187,6 +196,29 @@ const subscriberProcesses: ChildProcess[] = []
 const clients: BenchClient[] = []
 const watches: ReturnType<typeof streamReceipts>[] = []
 try {
+  if (phase === 'all') await mainPhases()
+  process.stderr.write(`cluster bench: ${pairs} pairs with NATS up, stopped and back (a private nats-server)\n`)
+  const outage = await natsOutage({ clusterEnv, schema: outageSchema, pairs, warmupPairs, region: kyivCity })
+  printNatsOutage(outage, pairs)
+} finally {
+  for (const p of subscriberProcesses) await stopChild(p)
+  for (const w of watches) w.close()
+  for (const c of clients) c.close()
+  for (const s of servers) await s.close()
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  for (const name of [schema, outageSchema]) {
+    await client.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`).catch(() => undefined)
+  }
+  await client.end()
+  const nc = await connect({ servers: natsUrl }).catch(() => undefined)
+  if (nc) {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
+    await nc.close()
+  }
+}
+
+async function mainPhases() {
   const embedded = await startSirena()
   servers.push(embedded)
   const edgeA = await startSirena({ env: clusterEnv })
@@ -271,18 +303,4 @@ try {
   process.stdout.write(
     `\nwrites with ${subscriberCount} subscribers: ${ratio(loaded, bare)} of the rate with none (target ≥ 0.80×): ${withinTarget ? 'met' : 'MISSED'}\n`,
   )
-} finally {
-  for (const p of subscriberProcesses) await stopChild(p)
-  for (const w of watches) w.close()
-  for (const c of clients) c.close()
-  for (const s of servers) await s.close()
-  const client = new pg.Client({ connectionString: postgresUrl })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
-  await client.end()
-  const nc = await connect({ servers: natsUrl }).catch(() => undefined)
-  if (nc) {
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
-    await nc.close()
-  }
 }
