@@ -63,7 +63,8 @@ describe('cluster edges through a failover to a promoted standby', { skip, timeo
     await writers.stop()
     t.diagnostic(
       `writes on every edge ${recovery} ms after the promotion (${promotedAt - killedAt + recovery} ms after the kill); ` +
-        `${writers.acknowledged.length} acknowledged, ${writers.refused.length} refused`,
+        `${writers.acknowledged.length} acknowledged, ${writers.refused.length} refused with 503 ` +
+        `(the slowest in ${Math.round(Math.max(0, ...writers.refused.map((r) => r.ms)))} ms)`,
     )
 
     const during = writers.refused.filter((r) => r.at > killedAt + 300 && r.at < promoteAt)
