@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import type { SirenaError } from '../src/core/errors.ts'
 import { PostgresEventStore } from '../src/store/postgres-store.ts'
 import { FaultCluster, faultEnginesMissing, timeUntil } from './faults/cluster.ts'
@@ -12,6 +15,7 @@ import { get } from './faults/edges.ts'
  */
 const skip = await faultEnginesMissing()
 
+const run = promisify(execFile)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('cluster edges through a failover to a promoted standby', { skip, timeout: 90_000 }, () => {
@@ -83,5 +87,17 @@ describe('cluster edges through a failover to a promoted standby', { skip, timeo
     await standbyOnly.open()
     assert.equal((await standbyOnly.verify()).ok, true)
     await standbyOnly.close()
+    // And the operator's own check, given the same host list as the edges, finds it too.
+    const { stdout } = await run(process.execPath, ['bin/sirena.mjs', 'log', 'verify'], {
+      cwd: fileURLToPath(new URL('../', import.meta.url)),
+      timeout: 30_000,
+      env: {
+        ...process.env,
+        SIRENA_MODE: 'cluster',
+        SIRENA_POSTGRES_URL: c.options.postgresUrl,
+        SIRENA_POSTGRES_SCHEMA: `sirena_${c.options.cluster}`,
+      },
+    })
+    assert.match(stdout, /^ok: \d+ events/)
   })
 })
