@@ -144,6 +144,58 @@ export const consoleText = {
   event: { uk: 'Подія', en: 'Event' },
   hash: { uk: 'Хеш', en: 'Hash' },
   loadOlder: { uk: 'Старіші', en: 'Older' },
+  tabFleet: { uk: 'Сирени', en: 'Sirens' },
+  fleetTitle: { uk: 'Парк сирен', en: 'Siren fleet' },
+  fleetOff: {
+    uk: 'Канал MQTT на цьому сервері вимкнено: сирен немає.',
+    en: 'The MQTT channel is off on this server: there are no sirens.',
+  },
+  fleetNone: { uk: 'Жодної сирени не зареєстровано.', en: 'No sirens are registered.' },
+  fleetAllOk: { uk: 'Усі сирени ({total}) у порядку.', en: 'All {total} sirens are ok.' },
+  fleetNeedPerson: {
+    uk: 'Потребують людини: {n} з {total} сирен.',
+    en: '{n} of {total} sirens need a person.',
+  },
+  fleetUpdated: {
+    uk: 'Оновлено о {time}, щойно щось зміниться — знову.',
+    en: 'Updated at {time}, and again on any change.',
+  },
+  fleetStale: { uk: 'Не вдалося оновити: {reason}', en: 'Could not refresh: {reason}' },
+  fleetCounts: { uk: 'Сирени за станом', en: 'Sirens by state' },
+  needsPerson: { uk: 'Потребують людини', en: 'Need a person' },
+  needsPersonNone: { uk: 'Нікого — усі сирени в порядку.', en: 'None — every siren is ok.' },
+  byOblast: { uk: 'За областями', en: 'By oblast' },
+  siren: { uk: 'Сирена', en: 'Siren' },
+  oblast: { uk: 'Область', en: 'Oblast' },
+  state: { uk: 'Стан', en: 'State' },
+  stateSince: { uk: 'Стан, відколи', en: 'State, since' },
+  sinceFor: { uk: 'з {time}, {duration}', en: 'since {time}, {duration}' },
+  lastHeard: { uk: 'Востаннє чули', en: 'Last heard' },
+  lastAckAt: { uk: 'підтвердження: {time}', en: 'ack: {time}' },
+  lastHeartbeatAt: { uk: 'сигнал: {time}', en: 'heartbeat: {time}' },
+  never: { uk: 'ніколи', en: 'never' },
+  total: { uk: 'Разом', en: 'Total' },
+  noOblast: { uk: 'поза каталогом', en: 'not in the catalogue' },
+  state_ok: { uk: 'у порядку', en: 'ok' },
+  state_unacked: { uk: 'не підтвердила', en: 'unacked' },
+  state_offline: { uk: 'не на звʼязку', en: 'offline' },
+  'state_wrong-state': { uk: 'не той стан', en: 'wrong state' },
+  stateHelp_ok: {
+    uk: 'підтвердила останню команду і виходить на звʼязок',
+    en: 'acknowledged its last command and reports in',
+  },
+  stateHelp_unacked: {
+    uk: 'не підтвердила команду після всіх повторів',
+    en: 'did not acknowledge a command after every retry',
+  },
+  stateHelp_offline: {
+    uk: 'спрацював її «заповіт» (Last Will), пропустила сигнали або ще не виходила на звʼязок',
+    en: 'its Last Will fired, it missed its heartbeats, or it was never heard from',
+  },
+  'stateHelp_wrong-state': {
+    uk: 'звітує, що звучить, коли тривоги немає',
+    en: 'reports sounding while no alert covers it',
+  },
 } as const satisfies Dictionary
 
 export type ConsoleKey = keyof typeof consoleText
