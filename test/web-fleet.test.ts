@@ -160,8 +160,11 @@ describe('the console’s siren fleet page in a browser', { skip: skipBrowser },
     assert.deepEqual([await cell(regions.kyivCity, 'ok'), await cell(regions.kyivCity, 'unacked')], ['1', '1'])
     assert.deepEqual([await cell(lvivOblast, 'ok'), await cell(lvivOblast, 'offline')], ['0', '1'])
 
-    mkdirSync(new URL('../docs/screenshots/', import.meta.url), { recursive: true })
-    await page.screenshot({ path: new URL('../docs/screenshots/console-fleet.png', import.meta.url).pathname })
+    // docs/screenshots/console-fleet.png is this page; the fleet it needs is this test's, so it is taken here, on request.
+    if (process.env.SIRENA_SCREENSHOTS === '1') {
+      mkdirSync(new URL('../docs/screenshots/', import.meta.url), { recursive: true })
+      await page.screenshot({ path: new URL('../docs/screenshots/console-fleet.png', import.meta.url).pathname })
+    }
     assert.deepEqual(await seriousViolations(page), [])
   })
 
