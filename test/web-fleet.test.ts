@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import mqtt, { type MqttClient } from 'mqtt'
 import type { Browser, Page } from 'playwright-core'
+import { loadConfig } from '../src/config.ts'
+import { mqttChannel } from '../src/runtime/mqtt.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
+import { webExtension } from '../src/web-server/index.ts'
 import { ensureWebBuild, launchBrowser, seriousViolations, skipBrowser, text } from './web-browser.ts'
 
 const lvivCity = 'UA46060250000025047'
@@ -130,8 +134,7 @@ describe('the console’s siren fleet page in a browser', { skip: skipBrowser },
     })
 
     // No reload: the page polls and follows the stream.
-    await page.waitForSelector('.fleet-summary.attention')
-    assert.match(await text(page.locator('.fleet-summary')), /Потребують людини: 2 з 3 сирен/)
+    await page.waitForSelector('.fleet-summary.attention:has-text("Потребують людини: 2 з 3 сирен")')
     assert.equal(await text(page.getByRole('tab', { name: /Сирени/ }).locator('.count')), '2')
 
     const count = async (state: string) => text(page.locator(`.fleet-counts [data-state="${state}"] .n`))
@@ -189,5 +192,37 @@ describe('the console’s siren fleet page in a browser', { skip: skipBrowser },
     )
     await page.waitForSelector('.fleet-summary:has-text("1 of 3 sirens need a person")')
     assert.equal(await page.locator('.fleet-attention tr[data-siren="kyiv-obolon"]').count(), 0)
+  })
+})
+
+describe('the Sirens tab when the embedded broker could not start', { skip: skipBrowser }, () => {
+  test('it says that no siren is supervised, and how to fix it', async () => {
+    await ensureWebBuild()
+    const squatter = createServer()
+    await new Promise<void>((r) => squatter.listen(0, '127.0.0.1', () => r()))
+    const port = (squatter.address() as { port: number }).port
+    // The harness puts the broker on a free port; the web app and an MQTT channel on the taken one instead.
+    const s = await startTestServer({
+      features: [
+        webExtension(loadConfig({}, { channelsEnabled: false })),
+        mqttChannel({ mqttHost: '127.0.0.1', mqttPort: port, mqttTopicPrefix: 'sirena' }),
+      ],
+    })
+    const browser = await launchBrowser()
+    try {
+      const page = await browser.newPage()
+      page.setDefaultTimeout(15_000)
+      await page.goto(`${s.url}/console`)
+      await page.getByLabel('Токен видавця').fill(s.adminToken)
+      await page.getByRole('button', { name: 'Увійти' }).click()
+      await page.waitForSelector('.zoom path[data-id]')
+      await page.getByRole('tab', { name: /Сирени/ }).click()
+      const alert = page.locator('.tab-panel [role=alert]')
+      assert.match(await text(alert), /Сирени недоступні: .*already in use.*SIRENA_MQTT_PORT/)
+    } finally {
+      await browser.close()
+      await s.close()
+      await new Promise((r) => squatter.close(r))
+    }
   })
 })

@@ -143,6 +143,10 @@ export const mqttChannel =
             app.get('/api/v1/sirens', { schema: { hide: true } }, async () => {
               throw new SirenaError('unavailable', problem)
             })
+            // The console's Sirens tab shows this too: no siren is supervised while the broker is down.
+            app.get('/api/v1/sirens/fleet', { schema: { hide: true } }, async () => {
+              throw new SirenaError('unavailable', problem)
+            })
           },
         }
       }

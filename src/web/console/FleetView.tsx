@@ -18,7 +18,7 @@ export function FleetView({ load, regionName }: { load: FleetLoad; regionName: (
   if (load.kind === 'loading')
     return load.error ? (
       <p class="error" role="alert">
-        {tc('fleetStale', { reason: load.error })}
+        {tc('fleetUnavailable', { reason: load.error })}
       </p>
     ) : (
       <p class="muted">…</p>

@@ -160,6 +160,7 @@ export const consoleText = {
     uk: 'Оновлено о {time}, щойно щось зміниться — знову.',
     en: 'Updated at {time}, and again on any change.',
   },
+  fleetUnavailable: { uk: 'Сирени недоступні: {reason}', en: 'The sirens are unavailable: {reason}' },
   fleetStale: { uk: 'Не вдалося оновити: {reason}', en: 'Could not refresh: {reason}' },
   fleetCounts: { uk: 'Сирени за станом', en: 'Sirens by state' },
   needsPerson: { uk: 'Потребують людини', en: 'Need a person' },
