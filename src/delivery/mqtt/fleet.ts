@@ -61,7 +61,7 @@ export class FleetSupervisor {
     const e: Expectation = {
       command,
       seq,
-      firstSentMs: retry && prev ? prev.firstSentMs : Date.now(),
+      firstSentMs: retry && prev?.command === command ? prev.firstSentMs : Date.now(),
       attempts: retry ? (prev?.attempts ?? 0) + 1 : 0,
       unacked: false,
       timer: null,
