@@ -18,6 +18,10 @@ test('when the MQTT port is taken, the server still starts and says which port a
     assert.equal(res.json.code, 'unavailable')
     assert.match(res.json.message, new RegExp(`127\\.0\\.0\\.1:${port} is already in use`))
     assert.match(res.json.message, /SIRENA_MQTT_PORT/)
+    // The console's Sirens tab says the same: no siren is supervised while the broker is down.
+    const fleet = await s.call('GET', '/api/v1/sirens/fleet', { token: s.adminToken })
+    assert.equal(fleet.status, 503)
+    assert.match(fleet.json.message, /SIRENA_MQTT_PORT/)
     // Readiness stays (the log and every other channel work), and names the degraded sink with the same fix.
     const ready = await s.call('GET', '/readyz')
     assert.equal(ready.status, 200)

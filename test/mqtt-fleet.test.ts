@@ -152,6 +152,21 @@ describe('the supervised siren fleet', () => {
     const kyiv = f.oblasts.find((o: any) => o.oblast === regions.kyivCity)
     assert.deepEqual([kyiv.ok, kyiv.offline, kyiv['wrong-state']], [2, 2, 0])
     assert.deepEqual(f.needsAttention.map((x: any) => x.id).sort(), ['kyiv-never', 'kyiv-quiet', 'lviv-stuck'])
+    // Since when each needs a person: a siren never heard from since it was registered; one fallen silent since its
+    // heartbeats were due; one sounding with no alert since its first report of it, not its latest heartbeat.
+    const byId = Object.fromEntries(f.sirens.map((x: any) => [x.id, x]))
+    assert.equal(byId['kyiv-good'].since, null)
+    const quiet = byId['kyiv-quiet']
+    assert.equal(Date.parse(quiet.since) - Date.parse(quiet.lastSeen), 2000)
+    const stuck = byId['lviv-stuck']
+    assert.ok(stuck.since < stuck.lastHeartbeat, `${stuck.since} before the latest heartbeat ${stuck.lastHeartbeat}`)
+    assert.deepEqual(
+      f.needsAttention.map((x: any) => x.since),
+      f.needsAttention.map((x: any) => x.since).sort(),
+      'the longest-waiting first',
+    )
+    assert.equal(byId['kyiv-never'].lastAck, null)
+    assert.equal(byId['kyiv-never'].lastHeartbeat, null)
     const metrics = (await s.call('GET', '/metrics')).text
     assert.match(metrics, /sirena_sirens\{state="wrong-state"\} 1/)
     assert.match(metrics, /sirena_sirens\{state="offline"\} 2/)

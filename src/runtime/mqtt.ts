@@ -9,9 +9,11 @@ import { Counter, Gauge } from 'prom-client'
 import type { Config } from '../config.ts'
 import { SirenaError } from '../core/errors.ts'
 import { secureBroker } from '../delivery/mqtt/broker-auth.ts'
+import { memoryWithExactRetained } from '../delivery/mqtt/exact-retained.ts'
 import { FleetSupervisor, sirenStates } from '../delivery/mqtt/fleet.ts'
 import { homeAssistantConfigs } from '../delivery/mqtt/home-assistant.ts'
 import { Refusals } from '../delivery/mqtt/refusals.ts'
+import { serialiseQos0Once } from '../delivery/mqtt/serialise-once.ts'
 import { publicKeyView } from '../delivery/mqtt/siren-command.ts'
 import { SirenCommander } from '../delivery/mqtt/siren-commander.ts'
 import { loadOrCreateSirenKey } from '../delivery/mqtt/siren-key.ts'
@@ -96,7 +98,9 @@ export const mqttChannel =
       close = () => client.endAsync()
       address = withoutCredentials(config.mqttUrl)
     } else {
-      const broker = await Aedes.createBroker()
+      const broker = await Aedes.createBroker({ persistence: memoryWithExactRetained() })
+      // 10,000 displays on one region's state get one frame made once, not 10,000 (serialise-once.ts).
+      serialiseQos0Once(broker)
       secureBroker(broker, {
         prefix: config.mqttTopicPrefix,
         anonymousRead: config.mqttAnonymousRead ?? true,
@@ -139,6 +143,10 @@ export const mqttChannel =
             app.get('/api/v1/sirens', { schema: { hide: true } }, async () => {
               throw new SirenaError('unavailable', problem)
             })
+            // The console's Sirens tab shows this too: no siren is supervised while the broker is down.
+            app.get('/api/v1/sirens/fleet', { schema: { hide: true } }, async () => {
+              throw new SirenaError('unavailable', problem)
+            })
           },
         }
       }
@@ -155,10 +163,14 @@ export const mqttChannel =
           )
         }
       }
+      // On the next turn of the event loop, as the live stream does: the command that caused a message answers first,
+      // and never waits for a fan-out to thousands of sockets. Messages keep their order.
       publish = (topic, payload, o) =>
-        broker.publish(
-          { cmd: 'publish', topic, payload: Buffer.from(payload), qos: o.qos, retain: o.retain, dup: false },
-          () => {},
+        setImmediate(() =>
+          broker.publish(
+            { cmd: 'publish', topic, payload: Buffer.from(payload), qos: o.qos, retain: o.retain, dup: false },
+            () => {},
+          ),
         )
       close = async () => {
         await new Promise<void>((r) => broker.close(() => r()))

@@ -11,9 +11,23 @@ import type { SirenRegistry } from './siren-registry.ts'
 export type SirenState = 'ok' | 'unacked' | 'offline' | 'wrong-state'
 export const sirenStates: readonly SirenState[] = ['ok', 'unacked', 'offline', 'wrong-state']
 
+/** One siren as the fleet page shows it. Times are ISO 8601. */
+export interface SirenView {
+  state: SirenState
+  /** When it entered a state that needs a person; null while ok. */
+  since: string | null
+  wanted: 'on' | 'off'
+  reported: string | null
+  lastSeen: string | null
+  lastAck: string | null
+  lastHeartbeat: string | null
+}
+
 interface Expectation {
   command: 'on' | 'off'
   seq: number
+  /** When the first command of this kind went out (a retry keeps it): an unacked siren has waited since then. */
+  firstSentMs: number
   attempts: number
   unacked: boolean
   timer: NodeJS.Timeout | null
@@ -47,6 +61,7 @@ export class FleetSupervisor {
     const e: Expectation = {
       command,
       seq,
+      firstSentMs: retry && prev?.command === command ? prev.firstSentMs : Date.now(),
       attempts: retry ? (prev?.attempts ?? 0) + 1 : 0,
       unacked: false,
       timer: null,
@@ -70,27 +85,41 @@ export class FleetSupervisor {
     } else e.unacked = true
   }
 
-  stateOf(
-    siren: DeviceRecord,
-    nowMs: number,
-  ): { state: SirenState; wanted: 'on' | 'off'; reported: string | null; lastSeen: string | null } {
+  /**
+   * The siren's state, since when it has been in it (null while ok), what it should be doing and what it last said
+   * it was doing, and when it was last heard from at all, last acknowledged and last sent a heartbeat.
+   */
+  stateOf(siren: DeviceRecord, nowMs: number): SirenView {
     const rep = this.registry.get(siren.id)
     const e = this.expected.get(siren.id)
     const wanted = e?.command ?? 'off'
-    const times = [rep?.lastAck?.at, rep?.health?.at, rep?.connection?.at].filter((t): t is string => !!t).sort()
+    const lastAck = rep?.lastAck?.at ?? null
+    const lastHeartbeat = rep?.health?.at ?? null
+    const times = [lastAck, lastHeartbeat, rep?.connection?.at].filter((t): t is string => !!t).sort()
     const lastSeen = times.at(-1) ?? null
-    // The newer of what the siren last acknowledged and what its last health report said.
-    const reports = [
-      { at: rep?.lastAck?.at ?? '', state: rep?.lastAck?.state ?? null },
-      { at: rep?.health?.at ?? '', state: rep?.health?.state ?? null },
-    ].filter((r) => r.state !== null)
-    const reported = reports.sort((a, b) => a.at.localeCompare(b.at)).at(-1)?.state ?? null
-    const view = (state: SirenState) => ({ state, wanted, reported, lastSeen })
-    if (!lastSeen || rep?.connection?.online === false || nowMs - Date.parse(lastSeen) > this.o.heartbeatTimeoutMs)
-      return view('offline')
-    if (e && !this.acked(siren.id, e)) return view(e.unacked ? 'unacked' : 'ok')
-    if (reported === 'sounding' && wanted === 'off') return view('wrong-state')
-    return view('ok')
+    const reported = rep?.reported?.state ?? null
+    const view = (state: SirenState, since: string | null): SirenView => ({
+      state,
+      since,
+      wanted,
+      reported,
+      lastSeen,
+      lastAck,
+      lastHeartbeat,
+    })
+    // Offline since: its Last Will, the moment its heartbeats were due, or (never heard from) its registration.
+    if (!lastSeen) return view('offline', siren.createdAt)
+    if (rep?.connection?.online === false) return view('offline', rep.connection.at)
+    const silentUntil = Date.parse(lastSeen) + this.o.heartbeatTimeoutMs
+    if (nowMs > silentUntil) return view('offline', new Date(silentUntil).toISOString())
+    if (e && !this.acked(siren.id, e))
+      return e.unacked ? view('unacked', new Date(e.firstSentMs).toISOString()) : view('ok', null)
+    if (reported === 'sounding' && wanted === 'off') {
+      // Wrong from whichever came later: the siren starting to sound, or Sirena wanting it silent.
+      const since = [rep!.reported!.since, e ? new Date(e.firstSentMs).toISOString() : ''].sort().at(-1)!
+      return view('wrong-state', since)
+    }
+    return view('ok', null)
   }
 
   stop(): void {

@@ -9,6 +9,11 @@ export interface SirenReport {
   health: { ok: boolean; message: string | null; battery: number | null; state: string | null; at: string } | null
   /** From the siren's retained `status` topic: "online" when it connects, "offline" as its Last Will. */
   connection: { online: boolean; at: string } | null
+  /**
+   * What the siren last said it was doing (by acknowledgement or health report), and since when it has said so: a
+   * siren sounding with no alert has been wrong since its first report of it, not since its latest heartbeat.
+   */
+  reported: { state: string; since: string } | null
 }
 
 const maxSirens = 100_000
@@ -39,11 +44,13 @@ export class SirenRegistry {
     if (!s) return false
     const str = (v: unknown) => (typeof v === 'string' ? v.slice(0, 200) : null)
     if (typeof body.region === 'string') s.region = body.region.slice(0, 32)
+    const state = str(body.state)
+    if (state !== null && state !== s.reported?.state) s.reported = { state, since: now }
     if (kind === 'ack') {
       s.lastAck = {
         seq: typeof body.seq === 'number' ? body.seq : null,
         command: str(body.command),
-        state: str(body.state),
+        state,
         at: now,
       }
     } else {
@@ -51,7 +58,7 @@ export class SirenRegistry {
         ok: body.ok === true,
         message: str(body.message),
         battery: typeof body.battery === 'number' ? body.battery : null,
-        state: str(body.state),
+        state,
         at: now,
       }
     }
@@ -62,7 +69,7 @@ export class SirenRegistry {
     const known = this.sirens.get(id)
     if (known) return known
     if (this.sirens.size >= maxSirens) return null
-    const s: SirenReport = { id, region: null, lastAck: null, health: null, connection: null }
+    const s: SirenReport = { id, region: null, lastAck: null, health: null, connection: null, reported: null }
     this.sirens.set(id, s)
     return s
   }

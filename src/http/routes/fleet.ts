@@ -27,13 +27,17 @@ export const fleetRoutes =
       },
       async () => {
         const now = Date.now()
-        const rows = sirens.list().map((d) => ({
-          id: d.id,
-          name: d.name,
-          region: d.region!,
-          oblast: sirena.catalogue.get(d.region!)?.oblast ?? null,
-          ...fleet.stateOf(d, now),
-        }))
+        const rows = sirens.list().map((d) => {
+          const region = sirena.catalogue.get(d.region!)
+          return {
+            id: d.id,
+            name: d.name,
+            region: d.region!,
+            regionName: region?.name ?? null,
+            oblast: region?.oblast ?? null,
+            ...fleet.stateOf(d, now),
+          }
+        })
         const empty = (): Record<SirenState, number> => ({ ok: 0, unacked: 0, offline: 0, 'wrong-state': 0 })
         const counts = empty()
         const byOblast = new Map<string, Record<SirenState, number>>()
@@ -51,7 +55,10 @@ export const fleetRoutes =
             name: sirena.catalogue.get(oblast)?.name,
             ...c,
           })),
-          needsAttention: rows.filter((r) => r.state !== 'ok'),
+          // The longest-waiting first: the siren that has needed a person for an hour before the one since a minute.
+          needsAttention: rows
+            .filter((r) => r.state !== 'ok')
+            .sort((a, b) => (a.since ?? '').localeCompare(b.since ?? '') || a.id.localeCompare(b.id)),
           sirens: rows,
         }
       },

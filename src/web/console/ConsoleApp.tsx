@@ -12,6 +12,8 @@ import { fillOf, Legend, statusWord, typeLabel, typesOf } from '../shared/status
 import { ActiveAlerts } from './ActiveAlerts.tsx'
 import { AuditView } from './AuditView.tsx'
 import { EventLog } from './EventLog.tsx'
+import { FleetView } from './FleetView.tsx'
+import { useFleet } from './fleet.ts'
 import { IssueForm } from './IssueForm.tsx'
 import { NoticeForm } from './NoticeForm.tsx'
 import type { PendingView } from './PendingQueue.tsx'
@@ -23,13 +25,14 @@ const levelKeys: Record<Level, MessageKey> = { oblast: 'levelOblast', raion: 'le
 /** Pending actions are not events, so other consoles learn of them by asking; often enough for a 3 a.m. queue. */
 const pendingPollMs = 4_000
 
-type Tab = 'issue' | 'active' | 'pending' | 'notice' | 'audit' | 'log'
-const tabs: readonly Tab[] = ['issue', 'active', 'pending', 'notice', 'audit', 'log']
+type Tab = 'issue' | 'active' | 'pending' | 'notice' | 'fleet' | 'audit' | 'log'
+const allTabs: readonly Tab[] = ['issue', 'active', 'pending', 'notice', 'fleet', 'audit', 'log']
 const tabKeys = {
   issue: 'tabIssue',
   active: 'tabActive',
   pending: 'tabPending',
   notice: 'tabNotice',
+  fleet: 'tabFleet',
   audit: 'tabAudit',
   log: 'tabLog',
 } as const
@@ -159,6 +162,9 @@ function SignedIn({ token, me, signOut }: { token: string; me: Issuer; signOut: 
     const call = sessionCall(token, (message) => signOut(message))
     return { token, me, names, call, signOut }
   }, [token, me, names])
+  // Without MQTT there is no fleet, and no tab for it.
+  const fleet = useFleet(session, live.version)
+  const tabs = fleet.kind === 'off' ? allTabs.filter((x) => x !== 'fleet') : allTabs
 
   useEffect(() => {
     loadMapData().then(setData, (err: Error) => setMapError(err.message))
@@ -319,6 +325,9 @@ function SignedIn({ token, me, signOut }: { token: string; me: Issuer; signOut: 
               >
                 {tc(tabKeys[id])}
                 {id === 'pending' && openPending > 0 && <span class="count attention">{openPending}</span>}
+                {id === 'fleet' && fleet.kind === 'ready' && fleet.fleet.needsAttention.length > 0 && (
+                  <span class="count attention">{fleet.fleet.needsAttention.length}</span>
+                )}
                 {id === 'active' && state && state.alerts.length > 0 && (
                   <span class="count">{state.alerts.length}</span>
                 )}
@@ -341,6 +350,8 @@ function SignedIn({ token, me, signOut }: { token: string; me: Issuer; signOut: 
                 <PendingQueue data={data} pending={pending} refresh={refreshPending} />
               ) : tab === 'notice' ? (
                 <NoticeForm data={data} selected={selected} setSelected={setSelected} inJurisdiction={inJurisdiction} />
+              ) : tab === 'fleet' ? (
+                <FleetView load={fleet} regionName={regionName} />
               ) : tab === 'audit' ? (
                 <AuditView version={live.version} />
               ) : (
