@@ -29,5 +29,5 @@ export interface OutboxTarget<M = unknown> {
   prepare(e: OutboxEvent): M | null | Promise<M | null>
   deliver(message: M, signal: AbortSignal): Promise<DeliveryResult>
   /** Called once when the receiver answered that it is gone; the outbox stops delivering to it. */
-  onGone?(reason: string): void
+  onGone?(reason: string): void | Promise<void>
 }
