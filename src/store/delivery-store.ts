@@ -1,3 +1,6 @@
+import type { AlertType } from '../core/alert.ts'
+import type { EventType } from '../core/events.ts'
+
 /**
  * Delivery state: everything an edge needs to deliver what the log says, kept in the log of record so that any edge
  * can take over any delivery. SQLite in embedded mode (`sqlite-delivery-store.ts`), PostgreSQL in cluster mode
@@ -45,9 +48,9 @@ export interface WebhookSubscription {
   /** KATOTTG codes, each with its subtree and ancestors; null for every region. */
   regions: string[] | null
   /** Event types; null for all. */
-  types: string[] | null
+  types: EventType[] | null
   /** Alert types (air_raid …); null for all. Notices pass whatever this says. */
-  alertTypes: string[] | null
+  alertTypes: AlertType[] | null
   /** Exercise and Test events are sent (marked) only when the subscriber asked for them. */
   includeExercises: boolean
   createdAt: string

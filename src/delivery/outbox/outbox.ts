@@ -124,6 +124,11 @@ export class Outbox {
     for (const w of this.workers.values()) w.wake()
   }
 
+  /** How far this edge's worker for the target has got (undefined when another edge, or none, delivers to it). */
+  position(targetId: string): number | undefined {
+    return this.workers.get(targetId)?.position
+  }
+
   /** Whether this edge delivers to the target now. */
   holds(targetId: string): boolean {
     return this.workers.has(targetId)

@@ -1,15 +1,9 @@
 import type { Logger } from 'pino'
 import type { LogReader } from '../../app/log-reader.ts'
 import type { DeliveryStore } from '../../store/delivery-store.ts'
-import type { DeliveryResult, OutboxTarget } from './target.ts'
+import type { DeliveryResult, OutboxTarget, RetryPolicy } from './target.ts'
 
-export interface RetryPolicy {
-  /** Wait before the first retry; each further retry waits twice as long, up to `maxMs`. */
-  baseMs: number
-  maxMs: number
-  /** Consecutive failures after which the target is reported as failing (it keeps retrying at the cap). */
-  failingAfterAttempts: number
-}
+export type { RetryPolicy } from './target.ts'
 
 /** Exponential backoff, capped: the wait after the n-th failed attempt (n ≥ 1). */
 export const retryDelayMs = (attempt: number, p: Pick<RetryPolicy, 'baseMs' | 'maxMs'>): number =>
@@ -157,13 +151,14 @@ export class OutboxWorker {
 
   /** Attempts one message until it is acknowledged. False when the worker stopped or the receiver is gone. */
   private async deliver(message: unknown, seq: number): Promise<boolean> {
-    const { store, retry, logger, edge } = this.deps
+    const { store, logger, edge } = this.deps
+    const retry = this.target.retry ?? this.deps.retry
     const id = this.target.id
     let attempts = (await store.cursor(id))?.attempts ?? 0
     for (;;) {
       let result: DeliveryResult
       try {
-        result = await this.target.deliver(message, this.abort.signal)
+        result = await this.target.deliver(message, this.abort.signal, seq)
       } catch (err) {
         result = { ok: false, error: (err as Error).message }
       }
