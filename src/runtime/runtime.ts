@@ -124,7 +124,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const devices = new DeviceDirectory(store, () => sirena.now())
   for (const make of options.features ?? defaultFeatures(config))
     features.push(await make({ sirena, delivery, hub, devices, metrics, logger }))
-  const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger)
+  const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger, outbox)
   const http = await buildHttpApp(sirena, config, logger, {
     hub,
     metrics,

@@ -17,7 +17,6 @@ type CursorRow = Parameters<typeof toCursor>[0]
 type WebhookRow = Parameters<typeof toWebhook>[0]
 type RegistrationRow = Parameters<typeof toRegistration>[0]
 
-
 /**
  * Delivery state in the cluster's log of record, beside the events (same schema, same pool). Leases are rows of
  * `channel_cursors` taken with `FOR UPDATE SKIP LOCKED`, so edges claiming at the same moment split the free targets

@@ -146,7 +146,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
 
   private ensure(targetId: string, startSeq: number): void {
     this.db
-      .prepare('INSERT INTO channel_cursors (target_id, delivered_seq) VALUES (?, ?) ON CONFLICT (target_id) DO NOTHING')
+      .prepare(
+        'INSERT INTO channel_cursors (target_id, delivered_seq) VALUES (?, ?) ON CONFLICT (target_id) DO NOTHING',
+      )
       .run(targetId, startSeq)
   }
 
@@ -507,9 +509,7 @@ function migrate(db: Database.Database): void {
       value TEXT NOT NULL
     );
   `)
-  const columns = new Set(
-    (db.pragma('table_info(channel_cursors)') as Array<{ name: string }>).map((c) => c.name),
-  )
+  const columns = new Set((db.pragma('table_info(channel_cursors)') as Array<{ name: string }>).map((c) => c.name))
   if (!columns.has('holder')) db.exec('ALTER TABLE channel_cursors ADD COLUMN holder TEXT')
   if (!columns.has('lease_until')) db.exec('ALTER TABLE channel_cursors ADD COLUMN lease_until INTEGER')
 }

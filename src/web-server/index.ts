@@ -14,10 +14,7 @@ import { staticSite } from './static-site.ts'
 
 export type WebConfig = Pick<
   Config,
-  | 'data'
-  | 'webPushSubject'
-  | 'webPushMaxSubscriptions'
-  | 'webPushAllowInsecureEndpoints'
+  'data' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
 >
 
 export interface WebExtensionOptions {

@@ -139,12 +139,13 @@ export class Outbox {
     const c = this.snapshot.cursors.get(targetId)
     if (!c) return undefined
     const w = this.workers.get(targetId)
+    const live = { ...c, ...w?.live }
     return {
-      ...c,
+      ...live,
       deliveredSeq: Math.max(c.deliveredSeq, w?.position ?? 0),
       kind: w?.target.kind ?? kindOf(targetId),
       description: w?.target.description ?? targetId.slice(targetId.indexOf(':') + 1),
-      state: targetState(c),
+      state: targetState(live),
     }
   }
 

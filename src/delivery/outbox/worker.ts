@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { LogReader } from '../../app/log-reader.ts'
-import type { DeliveryStore } from '../../store/delivery-store.ts'
+import type { Cursor, DeliveryStore } from '../../store/delivery-store.ts'
 import type { DeliveryResult, OutboxTarget, RetryPolicy } from './target.ts'
 
 export type { RetryPolicy } from './target.ts'
@@ -50,6 +50,8 @@ export class OutboxWorker {
   storedSeq = 0
   /** Set once the store refused a write: this edge no longer holds the target. */
   lost = false
+  /** How delivery goes, as this worker last wrote it: fresher than the cluster view the outbox reads each renewal. */
+  live: Pick<Cursor, 'attempts' | 'failingSince' | 'lastError' | 'lastAttemptAt' | 'nextAttemptAt'> | undefined
 
   constructor(
     readonly target: OutboxTarget,
@@ -137,7 +139,8 @@ export class OutboxWorker {
   async persist(): Promise<void> {
     if (this.position <= this.storedSeq || this.lost) return
     const seq = this.position
-    if (await this.deps.store.skipTo(this.target.id, seq, this.deps.edge)) this.storedSeq = Math.max(this.storedSeq, seq)
+    if (await this.deps.store.skipTo(this.target.id, seq, this.deps.edge))
+      this.storedSeq = Math.max(this.storedSeq, seq)
     else this.loseLease()
   }
 
@@ -169,6 +172,13 @@ export class OutboxWorker {
           this.loseLease()
           return false
         }
+        this.live = {
+          attempts: 0,
+          failingSince: null,
+          lastError: null,
+          lastAttemptAt: at.toISOString(),
+          nextAttemptAt: null,
+        }
         if (attempts > 0) logger.info({ target: id, seq, attempts: attempts + 1 }, 'delivered after retrying')
         return true
       }
@@ -182,14 +192,22 @@ export class OutboxWorker {
       }
       const delay = Math.max(retryDelayMs(attempts, retry), result.retryAfterMs ?? 0)
       const failing = attempts >= retry.failingAfterAttempts
+      const nextAt = new Date(at.getTime() + delay).toISOString()
       const recorded = await store.failed(
         id,
-        { attempts, error: result.error, at: at.toISOString(), nextAt: new Date(at.getTime() + delay).toISOString(), failing },
+        { attempts, error: result.error, at: at.toISOString(), nextAt, failing },
         edge,
       )
       if (!recorded) {
         this.loseLease()
         return false
+      }
+      this.live = {
+        attempts,
+        failingSince: failing ? (this.live?.failingSince ?? at.toISOString()) : null,
+        lastError: result.error,
+        lastAttemptAt: at.toISOString(),
+        nextAttemptAt: nextAt,
       }
       const log = { target: id, seq, attempts, error: result.error, retryInMs: delay }
       if (attempts === retry.failingAfterAttempts) logger.error(log, 'delivery target is failing; still retrying')

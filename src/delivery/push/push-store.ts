@@ -56,7 +56,9 @@ export class PushSubscriptionStore {
     const db = new Database(file, { readonly: true })
     let rows: PushSubscriptionRecord[]
     try {
-      const columns = new Set((db.pragma('table_info(push_subscriptions)') as Array<{ name: string }>).map((c) => c.name))
+      const columns = new Set(
+        (db.pragma('table_info(push_subscriptions)') as Array<{ name: string }>).map((c) => c.name),
+      )
       rows = db
         .prepare(
           `SELECT endpoint, p256dh, auth, region, lang, created_at AS createdAt,
