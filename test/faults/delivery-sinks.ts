@@ -67,7 +67,10 @@ export class DeliverySinks {
     const out = new Map<string, { got: Set<number>; repeats: number; repeatIds: string[] }>()
     const count = (target: string, n: number | undefined, id: string, seen: Set<string>) => {
       let t = out.get(target)
-      if (!t) out.set(target, (t = { got: new Set(), repeats: 0, repeatIds: [] }))
+      if (!t) {
+        t = { got: new Set(), repeats: 0, repeatIds: [] }
+        out.set(target, t)
+      }
       if (n === undefined) return
       if (seen.has(id)) {
         t.repeats++
