@@ -1,12 +1,12 @@
 import type { Logger } from 'pino'
 import type { DeviceDirectory } from '../app/device-directory.ts'
 import type { Sirena } from '../app/sirena.ts'
+import type { DeliveryStore } from '../core/delivery-state.ts'
 import type { Outbox } from '../delivery/outbox/outbox.ts'
 import type { Sink } from '../delivery/sink.ts'
 import type { StreamHub } from '../delivery/stream/stream-hub.ts'
 import type { RouteContribution } from '../http/contribution.ts'
 import type { Metrics } from '../http/metrics.ts'
-import type { DeliveryStore } from '../store/delivery-store.ts'
 
 /** Delivery state in the log of record, and this edge's share of the work (see `Outbox`). */
 export interface Delivery {

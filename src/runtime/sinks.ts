@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
+import type { DeliveryEdge } from '../core/delivery-state.ts'
 import type { Sink, SinkStatus } from '../delivery/sink.ts'
-import type { DeliveryEdge } from '../store/delivery-store.ts'
 
 /** This edge and the edges sharing the deliveries, for the cluster-wide view. */
 export interface DeliveryView {

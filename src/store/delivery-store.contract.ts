@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { DeliveryStore, PushSubscriptionRecord, WebhookSubscription } from './delivery-store.ts'
+import type { DeliveryStore, PushSubscriptionRecord, WebhookSubscription } from '../core/delivery-state.ts'
 
 /**
  * What every delivery store must do, SQLite and PostgreSQL alike. `open` gives two handles on one fresh store: in

@@ -8,8 +8,8 @@ import type {
   UkraineAlarmRegistration,
   VapidKeyPair,
   WebhookSubscription,
-} from './delivery-store.ts'
-import { pushOrigin } from './delivery-store.ts'
+} from '../core/delivery-state.ts'
+import { pushOrigin } from '../core/delivery-state.ts'
 import type { ISql, Sql } from './pg-sql.ts'
 import { toCursor, toRegistration, toWebhook, webhookRow } from './sqlite-delivery-store.ts'
 

@@ -9,8 +9,8 @@ import type {
   UkraineAlarmRegistration,
   VapidKeyPair,
   WebhookSubscription,
-} from './delivery-store.ts'
-import { pushOrigin } from './delivery-store.ts'
+} from '../core/delivery-state.ts'
+import { pushOrigin } from '../core/delivery-state.ts'
 import { privateDatabaseFile } from './private-files.ts'
 
 interface CursorRow {

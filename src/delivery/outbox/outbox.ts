@@ -1,8 +1,8 @@
-import type { Cursor, DeliveryEdge, DeliveryStore } from '../../store/delivery-store.ts'
+import type { Cursor, DeliveryEdge, DeliveryStore } from '../../core/delivery-state.ts'
 import type { OutboxTarget } from './target.ts'
 import { OutboxWorker, type WorkerDeps } from './worker.ts'
 
-export type { Cursor } from '../../store/delivery-store.ts'
+export type { Cursor } from '../../core/delivery-state.ts'
 
 export type TargetState = 'ok' | 'retrying' | 'failing'
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { LogReader } from '../../app/log-reader.ts'
-import type { Cursor, DeliveryStore } from '../../store/delivery-store.ts'
+import type { Cursor, DeliveryStore } from '../../core/delivery-state.ts'
 import type { DeliveryResult, OutboxTarget, RetryPolicy } from './target.ts'
 
 export type { RetryPolicy } from './target.ts'

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Sirena } from '../../app/sirena.ts'
-import type { DeliveryStore } from '../../store/delivery-store.ts'
+import type { DeliveryStore } from '../../core/delivery-state.ts'
 import type { Outbox } from '../outbox/outbox.ts'
 import type { RetryPolicy } from '../outbox/worker.ts'
 import { PushPlanner } from './push-plan.ts'

@@ -1,4 +1,4 @@
-import type { DeliveryStore } from '../../store/delivery-store.ts'
+import type { DeliveryStore } from '../../core/delivery-state.ts'
 
 /**
  * Which subscriptions already have the push for the event a push service's outbox target is on. One event fans out

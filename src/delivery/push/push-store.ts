@@ -1,10 +1,10 @@
 import { existsSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import type { DeliveryStore, PushSubscriptionRecord } from '../../store/delivery-store.ts'
+import type { DeliveryStore, PushSubscriptionRecord } from '../../core/delivery-state.ts'
 
-export type { PushSubscriptionRecord } from '../../store/delivery-store.ts'
-export { pushOrigin } from '../../store/delivery-store.ts'
+export type { PushSubscriptionRecord } from '../../core/delivery-state.ts'
+export { pushOrigin } from '../../core/delivery-state.ts'
 
 /**
  * Web Push subscriptions, one per browser endpoint, each for one region, in the delivery store (the log of record):

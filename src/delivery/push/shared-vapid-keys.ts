@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import webPush from 'web-push'
-import type { DeliveryStore } from '../../store/delivery-store.ts'
+import type { DeliveryStore } from '../../core/delivery-state.ts'
 import { loadOrCreateVapidKeys, type VapidKeys } from './vapid.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { UkraineAlarmRegistration } from '../../store/delivery-store.ts'
+import type { UkraineAlarmRegistration } from '../../core/delivery-state.ts'
 
 /** One ukrainealarm webhook: upstream allows one URL per API key (kept in the delivery store). */
 export type WebhookRegistration = UkraineAlarmRegistration

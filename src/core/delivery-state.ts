@@ -1,5 +1,5 @@
-import type { AlertType } from '../core/alert.ts'
-import type { EventType } from '../core/events.ts'
+import type { AlertType } from './alert.ts'
+import type { EventType } from './events.ts'
 
 /**
  * Delivery state: everything an edge needs to deliver what the log says, kept in the log of record so that any edge
