@@ -3,8 +3,10 @@ import type { EventType } from './events.ts'
 
 /**
  * Delivery state: everything an edge needs to deliver what the log says, kept in the log of record so that any edge
- * can take over any delivery. SQLite in embedded mode (`sqlite-delivery-store.ts`), PostgreSQL in cluster mode
- * (`postgres-delivery-store.ts`); one contract suite (`delivery-store.contract.ts`) runs against both.
+ * can take over any delivery. This is the port and its records (here, so that the sinks reach the state without
+ * seeing the store); SQLite in embedded mode (`src/store/sqlite-delivery-store.ts`) and PostgreSQL in cluster mode
+ * (`src/store/postgres-delivery-store.ts`) implement it, and one contract suite (`src/store/delivery-store.contract.ts`)
+ * runs against both.
  *
  * It holds the outbox cursors (one per delivery target) with the lease that says which edge delivers to the target,
  * native and ukrainealarm webhook registrations, Web Push subscriptions and the per-event progress of a push fan-out,
