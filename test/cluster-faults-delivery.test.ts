@@ -17,7 +17,7 @@ const skip = await faultEnginesMissing()
 
 interface ChannelsView {
   edge: string
-  edges: Array<{ id: string }>
+  edges: Array<{ id: string; delivering: boolean; sinks: Array<{ name: string; state: string }> }>
   targets: Array<{ targetId: string; holder: string | null; lag: number }>
 }
 
@@ -110,6 +110,15 @@ describe('delivery when the delivering edge is killed', { skip, timeout: 180_000
     )
     const ids = new Map<Edge, string>()
     for (const e of [a, b]) ids.set(e, (await channels(e)).edge)
+    // One edge's view shows every edge, each with its own sinks.
+    assert.deepEqual(view!.edges.map((e) => e.id).sort(), [...ids.values()].sort())
+    for (const e of view!.edges) {
+      assert.equal(e.delivering, true)
+      assert.ok(
+        e.sinks.some((s) => s.name === 'stream'),
+        `${e.id} reports its live stream`,
+      )
+    }
     const heldBy = (e: Edge) => view!.targets.filter((t) => t.holder === ids.get(e)).map((t) => t.targetId)
     const victim = heldBy(a).length >= heldBy(b).length ? a : b
     const survivor = victim === a ? b : a

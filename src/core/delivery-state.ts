@@ -98,8 +98,16 @@ export interface TelegramSent {
   edge: string
 }
 
-/** An edge taking part in delivery, as its last heartbeat left it. */
-export interface DeliveryEdge {
+/** What an edge says of itself at each heartbeat. */
+export interface EdgeReport {
+  /** False on an edge opted out of delivering: it takes no share of the targets. */
+  delivering: boolean
+  /** Its own sinks (the live stream, MQTT, CAP …) as it sees them, JSON: the cluster view shows every edge's. */
+  sinks: string
+}
+
+/** An edge of the cluster, as its last heartbeat left it. */
+export interface DeliveryEdge extends EdgeReport {
   id: string
   seenUntil: string
 }
@@ -138,8 +146,8 @@ export interface DeliveryStore {
   renew(edge: string, targetIds: readonly string[], ttlMs: number): Promise<string[]>
   /** Gives up `edge`'s leases on these targets (all of them when omitted), so that another edge takes them at once. */
   release(edge: string, targetIds?: readonly string[]): Promise<void>
-  /** Records that `edge` is alive for `ttlMs` more; returns every edge alive now, this one included. */
-  heartbeat(edge: string, ttlMs: number): Promise<DeliveryEdge[]>
+  /** Records that `edge` is alive for `ttlMs` more, with its report; returns every edge alive now, this one included. */
+  heartbeat(edge: string, ttlMs: number, report?: EdgeReport): Promise<DeliveryEdge[]>
   /** An edge that stops takes itself off the list, so that the others' share grows at once. */
   leave(edge: string): Promise<void>
 

@@ -139,6 +139,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ),
     ],
   })
+  // Each edge's own sinks (the outbox's are the cluster's, shown from the log of record) travel with its heartbeat.
+  outbox.reportWith(() => sinks.status(sirena.state.seq).flatMap(({ targets, holders, ...s }) => (targets ? [] : [s])))
   await sinks.start()
   await outbox.start()
   const address = await http.app.listen({ host: config.host, port: heldPort ?? config.port })

@@ -118,7 +118,7 @@ export function runDeliveryStoreContract(name: string, open: () => Promise<Opene
     )
 
     test(
-      'edges that beat are listed until they leave or stop beating',
+      'edges that beat are listed, with what they report, until they leave or stop beating',
       withStores(async ({ a, b }) => {
         await a.heartbeat('edge-a', 200)
         const both = await b.heartbeat('edge-b', 10_000)
@@ -131,6 +131,10 @@ export function runDeliveryStoreContract(name: string, open: () => Promise<Opene
           (await b.heartbeat('edge-b', 10_000)).map((e) => e.id),
           ['edge-b'],
         )
+        await a.heartbeat('edge-c', 10_000, { delivering: false, sinks: '[{"name":"stream"}]' })
+        const c = (await b.heartbeat('edge-b', 10_000)).find((e) => e.id === 'edge-c')
+        assert.deepEqual([c?.delivering, c?.sinks], [false, '[{"name":"stream"}]'], 'each edge reports itself')
+        await a.leave('edge-c')
         await b.leave('edge-b')
         assert.deepEqual(
           (await a.heartbeat('edge-a', 10_000)).map((e) => e.id),

@@ -2,6 +2,7 @@ import type {
   Cursor,
   DeliveryEdge,
   DeliveryStore,
+  EdgeReport,
   FailedAttempt,
   PushSubscriptionRecord,
   TelegramSent,
@@ -11,7 +12,7 @@ import type {
 } from '../core/delivery-state.ts'
 import { pushOrigin } from '../core/delivery-state.ts'
 import type { ISql, Sql } from './pg-sql.ts'
-import { toCursor, toRegistration, toWebhook, webhookRow } from './sqlite-delivery-store.ts'
+import { noReport, toCursor, toRegistration, toWebhook, webhookRow } from './sqlite-delivery-store.ts'
 
 type CursorRow = Parameters<typeof toCursor>[0]
 type WebhookRow = Parameters<typeof toWebhook>[0]
@@ -115,14 +116,22 @@ export class PostgresDeliveryStore implements DeliveryStore {
       WHERE holder = ${edge} AND (${targetIds === undefined}::boolean OR target_id = ANY(${[...(targetIds ?? [])]}::text[]))`
   }
 
-  async heartbeat(edge: string, ttlMs: number): Promise<DeliveryEdge[]> {
+  async heartbeat(edge: string, ttlMs: number, report: EdgeReport = noReport): Promise<DeliveryEdge[]> {
     return this.sql.begin(async (tx) => {
       await tx`
-        INSERT INTO delivery_edges (id, seen_until) VALUES (${edge}, now() + ${ttlMs} * interval '1 millisecond')
-        ON CONFLICT (id) DO UPDATE SET seen_until = excluded.seen_until`
+        INSERT INTO delivery_edges (id, seen_until, delivering, sinks)
+        VALUES (${edge}, now() + ${ttlMs} * interval '1 millisecond', ${report.delivering}, ${report.sinks})
+        ON CONFLICT (id) DO UPDATE SET seen_until = excluded.seen_until, delivering = excluded.delivering,
+          sinks = excluded.sinks`
       await tx`DELETE FROM delivery_edges WHERE seen_until < now()`
-      const rows = await tx<{ id: string; seen_until: Date }[]>`SELECT id, seen_until FROM delivery_edges ORDER BY id`
-      return rows.map((r) => ({ id: r.id, seenUntil: new Date(r.seen_until).toISOString() }))
+      const rows = await tx<{ id: string; seen_until: Date; delivering: boolean; sinks: string }[]>`
+        SELECT id, seen_until, delivering, sinks FROM delivery_edges ORDER BY id`
+      return rows.map((r) => ({
+        id: r.id,
+        seenUntil: new Date(r.seen_until).toISOString(),
+        delivering: r.delivering,
+        sinks: r.sinks,
+      }))
     })
   }
 

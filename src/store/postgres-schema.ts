@@ -170,9 +170,12 @@ export const migrations: readonly string[] = [
     lease_until timestamptz
   );
   CREATE INDEX channel_cursors_by_lease ON channel_cursors (lease_until NULLS FIRST);
+  -- Every edge beats here with what it says of itself (whether it delivers, its own sinks), for the cluster view.
   CREATE TABLE delivery_edges (
     id text PRIMARY KEY,
-    seen_until timestamptz NOT NULL
+    seen_until timestamptz NOT NULL,
+    delivering boolean NOT NULL DEFAULT true,
+    sinks text NOT NULL DEFAULT '[]'
   );
   CREATE TABLE channel_webhooks (
     id text PRIMARY KEY,

@@ -3,6 +3,7 @@ import type {
   Cursor,
   DeliveryEdge,
   DeliveryStore,
+  EdgeReport,
   FailedAttempt,
   PushSubscriptionRecord,
   TelegramSent,
@@ -45,6 +46,8 @@ interface RegistrationRow {
   created_at: string
   updated_at: string
 }
+
+export const noReport: EdgeReport = { delivering: true, sinks: '[]' }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 const parse = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T))
@@ -226,20 +229,23 @@ export class SqliteDeliveryStore implements DeliveryStore {
     })
   }
 
-  async heartbeat(edge: string, ttlMs: number): Promise<DeliveryEdge[]> {
+  async heartbeat(edge: string, ttlMs: number, report: EdgeReport = noReport): Promise<DeliveryEdge[]> {
     const now = this.now()
     return this.tx(() => {
       this.db
         .prepare(
-          `INSERT INTO delivery_edges (id, seen_until) VALUES (?, ?)
-           ON CONFLICT (id) DO UPDATE SET seen_until = excluded.seen_until`,
+          `INSERT INTO delivery_edges (id, seen_until, delivering, sinks) VALUES (?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET seen_until = excluded.seen_until, delivering = excluded.delivering,
+             sinks = excluded.sinks`,
         )
-        .run(edge, now + ttlMs)
+        .run(edge, now + ttlMs, report.delivering ? 1 : 0, report.sinks)
       this.db.prepare('DELETE FROM delivery_edges WHERE seen_until < ?').run(now)
       return this.db
-        .prepare<[], { id: string; seen_until: number }>('SELECT id, seen_until FROM delivery_edges ORDER BY id')
+        .prepare<[], { id: string; seen_until: number; delivering: number; sinks: string }>(
+          'SELECT * FROM delivery_edges ORDER BY id',
+        )
         .all()
-        .map((r) => ({ id: r.id, seenUntil: iso(r.seen_until)! }))
+        .map((r) => ({ id: r.id, seenUntil: iso(r.seen_until)!, delivering: r.delivering === 1, sinks: r.sinks }))
     })
   }
 
@@ -502,7 +508,9 @@ function migrate(db: Database.Database): void {
     );
     CREATE TABLE IF NOT EXISTS delivery_edges (
       id         TEXT PRIMARY KEY,
-      seen_until INTEGER NOT NULL
+      seen_until INTEGER NOT NULL,
+      delivering INTEGER NOT NULL DEFAULT 1,
+      sinks      TEXT NOT NULL DEFAULT '[]'
     );
     CREATE TABLE IF NOT EXISTS delivery_meta (
       key   TEXT PRIMARY KEY,

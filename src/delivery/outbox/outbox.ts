@@ -43,8 +43,9 @@ const kindOf = (targetId: string): TargetStatus['kind'] => {
  * The durable outbox of one edge: the event log, one cursor per delivery target in the delivery store (`Cursor`), and
  * a worker per target this edge holds the lease of, delivering in order with capped exponential backoff.
  *
- * Work sharing: every `renewEveryMs` the edge beats (`delivery_edges`), renews its leases, and claims free targets
- * (no holder, or a holder whose lease ran out) up to its fair share, the targets divided by the live edges; one that
+ * Work sharing: every `renewEveryMs` the edge beats (`delivery_edges`, with its own sinks' status for the cluster
+ * view), renews its leases, and claims free targets (no holder, or a holder whose lease ran out) up to its fair share,
+ * the targets divided by the live edges that deliver; one that
  * holds more than its share plus one hands the rest back once their delivery in flight is answered. In PostgreSQL the
  * claim skips rows another edge is claiming (`FOR UPDATE SKIP LOCKED`), so each target has one holder at a time. An
  * edge that dies stops renewing; within `ttlMs + renewEveryMs` another edge takes its targets and resumes each from its
@@ -74,6 +75,7 @@ export class Outbox {
   private timer: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
   private again = false
+  private report: () => unknown[] = () => []
   private started = false
   private closed = false
 
@@ -96,6 +98,11 @@ export class Outbox {
     this.fixed.set(target.id, target)
     await this.deps.store.ensureCursor(target.id, startSeq)
     this.poke()
+  }
+
+  /** What this edge reports of its own sinks at each heartbeat, for the cluster-wide view. */
+  reportWith(report: () => unknown[]): void {
+    this.report = report
   }
 
   /** Starts sharing the work: the first round of claims runs before this resolves. */
@@ -209,7 +216,13 @@ export class Outbox {
     const { store } = this.deps
     const { ttlMs } = this.lease
     const delivering = this.deps.delivering !== false
-    const edges = delivering ? await store.heartbeat(this.edge, ttlMs) : this.snapshot.edges
+    let sinks = '[]'
+    try {
+      sinks = JSON.stringify(this.report())
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'the sinks of this edge could not be described for the cluster view')
+    }
+    const edges = await store.heartbeat(this.edge, ttlMs, { delivering, sinks })
     // Workers that finished on their own (receiver gone, lease lost, target removed) make room.
     for (const [id, w] of this.workers) if (w.finished) this.workers.delete(id)
     const held = await store.renew(this.edge, [...this.workers.keys()], ttlMs)
@@ -223,7 +236,7 @@ export class Outbox {
     await Promise.all([...this.workers.values()].map((w) => w.persist().catch(() => {})))
     const cursors = await store.cursors()
     if (delivering && !this.closed) {
-      const share = Math.ceil(cursors.length / Math.max(1, edges.length))
+      const share = Math.ceil(cursors.length / Math.max(1, edges.filter((e) => e.delivering).length))
       if (this.workers.size > share + 1) await this.handBack(this.workers.size - share)
       else await this.claim(share - this.workers.size)
     }
