@@ -313,3 +313,47 @@ describe('outbox', () => {
     assert.equal(retryDelayMs(10_000, p), 300_000)
   })
 })
+
+describe('outbox work sharing', () => {
+  test('two edges split the targets; when one stops, the other takes them all and nothing is lost or sent twice', async () => {
+    const log = new MemoryLog()
+    const store = new SqliteDeliveryStore(dbFile())
+    const edge = (name: string) =>
+      new Outbox({
+        reader: new LogReader(source(log)),
+        store,
+        retry: { baseMs: 5, maxMs: 40, failingAfterAttempts: 3 },
+        logger: pino({ level: 'silent' }),
+        edge: name,
+        lease: { ttlMs: 300, renewEveryMs: 30 },
+      })
+    const a = edge('edge-a')
+    const b = edge('edge-b')
+    // The same targets on both edges (as every edge builds a registration's target from the store).
+    const targets = Array.from({ length: 6 }, (_, i) => new FakeTarget(`t${i}`))
+    await a.start()
+    await b.start()
+    for (const t of targets) {
+      await a.add(t, 0)
+      await b.add(t, 0)
+    }
+    const held = (o: Outbox) => targets.filter((t) => o.holds(t.id)).length
+    await until('each edge to hold a share', () => held(a) > 0 && held(b) > 0 && held(a) + held(b) === 6)
+    assert.ok(Math.abs(held(a) - held(b)) <= 2, `shares ${held(a)} and ${held(b)}`)
+    const first = log.accept(issuers.kyivCityOperator, cmd.notice('n1', [ids.kyivCity]))
+    a.wake()
+    b.wake()
+    await until('the first event everywhere', () => targets.every((t) => t.acknowledged.length === 1))
+
+    await a.close()
+    await until('edge b to hold every target', () => held(b) === 6)
+    const second = log.accept(issuers.kyivCityOperator, cmd.notice('n2', [ids.kyivCity]))
+    b.wake()
+    await until('the second event everywhere', () => targets.every((t) => t.acknowledged.length === 2))
+    for (const t of targets) assert.deepEqual(t.acknowledged, seqs([...first, ...second]), t.id)
+    const cursors = await store.cursors()
+    assert.ok(cursors.every((c) => c.holder === 'edge-b'))
+    await b.close()
+    await store.close()
+  })
+})
