@@ -24,6 +24,7 @@ import { ensureAdmin } from './admin.ts'
 import { connectCluster } from './cluster.ts'
 import type { Feature, FeatureFactory } from './feature.ts'
 import { defaultFeatures } from './features.ts'
+import { importLocalDeliveryState } from './import-local-delivery.ts'
 import { Sinks } from './sinks.ts'
 
 export interface RunningServer {
@@ -105,6 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const deliveryStore: DeliveryStore = cluster
     ? new PostgresDeliveryStore(() => cluster.store.sql)
     : new SqliteDeliveryStore(join(config.data, 'sirena.db'))
+  if (cluster) await importLocalDeliveryState(config.data, deliveryStore, logger)
   const outbox = new Outbox({
     reader: new LogReader(sirena),
     store: deliveryStore,
