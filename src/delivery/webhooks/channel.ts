@@ -68,6 +68,10 @@ export class WebhookChannel {
     return new WebhookTarget(s, {
       catalogue: this.sirena.catalogue,
       issuerActive: (id) => this.sirena.issuerActive(id),
+      subscribed: async (id) => {
+        const s = await this.store.webhook(id)
+        return s !== undefined && !s.disabledAt
+      },
       send: (post, signal) =>
         sendSigned(post, {
           allowPrivateTargets: this.options.allowPrivateTargets,
