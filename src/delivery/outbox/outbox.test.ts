@@ -315,7 +315,7 @@ describe('outbox', () => {
 })
 
 describe('outbox work sharing', () => {
-  test('two edges split the targets; when one stops, the other takes them all and nothing is lost or sent twice', async () => {
+  test('edges split the targets; one that stops leaves them to the others, one that joins gets a share; nothing is lost or sent twice', async () => {
     const log = new MemoryLog()
     const store = new SqliteDeliveryStore(dbFile())
     const edge = (name: string) =>
@@ -351,9 +351,20 @@ describe('outbox work sharing', () => {
     b.wake()
     await until('the second event everywhere', () => targets.every((t) => t.acknowledged.length === 2))
     for (const t of targets) assert.deepEqual(t.acknowledged, seqs([...first, ...second]), t.id)
-    const cursors = await store.cursors()
-    assert.ok(cursors.every((c) => c.holder === 'edge-b'))
+    assert.ok((await store.cursors()).every((c) => c.holder === 'edge-b'))
+
+    // An edge that joins gets a share: the busiest hands targets back once their delivery in flight is answered.
+    const c = edge('edge-c')
+    await c.start()
+    for (const t of targets) await c.add(t, 0)
+    await until('edge c to take a share', () => held(c) >= 2 && held(b) + held(c) === 6)
+    const third = log.accept(issuers.kyivCityOperator, cmd.notice('n3', [ids.kyivCity]))
+    b.wake()
+    c.wake()
+    await until('the third event everywhere', () => targets.every((t) => t.acknowledged.length === 3))
+    for (const t of targets) assert.deepEqual(t.acknowledged, seqs([...first, ...second, ...third]), t.id)
     await b.close()
+    await c.close()
     await store.close()
   })
 })

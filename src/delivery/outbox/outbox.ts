@@ -68,6 +68,8 @@ export class Outbox {
   private readonly workers = new Map<string, OutboxWorker>()
   private readonly resolvers = new Map<string, TargetResolver>()
   private readonly fixed = new Map<string, OutboxTarget>()
+  /** Targets being handed to other edges: their leases are renewed until the delivery in flight has its answer. */
+  private readonly draining = new Map<string, OutboxWorker>()
   /** Targets this edge could not build (no such registration here): not claimed again until the next minute. */
   private readonly unservable = new Map<string, number>()
   private readonly lease: LeaseOptions
@@ -181,7 +183,7 @@ export class Outbox {
     this.closed = true
     clearTimeout(this.timer)
     await this.ticking?.catch(() => {})
-    const workers = [...this.workers.values()]
+    const workers = [...this.workers.values(), ...this.draining.values()]
     this.workers.clear()
     await Promise.all(workers.map((w) => w.stop()))
     // Handed back at once, so that another edge need not wait out the lease.
@@ -225,7 +227,7 @@ export class Outbox {
     const edges = await store.heartbeat(this.edge, ttlMs, { delivering, sinks })
     // Workers that finished on their own (receiver gone, lease lost, target removed) make room.
     for (const [id, w] of this.workers) if (w.finished) this.workers.delete(id)
-    const held = await store.renew(this.edge, [...this.workers.keys()], ttlMs)
+    const held = await store.renew(this.edge, [...this.workers.keys(), ...this.draining.keys()], ttlMs)
     const kept = new Set(held)
     for (const [id, w] of this.workers) {
       if (kept.has(id)) continue
@@ -237,8 +239,9 @@ export class Outbox {
     const cursors = await store.cursors()
     if (delivering && !this.closed) {
       const share = Math.ceil(cursors.length / Math.max(1, edges.filter((e) => e.delivering).length))
-      if (this.workers.size > share + 1) await this.handBack(this.workers.size - share)
-      else await this.claim(share - this.workers.size)
+      const holding = this.workers.size + this.draining.size
+      if (holding > share + 1) this.handBack(holding - share)
+      else await this.claim(share - holding)
     }
     this.snapshot = { cursors: new Map((await store.cursors()).map((c) => [c.targetId, c])), edges }
   }
@@ -265,12 +268,23 @@ export class Outbox {
     if (taken.length > 0) this.deps.logger.info({ edge: this.edge, targets: taken }, 'outbox targets taken')
   }
 
-  private async handBack(n: number): Promise<void> {
+  /**
+   * Hands `n` targets back: each worker stops once its delivery in flight has its answer (a receiver may take up to
+   * the webhook timeout), meanwhile its lease is renewed with the others, then the lease is released. The round does
+   * not wait for it, so the other leases are renewed on time.
+   */
+  private handBack(n: number): void {
     const ids = [...this.workers.keys()].slice(-n)
-    const workers = ids.map((id) => this.workers.get(id)!)
-    for (const id of ids) this.workers.delete(id)
-    await Promise.all(workers.map((w) => w.drain()))
-    await this.deps.store.release(this.edge, ids)
+    for (const id of ids) {
+      const w = this.workers.get(id)!
+      this.workers.delete(id)
+      this.draining.set(id, w)
+      void w
+        .drain()
+        .then(() => (this.closed ? undefined : this.deps.store.release(this.edge, [id])))
+        .catch((err) => this.deps.logger.warn({ err, target: id }, 'a handed back target was not released'))
+        .finally(() => this.draining.delete(id))
+    }
     this.deps.logger.info({ edge: this.edge, targets: ids }, 'outbox targets handed to other edges')
   }
 
