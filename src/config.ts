@@ -147,8 +147,22 @@ export const configSchema = Type.Object({
   channelsEnabled: Type.Boolean({
     default: true,
     description:
-      'Deliver outbound channels from this process (Telegram, webhooks, Web Push, ukrainealarm webhooks). In cluster mode set it on exactly one edge, or every edge delivers every message.',
+      'Take a share of the outbound deliveries (Telegram, webhooks, Web Push, ukrainealarm webhooks). Every edge delivers by default, each target held by one edge at a time (docs/cluster.md); false opts this edge out of delivering. Registrations are accepted either way.',
   }),
+  deliveryLeaseMs: Type.Integer({
+    minimum: 1000,
+    default: 6000,
+    description:
+      'How long an edge holds a delivery target without renewing (renewed every third of it): an edge that dies leaves its targets to the others after at most this plus one renewal.',
+  }),
+  edgeId: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description:
+        'This edge in GET /api/v1/channels and the delivery leases; default <hostname>:<pid>:<random>, new at each start.',
+    }),
+  ),
   mqttEnabled: Type.Boolean({ default: true, description: 'Run the MQTT channel (embedded broker, or mqttUrl).' }),
   mqttHost: Type.String({ default: '127.0.0.1', description: 'Address the embedded MQTT broker listens on.' }),
   mqttPort: Type.Integer({

@@ -23,6 +23,11 @@ export class WebhookReceiver {
   private readonly seen = new Set<string>()
   /** Attempts still to be answered 503, per hook. */
   readonly failNext = new Map<string, number>()
+  /**
+   * Takes each delivery at once but answers this much later: a sender that dies meanwhile never learns it was taken
+   * (how a failover repeat comes about).
+   */
+  answerDelayMs = 0
   /** Answers every attempt with this status (and headers) while set. */
   answer: { status: number; headers?: Record<string, string> } | null = null
   private server!: Server
@@ -58,7 +63,8 @@ export class WebhookReceiver {
           this.seen.add(`${hook} ${id}`)
           this.accepted.push({ hook, id, payload })
         }
-        res.writeHead(204).end()
+        if (this.answerDelayMs > 0) setTimeout(() => res.writeHead(204).end(), this.answerDelayMs)
+        else res.writeHead(204).end()
       })
     })
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))

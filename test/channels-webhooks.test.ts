@@ -17,7 +17,8 @@ const fastRetries = {
 
 async function startServer(env: Record<string, string>, dataDir = mkdtempSync(join(tmpdir(), 'sirena-webhooks-'))) {
   const config = loadConfig({ ...fastRetries, ...env }, { data: dataDir })
-  const s = await startTestServer({ features: [outboxChannels(config)], dataDir, env })
+  // The retry settings are the runtime's: its one outbox delivers every channel.
+  const s = await startTestServer({ features: [outboxChannels(config)], dataDir, env: { ...fastRetries, ...env } })
   return { s, dataDir }
 }
 

@@ -40,11 +40,19 @@ export function capHttp(
   config: Config,
   o: { geometry?: GeometrySource & { close(): Promise<void> } } = {},
 ): FeatureFactory {
-  return async ({ sirena }) => {
+  return async ({ sirena, delivery }) => {
     const signer = await CapSigner.loadOrCreate(
       config.capSigningKey ?? join(config.data, 'cap-signing-key.pem'),
       sirena.logger,
     )
+    // The key itself stays a file (a secret, kept out of the database); the log of record keeps which key it is, so
+    // an edge pointed at another key says so instead of publishing documents that verify against a different one.
+    const recordedKey = await delivery.store.capKeyReference(signer.fingerprint)
+    const keyMismatch =
+      recordedKey === signer.fingerprint
+        ? undefined
+        : `this edge signs CAP with key ${signer.fingerprint}, the deployment with ${recordedKey}: point SIRENA_CAP_SIGNING_KEY at the shared key`
+    if (keyMismatch) sirena.logger.error({ recorded: recordedKey, own: signer.fingerprint }, keyMismatch)
     const publicUrl = config.publicUrl?.replace(/\/+$/, '')
     const sender = config.capSender ?? (publicUrl ? hostOf(publicUrl) : 'sirena')
     const publisher = new CapPublisher(sirena, signer, {
@@ -64,7 +72,16 @@ export function capHttp(
 
     return {
       name: 'cap',
-      sinks: [publisher],
+      sinks: [
+        keyMismatch
+          ? {
+              name: publisher.name,
+              start: () => publisher.start?.(),
+              stop: () => publisher.stop(),
+              status: () => ({ ...publisher.status(), state: 'degraded' as const, detail: keyMismatch }),
+            }
+          : publisher,
+      ],
       close: () => geometry.close(),
       routes: async (http) => {
         const tags = ['cap']

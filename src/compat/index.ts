@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import { Counter } from 'prom-client'
 import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
@@ -18,8 +17,6 @@ import { ukraineAlarmApi } from './ukrainealarm/routes.ts'
 
 type CompatConfig = Pick<
   Config,
-  | 'data'
-  | 'channelsEnabled'
   | 'alertsInUaRateLimitPerMinute'
   | 'alertsInUaHistoryRateLimitPerMinute'
   | 'ukrainealarmRateLimitPerMinute'
@@ -33,30 +30,25 @@ type CompatConfig = Pick<
 
 /**
  * The compatibility APIs: alerts.in.ua v1 at `/v1` and ukrainealarm v3 at `/api/v3`, both projections of the event
- * log, so existing clients switch by changing a base URL. ukrainealarm webhooks are delivered through a durable outbox
- * whose cursors and registrations live in the embedded SQLite file; it joins `outboxes`, which the channels' admin
- * view lists.
+ * log, so existing clients switch by changing a base URL. ukrainealarm webhooks are delivered through the durable
+ * outbox; their registrations and cursors live in the delivery store (the log of record), so any edge registers them.
  */
 export const compatApis =
   (config: CompatConfig): FeatureFactory =>
-  ({ sirena }) => {
+  ({ sirena, delivery }) => {
     const locations = new CompatLocations(sirena.catalogue)
-    // Deliveries run where the channels run: in cluster mode on one edge only, or every edge would send each one.
-    const webhooks = config.channelsEnabled
-      ? new UkraineAlarmWebhooks(sirena, locations, {
-          file: join(config.data, 'sirena.db'),
-          retry: {
-            baseMs: config.compatWebhookRetryBaseMs,
-            maxMs: Math.max(config.channelRetryMaxMs, config.compatWebhookRetryBaseMs),
-            failingAfterAttempts: config.channelFailingAfterAttempts,
-          },
-          allowPrivateTargets: config.compatWebhookAllowPrivateTargets,
-          timeoutMs: config.webhookTimeoutMs,
-        })
-      : undefined
+    const webhooks = new UkraineAlarmWebhooks(sirena, locations, delivery.store, delivery.outbox, {
+      retry: {
+        baseMs: config.compatWebhookRetryBaseMs,
+        maxMs: Math.max(config.channelRetryMaxMs, config.compatWebhookRetryBaseMs),
+        failingAfterAttempts: config.channelFailingAfterAttempts,
+      },
+      allowPrivateTargets: config.compatWebhookAllowPrivateTargets,
+      timeoutMs: config.webhookTimeoutMs,
+    })
     return {
       name: 'compat',
-      sinks: webhooks ? [webhooks] : [],
+      sinks: [webhooks],
       routes: (http) => compatRoutes(http, sirena, config, locations, webhooks),
     }
   }

@@ -15,8 +15,10 @@ export interface SinkStatus {
   lag: number
   /** One line for an operator at 3 a.m.: subscribers, broker address, the last error. */
   detail?: string
-  /** Per-target cursors, for sinks behind the durable outbox. */
+  /** Per-target cursors, for sinks behind the durable outbox, each with the edge holding it (null: none now). */
   targets?: Array<TargetStatus & { lag: number }>
+  /** The edges delivering this sink's targets now, for sinks behind the durable outbox. */
+  holders?: string[]
 }
 
 /**
@@ -51,5 +53,6 @@ export function outboxSinkStatus(name: string, targets: readonly TargetStatus[],
     lag: withLag.reduce((max, t) => Math.max(max, t.lag), 0),
     detail: `${targets.length} target${targets.length === 1 ? '' : 's'}`,
     targets: withLag,
+    holders: [...new Set(targets.flatMap((t) => (t.holder ? [t.holder] : [])))].sort(),
   }
 }

@@ -1,24 +1,14 @@
-import { join } from 'node:path'
-import { LogReader } from '../app/log-reader.ts'
 import type { Config } from '../config.ts'
-import { CursorStore } from '../delivery/outbox/cursor-store.ts'
-import { openChannelDatabase } from '../delivery/outbox/database.ts'
-import { Outbox } from '../delivery/outbox/outbox.ts'
 import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
 import { parseTelegramChannels } from '../delivery/telegram/channels-config.ts'
 import { TelegramSender } from '../delivery/telegram/send.ts'
 import { TelegramTarget } from '../delivery/telegram/target.ts'
 import { WebhookChannel } from '../delivery/webhooks/channel.ts'
-import { WebhookSubscriptions } from '../delivery/webhooks/subscription-store.ts'
 import { webhookRoutes } from '../http/routes/webhooks.ts'
 import type { FeatureFactory } from './feature.ts'
 
 export type OutboxChannelsConfig = Pick<
   Config,
-  | 'data'
-  | 'channelRetryBaseMs'
-  | 'channelRetryMaxMs'
-  | 'channelFailingAfterAttempts'
   | 'webhooksEnabled'
   | 'webhookAllowPrivateTargets'
   | 'webhookTimeoutMs'
@@ -30,59 +20,48 @@ export type OutboxChannelsConfig = Pick<
 
 /**
  * Telegram channels and native webhooks: one sink, `channels`, whose targets sit behind the durable outbox (the event
- * log plus a cursor per target in the embedded SQLite file). Mounts `/api/v1/webhooks`.
+ * log plus a cursor per target in the delivery store). Every edge mounts `/api/v1/webhooks` and takes its share of the
+ * deliveries; the Telegram channels are the configuration's, so every edge must be given the same ones.
  */
 export const outboxChannels =
   (config: OutboxChannelsConfig): FeatureFactory =>
-  ({ sirena }) => {
+  ({ sirena, delivery }) => {
     const log = sirena.logger.child({ component: 'channels' })
     // Before anything is opened: a configuration mistake stops the server with its reason.
     const telegramChannels = parseTelegramChannels(config.telegramChannels, sirena.catalogue)
-    const db = openChannelDatabase(join(config.data, 'sirena.db'))
-    const cursors = new CursorStore(db)
-    const outbox = new Outbox({
-      reader: new LogReader(sirena),
-      cursors,
-      retry: {
-        baseMs: config.channelRetryBaseMs,
-        maxMs: Math.max(config.channelRetryMaxMs, config.channelRetryBaseMs),
-        failingAfterAttempts: config.channelFailingAfterAttempts,
-      },
-      logger: log,
-    })
+    const { outbox, store } = delivery
     const webhooks = config.webhooksEnabled
-      ? new WebhookChannel(sirena, new WebhookSubscriptions(db, cursors), outbox, {
+      ? new WebhookChannel(sirena, store, outbox, {
           allowPrivateTargets: config.webhookAllowPrivateTargets,
           timeoutMs: config.webhookTimeoutMs,
           maxPerIssuer: config.webhookMaxPerIssuer,
         })
       : undefined
-    let stopWaking = () => {}
+    const prefixes = ['telegram:', ...(webhooks ? ['webhook:'] : [])]
 
     const sink: Sink = {
       name: 'channels',
-      start() {
+      async start() {
         if (config.telegramBotToken) {
           const sender = new TelegramSender(config.telegramBotToken, config.telegramApiRoot)
           for (const channel of telegramChannels) {
-            outbox.add(
-              new TelegramTarget(channel, sirena.catalogue, (chat, text, signal) => sender.send(chat, text, signal)),
-              sirena.state.seq,
-            )
+            const target = new TelegramTarget(channel, sirena.catalogue, async (chat, text, seq, signal) => {
+              const result = await sender.send(chat, text, signal)
+              // The message id of each post is kept with its event: a repeat after a failover shows as a second id.
+              if (result.ok && result.messageId !== undefined)
+                await store.recordTelegram({ targetId: target.id, seq, messageId: result.messageId, edge: outbox.edge })
+              return result
+            })
+            await outbox.add(target, sirena.state.seq)
           }
           log.info({ channels: telegramChannels.map((c) => c.chat) }, 'Telegram channels ready')
         } else if (telegramChannels.length > 0) {
           log.warn('telegramChannels is set but telegramBotToken is not: nothing is posted to Telegram')
         }
         webhooks?.start()
-        stopWaking = sirena.onEvent(() => outbox.wake())
       },
-      async stop() {
-        stopWaking()
-        await outbox.close()
-        db.close()
-      },
-      status: (headSeq) => outboxSinkStatus('channels', outbox.list(), headSeq),
+      async stop() {},
+      status: (headSeq) => outboxSinkStatus('channels', outbox.list(prefixes), headSeq),
     }
     return {
       name: 'channels',

@@ -1,17 +1,27 @@
 import type { Logger } from 'pino'
 import type { DeviceDirectory } from '../app/device-directory.ts'
 import type { Sirena } from '../app/sirena.ts'
+import type { DeliveryStore } from '../core/delivery-state.ts'
+import type { Outbox } from '../delivery/outbox/outbox.ts'
 import type { Sink } from '../delivery/sink.ts'
 import type { StreamHub } from '../delivery/stream/stream-hub.ts'
 import type { RouteContribution } from '../http/contribution.ts'
 import type { Metrics } from '../http/metrics.ts'
 
+/** Delivery state in the log of record, and this edge's share of the work (see `Outbox`). */
+export interface Delivery {
+  store: DeliveryStore
+  outbox: Outbox
+}
+
 /**
  * What a feature is built from: the service, the live stream (for features that describe it), the MQTT device
- * directory, the metrics registry features add their own counters to, and the logger.
+ * directory, the delivery state and this edge's outbox, the metrics registry features add their own counters to, and
+ * the logger.
  */
 export interface FeatureContext {
   sirena: Sirena
+  delivery: Delivery
   hub: StreamHub
   devices: DeviceDirectory
   metrics: Metrics

@@ -16,14 +16,16 @@ import { mqttChannel } from './mqtt.ts'
  * |---|---|---|
  * | (runtime) | `stream`: SSE and WebSocket subscribers | `/api/v1/stream`, `/api/v1/ws` |
  * | statistics | — | `/api/v1/stats/…` |
- * | web | `web-push` (channels on) | `/`, `/console`, `/api/v1/push/…` |
- * | compat | `ukrainealarm-webhooks` (channels on) | `/v1/…`, `/api/v3/…` |
+ * | web | `web-push` | `/`, `/console`, `/api/v1/push/…` |
+ * | compat | `ukrainealarm-webhooks` | `/v1/…`, `/api/v3/…` |
  * | CAP | `cap`: signed documents and the Atom feed | `/cap/…` |
- * | channels (channels on) | `channels`: Telegram chats and native webhooks | `/api/v1/webhooks` |
+ * | channels | `channels`: Telegram chats and native webhooks | `/api/v1/webhooks` |
  * | threats | — (raises alerts through the service) | `/api/v1/threats` |
  * | MQTT | `mqtt`: retained state, siren commands | `/api/v1/sirens` |
  *
- * "Channels on" is `SIRENA_CHANNELS_ENABLED`: in cluster mode only the edges that deliver run those sinks.
+ * The outbox sinks (`channels`, `ukrainealarm-webhooks`, `web-push`) run on every edge and share their targets through
+ * leases in the delivery store; `SIRENA_CHANNELS_ENABLED=false` keeps an edge from taking any (it still accepts
+ * registrations and shows every target).
  */
 export function defaultFeatures(config: Config): FeatureFactory[] {
   return [
@@ -31,7 +33,7 @@ export function defaultFeatures(config: Config): FeatureFactory[] {
     webExtension(config),
     compatApis(config),
     capHttp(config),
-    ...(config.channelsEnabled ? [outboxChannels(config)] : []),
+    outboxChannels(config),
     threatsFeature(config),
     ...(config.mqttEnabled ? [mqttChannel(config)] : []),
   ]

@@ -1,22 +1,30 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import { DeviceDirectory } from '../app/device-directory.ts'
+import { LogReader } from '../app/log-reader.ts'
 import { Sirena } from '../app/sirena.ts'
 import { MemoryEventBus } from '../bus/memory-bus.ts'
 import { Health } from '../cluster/health.ts'
 import { waitForLog } from '../cluster/waiting-room.ts'
 import type { Config } from '../config.ts'
+import type { DeliveryStore } from '../core/delivery-state.ts'
+import { Outbox } from '../delivery/outbox/outbox.ts'
 import { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { loadRegionCatalogue } from '../geo/catalogue-file.ts'
 import { buildHttpApp, type HttpApp } from '../http/app.ts'
 import { createMetrics } from '../http/metrics.ts'
 import type { EventStore } from '../store/event-store.ts'
+import { PostgresDeliveryStore } from '../store/postgres-delivery-store.ts'
 import { privateDir } from '../store/private-files.ts'
+import { SqliteDeliveryStore } from '../store/sqlite-delivery-store.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
 import { ensureAdmin } from './admin.ts'
 import { connectCluster } from './cluster.ts'
 import type { Feature, FeatureFactory } from './feature.ts'
 import { defaultFeatures } from './features.ts'
+import { importLocalDeliveryState } from './import-local-delivery.ts'
 import { Sinks } from './sinks.ts'
 
 export interface RunningServer {
@@ -26,6 +34,9 @@ export interface RunningServer {
   store: EventStore
   http: HttpApp
   sinks: Sinks
+  /** This edge's share of the deliveries, and the delivery state in the log of record. */
+  outbox: Outbox
+  deliveryStore: DeliveryStore
   config: Config
   close(): Promise<void>
 }
@@ -91,11 +102,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     metrics,
   )
+  // Delivery state lives in the log of record, so that any edge takes over any delivery (docs/cluster.md).
+  const deliveryStore: DeliveryStore = cluster
+    ? new PostgresDeliveryStore(() => cluster.store.sql)
+    : new SqliteDeliveryStore(join(config.data, 'sirena.db'))
+  if (cluster) await importLocalDeliveryState(config.data, deliveryStore, logger)
+  const outbox = new Outbox({
+    reader: new LogReader(sirena),
+    store: deliveryStore,
+    retry: {
+      baseMs: config.channelRetryBaseMs,
+      maxMs: Math.max(config.channelRetryMaxMs, config.channelRetryBaseMs),
+      failingAfterAttempts: config.channelFailingAfterAttempts,
+    },
+    logger: logger.child({ component: 'outbox' }),
+    edge: config.edgeId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    lease: { ttlMs: config.deliveryLeaseMs, renewEveryMs: Math.floor(config.deliveryLeaseMs / 3) },
+    delivering: config.channelsEnabled,
+  })
+  const stopWaking = sirena.onEvent(() => outbox.wake())
+  const delivery = { store: deliveryStore, outbox }
   const features: Feature[] = []
   const devices = new DeviceDirectory(store, () => sirena.now())
   for (const make of options.features ?? defaultFeatures(config))
-    features.push(await make({ sirena, hub, devices, metrics, logger }))
-  const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger)
+    features.push(await make({ sirena, delivery, hub, devices, metrics, logger }))
+  const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger, outbox)
   const http = await buildHttpApp(sirena, config, logger, {
     hub,
     metrics,
@@ -110,7 +141,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ),
     ],
   })
+  // Each edge's own sinks (the outbox's are the cluster's, shown from the log of record) travel with its heartbeat.
+  outbox.reportWith(() => sinks.status(sirena.state.seq).flatMap(({ targets, holders, ...s }) => (targets ? [] : [s])))
   await sinks.start()
+  await outbox.start()
   const address = await http.app.listen({ host: config.host, port: heldPort ?? config.port })
   const url = address.replace('[::1]', 'localhost')
   logger.info(
@@ -121,6 +155,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       seq: sirena.state.seq,
       regions: catalogue.size,
       sinks: sinks.names(),
+      edge: outbox.edge,
     },
     'Sirena is listening',
   )
@@ -130,13 +165,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     store,
     http,
     sinks,
+    outbox,
+    deliveryStore,
     config,
     async close() {
       await http.app.close()
+      stopWaking()
+      // Deliveries in flight are aborted and the leases handed back, so that another edge goes on at once.
+      await outbox.close()
       await sinks.stop()
       for (const f of features.reverse()) await f.close?.()
       health.stop()
       await cluster?.relay.stop()
+      await deliveryStore.close()
       await sirena.stop()
       await bus.close()
     },

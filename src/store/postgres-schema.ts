@@ -155,6 +155,77 @@ export const migrations: readonly string[] = [
     digest text NOT NULL
   );
   `,
+  `
+  -- Delivery state (src/store/delivery-store.ts): any edge delivers, so everything delivery needs lives here.
+  -- One cursor per delivery target, with the lease that says which edge delivers to it now.
+  CREATE TABLE channel_cursors (
+    target_id text PRIMARY KEY,
+    delivered_seq bigint NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    failing_since text,
+    last_error text,
+    last_attempt_at text,
+    next_attempt_at text,
+    holder text,
+    lease_until timestamptz
+  );
+  CREATE INDEX channel_cursors_by_lease ON channel_cursors (lease_until NULLS FIRST);
+  -- Every edge beats here with what it says of itself (whether it delivers, its own sinks), for the cluster view.
+  CREATE TABLE delivery_edges (
+    id text PRIMARY KEY,
+    seen_until timestamptz NOT NULL,
+    delivering boolean NOT NULL DEFAULT true,
+    sinks text NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE channel_webhooks (
+    id text PRIMARY KEY,
+    issuer_id text NOT NULL,
+    url text NOT NULL,
+    secret text NOT NULL,
+    regions text,
+    types text,
+    alert_types text,
+    include_exercises integer NOT NULL,
+    created_at text NOT NULL,
+    disabled_at text,
+    disabled_reason text
+  );
+  CREATE INDEX channel_webhooks_issuer ON channel_webhooks (issuer_id);
+  CREATE TABLE compat_webhooks (
+    issuer_id text PRIMARY KEY,
+    url text NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL
+  );
+  CREATE TABLE push_subscriptions (
+    endpoint text PRIMARY KEY,
+    origin text NOT NULL,
+    p256dh text NOT NULL,
+    auth text NOT NULL,
+    region text NOT NULL,
+    lang text NOT NULL,
+    created_at text NOT NULL,
+    since_seq bigint NOT NULL DEFAULT 0
+  );
+  CREATE INDEX push_subscriptions_origin_region ON push_subscriptions (origin, region);
+  CREATE TABLE channel_push_sent (
+    target_id text NOT NULL,
+    seq bigint NOT NULL,
+    endpoint text NOT NULL,
+    PRIMARY KEY (target_id, seq, endpoint)
+  );
+  CREATE TABLE telegram_sent (
+    target_id text NOT NULL,
+    seq bigint NOT NULL,
+    message_id bigint NOT NULL,
+    edge text NOT NULL,
+    PRIMARY KEY (target_id, seq, message_id)
+  );
+  CREATE TABLE delivery_meta (
+    key text PRIMARY KEY,
+    value text NOT NULL
+  );
+  `,
 ]
 
 export const schemaVersion = migrations.length

@@ -3,10 +3,10 @@ import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
 import { PushDelivery, type PushDeliveryOptions } from '../delivery/push/push-delivery.ts'
 import { PushSubscriptionStore } from '../delivery/push/push-store.ts'
-import { loadOrCreateVapidKeys } from '../delivery/push/vapid.ts'
+import { sharedVapidKeys } from '../delivery/push/shared-vapid-keys.ts'
 import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
 import { projectRoot } from '../geo/catalogue-file.ts'
-import type { FeatureFactory } from '../runtime/feature.ts'
+import type { Delivery, FeatureFactory } from '../runtime/feature.ts'
 import { consoleApi } from './console-api.ts'
 import { mapDataRoute } from './map-data.ts'
 import { pushRoutes } from './push-routes.ts'
@@ -14,14 +14,7 @@ import { staticSite } from './static-site.ts'
 
 export type WebConfig = Pick<
   Config,
-  | 'data'
-  | 'channelsEnabled'
-  | 'channelRetryBaseMs'
-  | 'channelRetryMaxMs'
-  | 'channelFailingAfterAttempts'
-  | 'webPushSubject'
-  | 'webPushMaxSubscriptions'
-  | 'webPushAllowInsecureEndpoints'
+  'data' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
 >
 
 export interface WebExtensionOptions {
@@ -40,26 +33,24 @@ export const defaultWebDir = join(projectRoot, 'dist', 'web')
  * one (map geometry, Web Push subscriptions, issuer names for the console).
  */
 export function webExtension(config: WebConfig, options: WebExtensionOptions = {}): FeatureFactory {
-  return ({ sirena }) => {
-    // Web Push runs where the channels run: on a cluster edge without them, subscribing there would never deliver.
-    const push = config.channelsEnabled ? startPush(config, sirena, options) : undefined
+  return async ({ sirena, delivery }) => {
+    // Every edge takes subscriptions: they live in the delivery store, and the edge holding a push service delivers.
+    const push = await startPush(config, sirena, delivery, options)
     return {
       name: 'web',
-      sinks: push ? [pushSink(push)] : [],
+      sinks: [pushSink(push)],
       routes: async ({ app }) => {
         await app.register(staticSite(options.webDir ?? defaultWebDir))
         await app.register(
           async (api) => {
             await api.register(mapDataRoute(sirena))
-            if (push) {
-              await api.register(
-                pushRoutes(sirena, push.store, push.keys, {
-                  maxSubscriptions: config.webPushMaxSubscriptions,
-                  allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
-                  onSubscribed: (endpoint) => push.delivery.watch(endpoint),
-                }),
-              )
-            }
+            await api.register(
+              pushRoutes(sirena, push.store, push.keys, {
+                maxSubscriptions: config.webPushMaxSubscriptions,
+                allowInsecureEndpoints: config.webPushAllowInsecureEndpoints,
+                onSubscribed: (endpoint) => push.delivery.watch(endpoint),
+              }),
+            )
             await api.register(consoleApi(sirena))
           },
           { prefix: '/api/v1' },
@@ -69,38 +60,56 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
   }
 }
 
+type StartedPush = Awaited<ReturnType<typeof startPush>>
+
 /** One target per push service origin behind the durable outbox; what a service has not taken stays in the log. */
-function pushSink(push: ReturnType<typeof startPush>): Sink {
+function pushSink(push: StartedPush): Sink {
+  // The count is read from the store now and then, not on every status: the status is read synchronously.
+  let subscriptions = 0
+  const count = () =>
+    push.store.count().then(
+      (n) => {
+        subscriptions = n
+      },
+      () => {},
+    )
+  let counting: NodeJS.Timeout | undefined
   return {
     name: 'web-push',
-    start: () => push.delivery.start(),
+    async start() {
+      push.delivery.start()
+      await count()
+      counting = setInterval(count, 2000)
+      counting.unref()
+    },
     async stop() {
-      // Pushes in flight are aborted; what their service has not taken is still in the log for the next start.
+      clearInterval(counting)
       await push.delivery.close()
-      push.store.close()
     },
     status: (headSeq) => ({
-      ...outboxSinkStatus('web-push', push.delivery.outbox.list(), headSeq),
-      detail: `${push.store.count()} subscriptions`,
+      ...outboxSinkStatus('web-push', push.delivery.list(), headSeq),
+      detail: `${subscriptions} subscriptions`,
     }),
   }
 }
 
-function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptions) {
-  const keys = loadOrCreateVapidKeys(config.data)
-  const store = new PushSubscriptionStore(config.data)
-  const delivery = new PushDelivery(sirena, store, {
+async function startPush(config: WebConfig, sirena: Sirena, delivery: Delivery, options: WebExtensionOptions) {
+  const keys = await sharedVapidKeys(delivery.store, config.data)
+  const store = new PushSubscriptionStore(delivery.store)
+  const imported = await store.importLegacy(config.data)
+  if (imported > 0) sirena.logger.info({ subscriptions: imported }, 'Web Push subscriptions moved from web-push.db')
+  for (const origin of await store.origins()) await push(origin)
+  const pushDelivery = new PushDelivery(sirena, store, delivery.outbox, delivery.store, {
     keys,
     subject: config.webPushSubject,
-    file: join(config.data, 'sirena.db'),
-    retry: {
-      baseMs: config.channelRetryBaseMs,
-      maxMs: Math.max(config.channelRetryMaxMs, config.channelRetryBaseMs),
-      failingAfterAttempts: config.channelFailingAfterAttempts,
-    },
     allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
     ...options.push,
   })
-  options.onPushDelivery?.(delivery, store)
-  return { keys, store, delivery }
+  options.onPushDelivery?.(pushDelivery, store)
+  return { keys, store, delivery: pushDelivery }
+
+  /** A push service with subscriptions from before its cursor existed (imported) gets one at the head. */
+  async function push(origin: string) {
+    await delivery.store.ensureCursor(`web-push:${origin}`, sirena.state.seq)
+  }
 }

@@ -71,7 +71,7 @@ export interface PushRoutesOptions {
   maxSubscriptions: number
   allowInsecureEndpoints: boolean
   /** A subscription was stored: delivery makes sure its push service has an outbox target. */
-  onSubscribed(endpoint: string): void
+  onSubscribed(endpoint: string): Promise<void>
 }
 
 /**
@@ -112,11 +112,11 @@ export const pushRoutes =
         keyBytes(subscription.keys.auth, 'subscription.keys.auth', 16)
         const region = sirena.catalogue.resolve(request.body.region)
         if (!region) throw new SirenaError('unknown_region', `unknown region ${JSON.stringify(request.body.region)}`)
-        const replacing = store.has(endpoint)
-        if (!replacing && store.count() >= o.maxSubscriptions) {
+        const replacing = await store.has(endpoint)
+        if (!replacing && (await store.count()) >= o.maxSubscriptions) {
           throw new SirenaError('unavailable', 'the server holds as many push subscriptions as it is configured for')
         }
-        store.put({
+        await store.put({
           endpoint,
           p256dh: subscription.keys.p256dh.replace(/=+$/, ''),
           auth: subscription.keys.auth.replace(/=+$/, ''),
@@ -125,7 +125,7 @@ export const pushRoutes =
           createdAt: sirena.now(),
           sinceSeq: sirena.state.seq,
         })
-        o.onSubscribed(endpoint)
+        await o.onSubscribed(endpoint)
         return reply.code(replacing ? 200 : 201).send({ subscription: { endpoint, region: region.id, lang } })
       },
     )
@@ -144,7 +144,7 @@ export const pushRoutes =
         } catch {
           throw new SirenaError('invalid_body', 'endpoint is not a URL')
         }
-        if (!store.remove(endpoint)) throw new SirenaError('not_found', 'no subscription for this endpoint')
+        if (!(await store.remove(endpoint))) throw new SirenaError('not_found', 'no subscription for this endpoint')
         return reply.code(204).send()
       },
     )

@@ -99,10 +99,7 @@ export const ukraineAlarmApi =
     const registerSchema = (summary: string) => ({ tags, summary, body: WebhookBody })
     const here = (): UkraineAlarmWebhooks => {
       if (!webhooks) {
-        throw new SirenaError(
-          'unavailable',
-          'webhooks are registered on the edge that runs the channels (SIRENA_CHANNELS_ENABLED)',
-        )
+        throw new SirenaError('unavailable', 'ukrainealarm webhooks are not offered by this server')
       }
       return webhooks
     }
@@ -118,7 +115,7 @@ export const ukraineAlarmApi =
       { schema: registerSchema('Register this key’s webhook: each alert and all-clear is POSTed to it') },
       async (request) => {
         const hooks = here()
-        return { webHookUrl: hooks.register(request.issuer!.id, validUrl(request.body.webHookUrl)).url }
+        return { webHookUrl: (await hooks.register(request.issuer!.id, validUrl(request.body.webHookUrl))).url }
       },
     )
 
@@ -131,7 +128,7 @@ export const ukraineAlarmApi =
       },
       async (request) => {
         const hooks = here()
-        return { webHookUrl: hooks.changeUrl(request.issuer!.id, validUrl(request.body.webHookUrl)).url }
+        return { webHookUrl: (await hooks.changeUrl(request.issuer!.id, validUrl(request.body.webHookUrl))).url }
       },
     )
 

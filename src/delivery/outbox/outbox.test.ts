@@ -9,8 +9,7 @@ import type { LogEvent } from '../../core/events.ts'
 import { ids } from '../../core/testdata/fixture-regions.ts'
 import { issuers } from '../../core/testdata/issuers.ts'
 import { cmd, MemoryLog } from '../../core/testdata/memory-log.ts'
-import { CursorStore } from './cursor-store.ts'
-import { openChannelDatabase } from './database.ts'
+import { SqliteDeliveryStore } from '../../store/sqlite-delivery-store.ts'
 import { Outbox } from './outbox.ts'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from './target.ts'
 import { retryDelayMs } from './worker.ts'
@@ -74,18 +73,27 @@ class FakeTarget implements OutboxTarget<OutboxEvent> {
   }
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 5000) {
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 5000) {
   const deadline = Date.now() + timeoutMs
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 5))
   }
 }
 
 function setup(file = dbFile(), log = new MemoryLog(), retry = { baseMs: 5, maxMs: 40, failingAfterAttempts: 3 }) {
-  const db = openChannelDatabase(file)
-  const cursors = new CursorStore(db)
-  const outbox = new Outbox({ reader: new LogReader(source(log)), cursors, retry, logger: pino({ level: 'silent' }) })
+  const store = new SqliteDeliveryStore(file)
+  const outbox = new Outbox({
+    reader: new LogReader(source(log)),
+    store,
+    retry,
+    logger: pino({ level: 'silent' }),
+    edge: 'test-edge',
+    // Renewed often, so that the admin view (refreshed on each renewal) follows within the test's patience.
+    lease: { ttlMs: 1000, renewEveryMs: 20 },
+  })
+  void outbox.start()
+  const cursors = { get: (id: string) => store.cursor(id) }
   return {
     log,
     cursors,
@@ -93,7 +101,7 @@ function setup(file = dbFile(), log = new MemoryLog(), retry = { baseMs: 5, maxM
     file,
     async close() {
       await outbox.close()
-      db.close()
+      await store.close()
     },
   }
 }
@@ -105,7 +113,7 @@ describe('outbox', () => {
     const s = setup()
     const before = s.log.accept(issuers.kyivCityOperator, cmd.issue('a0', [ids.kyivCity]))
     const target = new FakeTarget('t1')
-    s.outbox.add(target, s.log.state.seq)
+    await s.outbox.add(target, s.log.state.seq)
     const events = [
       ...s.log.accept(issuers.kyivCityOperator, cmd.notice('n1', [ids.kyivCity])),
       ...s.log.accept(issuers.kyivCityOperator, cmd.end('a0')),
@@ -114,23 +122,22 @@ describe('outbox', () => {
     await until('two deliveries', () => target.acknowledged.length === 2)
     assert.deepEqual(target.acknowledged, seqs(events))
     assert.ok(!target.acknowledged.includes(before[0]!.seq), 'a new target starts at the head')
-    await until('cursor moved', () => s.cursors.get('t1')?.deliveredSeq === events.at(-1)!.seq)
+    await until('cursor moved', async () => (await s.cursors.get('t1'))?.deliveredSeq === events.at(-1)!.seq)
     await s.close()
   })
 
   test('events that do not concern a target move its cursor without a delivery', async () => {
     const s = setup()
     const target = new FakeTarget('lviv-only', (e) => e.regions.includes(ids.lvivOblast))
-    s.outbox.add(target, 0)
+    await s.outbox.add(target, 0)
     s.log.accept(issuers.kyivCityOperator, cmd.issue('k', [ids.kyivCity]))
     const lviv = s.log.accept(issuers.lvivOperator, cmd.issue('l', [ids.lvivOblast]))
     s.log.accept(issuers.kyivCityOperator, cmd.end('k'))
     s.outbox.wake()
     await until('cursor at head', () => s.outbox.status('lviv-only')?.deliveredSeq === s.log.state.seq)
     assert.deepEqual(target.acknowledged, seqs(lviv))
-    assert.equal(s.cursors.get('lviv-only')?.deliveredSeq, lviv[0]!.seq, 'skips are not written one by one')
     await s.outbox.close()
-    assert.equal(s.cursors.get('lviv-only')?.deliveredSeq, s.log.state.seq, 'and are written when the worker stops')
+    assert.equal((await s.cursors.get('lviv-only'))?.deliveredSeq, s.log.state.seq, 'skips are written too')
     await s.close()
   })
 
@@ -139,8 +146,8 @@ describe('outbox', () => {
     const failing = new FakeTarget('down')
     failing.failures = 1_000_000
     const healthy = new FakeTarget('up')
-    s.outbox.add(failing, 0)
-    s.outbox.add(healthy, 0)
+    await s.outbox.add(failing, 0)
+    await s.outbox.add(healthy, 0)
     s.log.accept(issuers.kyivCityOperator, cmd.issue('a', [ids.kyivCity]))
     s.log.accept(issuers.kyivCityOperator, cmd.end('a'))
     s.outbox.wake()
@@ -163,19 +170,19 @@ describe('outbox', () => {
     const log = new MemoryLog()
     const first = setup(dbFile(), log)
     const t1 = new FakeTarget('r')
-    first.outbox.add(t1, 0)
+    await first.outbox.add(t1, 0)
     const delivered = log.accept(issuers.kyivCityOperator, cmd.issue('a', [ids.kyivCity]))
     first.outbox.wake()
     await until('first delivery', () => t1.acknowledged.length === 1)
     t1.failures = 1_000_000
     const pending = log.accept(issuers.kyivCityOperator, cmd.end('a'))
     first.outbox.wake()
-    await until('a failed attempt', () => (first.cursors.get('r')?.attempts ?? 0) >= 2)
+    await until('a failed attempt', async () => ((await first.cursors.get('r'))?.attempts ?? 0) >= 2)
     await first.close()
 
     const second = setup(first.file, log)
     const t2 = new FakeTarget('r')
-    second.outbox.add(t2, log.state.seq)
+    await second.outbox.add(t2, log.state.seq)
     await until('resumed delivery', () => t2.acknowledged.length === 1)
     assert.deepEqual(t1.acknowledged, seqs(delivered))
     assert.deepEqual(t2.acknowledged, seqs(pending))
@@ -186,7 +193,7 @@ describe('outbox', () => {
     const s = setup()
     const target = new FakeTarget('slow-down')
     target.answer = { ok: false, error: 'HTTP 429', retryAfterMs: 300 }
-    s.outbox.add(target, 0)
+    await s.outbox.add(target, 0)
     s.log.accept(issuers.kyivCityOperator, cmd.notice('n', [ids.kyivCity]))
     s.outbox.wake()
     await until('delivered', () => target.acknowledged.length === 1)
@@ -199,7 +206,7 @@ describe('outbox', () => {
     const s = setup()
     const target = new FakeTarget('gone')
     target.answer = { ok: false, error: 'HTTP 410', gone: true }
-    s.outbox.add(target, 0)
+    await s.outbox.add(target, 0)
     s.log.accept(issuers.kyivCityOperator, cmd.notice('n', [ids.kyivCity]))
     s.outbox.wake()
     await until('gone', () => target.gone !== null)
@@ -214,7 +221,7 @@ describe('outbox', () => {
   test('imported history moves the cursor and is never delivered', async () => {
     const s = setup()
     const target = new FakeTarget('live-only')
-    s.outbox.add(target, 0)
+    await s.outbox.add(target, 0)
     s.log.append([
       {
         time: '2024-01-01T00:00:00.000Z',
@@ -239,7 +246,7 @@ describe('outbox', () => {
     s.log.accept(issuers.kyivOblastOperator, cmd.issue('a', [ids.boryspilRaion, ids.bilaTserkvaRaion]))
     s.log.accept(issuers.kyivOblastOperator, cmd.update('a', { regions: [ids.boryspilRaion] }))
     s.log.accept(issuers.kyivOblastOperator, cmd.end('a'))
-    s.outbox.add(target, 0)
+    await s.outbox.add(target, 0)
     await until('three events', () => target.acknowledged.length === 3)
     const [started, updated, ended] = seen
     assert.deepEqual(started!.alert!.regions, [ids.boryspilRaion, ids.bilaTserkvaRaion])
@@ -260,7 +267,7 @@ describe('outbox', () => {
       seen.push(e)
       return true
     })
-    s.outbox.add(target, 0)
+    await s.outbox.add(target, 0)
     const threat = {
       id: 't1',
       kind: 'ballistic_missile' as const,
@@ -304,5 +311,60 @@ describe('outbox', () => {
     )
     assert.equal(retryDelayMs(20, p), 300_000)
     assert.equal(retryDelayMs(10_000, p), 300_000)
+  })
+})
+
+describe('outbox work sharing', () => {
+  test('edges split the targets; one that stops leaves them to the others, one that joins gets a share; nothing is lost or sent twice', async () => {
+    const log = new MemoryLog()
+    const store = new SqliteDeliveryStore(dbFile())
+    const edge = (name: string) =>
+      new Outbox({
+        reader: new LogReader(source(log)),
+        store,
+        retry: { baseMs: 5, maxMs: 40, failingAfterAttempts: 3 },
+        logger: pino({ level: 'silent' }),
+        edge: name,
+        lease: { ttlMs: 300, renewEveryMs: 30 },
+      })
+    const a = edge('edge-a')
+    const b = edge('edge-b')
+    // The same targets on both edges (as every edge builds a registration's target from the store).
+    const targets = Array.from({ length: 6 }, (_, i) => new FakeTarget(`t${i}`))
+    await a.start()
+    await b.start()
+    for (const t of targets) {
+      await a.add(t, 0)
+      await b.add(t, 0)
+    }
+    const held = (o: Outbox) => targets.filter((t) => o.holds(t.id)).length
+    await until('each edge to hold a share', () => held(a) > 0 && held(b) > 0 && held(a) + held(b) === 6)
+    assert.ok(Math.abs(held(a) - held(b)) <= 2, `shares ${held(a)} and ${held(b)}`)
+    const first = log.accept(issuers.kyivCityOperator, cmd.notice('n1', [ids.kyivCity]))
+    a.wake()
+    b.wake()
+    await until('the first event everywhere', () => targets.every((t) => t.acknowledged.length === 1))
+
+    await a.close()
+    await until('edge b to hold every target', () => held(b) === 6)
+    const second = log.accept(issuers.kyivCityOperator, cmd.notice('n2', [ids.kyivCity]))
+    b.wake()
+    await until('the second event everywhere', () => targets.every((t) => t.acknowledged.length === 2))
+    for (const t of targets) assert.deepEqual(t.acknowledged, seqs([...first, ...second]), t.id)
+    assert.ok((await store.cursors()).every((c) => c.holder === 'edge-b'))
+
+    // An edge that joins gets a share: the busiest hands targets back once their delivery in flight is answered.
+    const c = edge('edge-c')
+    await c.start()
+    for (const t of targets) await c.add(t, 0)
+    await until('edge c to take a share', () => held(c) >= 2 && held(b) + held(c) === 6)
+    const third = log.accept(issuers.kyivCityOperator, cmd.notice('n3', [ids.kyivCity]))
+    b.wake()
+    c.wake()
+    await until('the third event everywhere', () => targets.every((t) => t.acknowledged.length === 3))
+    for (const t of targets) assert.deepEqual(t.acknowledged, seqs([...first, ...second, ...third]), t.id)
+    await b.close()
+    await c.close()
+    await store.close()
   })
 })

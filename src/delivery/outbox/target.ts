@@ -27,7 +27,18 @@ export interface OutboxTarget<M = unknown> {
   readonly description: string
   /** The message for this event, or null when the event does not concern the target. */
   prepare(e: OutboxEvent): M | null | Promise<M | null>
-  deliver(message: M, signal: AbortSignal): Promise<DeliveryResult>
+  /** `seq` is the event's, for targets that record what they sent for which event (Telegram message ids). */
+  deliver(message: M, signal: AbortSignal, seq: number): Promise<DeliveryResult>
+  /** Backoff of this target, when its channel has its own (ukrainealarm webhooks); the outbox's otherwise. */
+  readonly retry?: RetryPolicy
   /** Called once when the receiver answered that it is gone; the outbox stops delivering to it. */
-  onGone?(reason: string): void
+  onGone?(reason: string): void | Promise<void>
+}
+
+export interface RetryPolicy {
+  /** Wait before the first retry; each further retry waits twice as long, up to `maxMs`. */
+  baseMs: number
+  maxMs: number
+  /** Consecutive failures after which the target is reported as failing (it keeps retrying at the cap). */
+  failingAfterAttempts: number
 }

@@ -1,10 +1,7 @@
-import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
-import { LogReader } from '../../app/log-reader.ts'
 import type { Sirena } from '../../app/sirena.ts'
-import { CursorStore } from '../outbox/cursor-store.ts'
-import { openChannelDatabase } from '../outbox/database.ts'
-import { Outbox } from '../outbox/outbox.ts'
+import type { DeliveryStore } from '../../core/delivery-state.ts'
+import type { Outbox } from '../outbox/outbox.ts'
 import type { RetryPolicy } from '../outbox/worker.ts'
 import { PushPlanner } from './push-plan.ts'
 import { PushProgress } from './push-progress.ts'
@@ -17,10 +14,8 @@ export interface PushDeliveryOptions {
   keys: VapidKeys
   /** VAPID `sub` claim: how a push service reaches the operator. */
   subject: string
-  /** The channels' SQLite file (`<data>/sirena.db`), where the cursors and per-event progress are kept. */
-  file: string
   /** Backoff between attempts at a push service that takes nothing (the channels' settings). */
-  retry: RetryPolicy
+  retry?: RetryPolicy
   /** Requests in flight at once per push service; they answer in tens of milliseconds, so a few dozen keep up. */
   concurrency?: number
   /** Attempts at one subscription's push while its service takes the others; then that push is given up. */
@@ -30,66 +25,59 @@ export interface PushDeliveryOptions {
   allowPrivateEndpoints: boolean
 }
 
+const prefix = 'web-push:'
+
 /**
  * Web Push (RFC 8030, payload encrypted per RFC 8291, VAPID per RFC 8292) through the durable outbox, like Telegram
- * and webhooks: one target per push service origin, with its cursor in the event log, so a push not yet taken by its
- * service when the server stops or crashes is sent after the restart. What an event pushes is in `PushPlanner`; how
- * one push service's share is delivered is in `PushTarget`.
+ * and webhooks: one target per push service origin, with its cursor in the delivery store, so a push not yet taken by
+ * its service when the edge stops, crashes or hands the service to another edge is sent by whichever edge goes on.
+ * What an event pushes is in `PushPlanner`; how one push service's share is delivered is in `PushTarget`.
  */
 export class PushDelivery {
-  /** The outbox of the push services alone, listed with the others in `GET /api/v1/channels`. */
-  readonly outbox: Outbox
-  private readonly db: Database.Database
-  private readonly cursors: CursorStore
-  private readonly targets = new Map<string, PushTarget>()
   private readonly planner: PushPlanner
   private readonly progress: PushProgress
   private readonly log: Logger
-  private readonly stopWaking: () => void
   private closed = false
 
   constructor(
     private readonly sirena: Sirena,
     private readonly store: PushSubscriptionStore,
+    /** The edge's outbox, shared with the other channels; its push targets are listed in `GET /api/v1/channels`. */
+    readonly outbox: Outbox,
+    private readonly delivery: DeliveryStore,
     private readonly o: PushDeliveryOptions,
   ) {
     this.log = sirena.logger.child({ channel: 'web-push' })
-    this.db = openChannelDatabase(o.file)
-    this.progress = new PushProgress(this.db)
-    this.cursors = new CursorStore(this.db)
-    this.outbox = new Outbox({
-      reader: new LogReader(sirena),
-      cursors: this.cursors,
-      retry: o.retry,
-      logger: this.log,
-    })
+    this.progress = new PushProgress(delivery)
     this.planner = new PushPlanner({
       catalogue: sirena.catalogue,
       coverage: () => sirena.coverage('Actual'),
       subscriptions: store,
     })
-    this.stopWaking = sirena.onEvent(() => this.outbox.wake())
   }
 
-  /** Resumes every push service that has subscriptions from its cursor. */
+  /** Lets the outbox build a push service's target when it takes its lease. */
   start(): void {
-    for (const origin of this.store.origins()) this.ensureTarget(origin)
+    this.outbox.register(prefix, (targetId) => this.target(targetId.slice(prefix.length)))
+  }
+
+  /** The push targets, for the sink's status. */
+  list() {
+    return this.outbox.list([prefix])
   }
 
   /** A subscription at `endpoint` was stored: its push service gets a target (at the log head) if it has none. */
-  watch(endpoint: string): void {
-    const origin = pushOrigin(endpoint)
-    if (this.closed || this.targets.has(origin)) return
-    // Not running, so the service had no subscriptions since the start: nothing is pending there. A cursor left from
-    // subscriptions long gone would only make the new one wait while the target reads past events it cannot concern.
-    this.cursors.skipTo(pushTargetId(origin), this.sirena.state.seq)
-    this.ensureTarget(origin)
+  async watch(endpoint: string): Promise<void> {
+    if (this.closed) return
+    const id = pushTargetId(pushOrigin(endpoint))
+    if (await this.delivery.cursor(id)) return
+    await this.delivery.ensureCursor(id, this.sirena.state.seq)
+    this.outbox.poke()
   }
 
-  private ensureTarget(origin: string): void {
-    if (this.closed || this.targets.has(origin)) return
+  private target(origin: string): PushTarget {
     const o = this.o
-    const target = new PushTarget(origin, {
+    return new PushTarget(origin, {
       planner: this.planner,
       progress: this.progress,
       send: (push, ttlSeconds, signal) =>
@@ -99,28 +87,32 @@ export class PushDelivery {
           { keys: o.keys, subject: o.subject, timeoutMs: o.timeoutMs ?? 10_000, allowPrivate: o.allowPrivateEndpoints },
           signal,
         ),
-      onGone: (endpoint) => this.store.remove(endpoint),
-      isSubscribed: (endpoint) => this.store.has(endpoint),
+      onGone: async (endpoint) => {
+        await this.store.remove(endpoint)
+      },
+      subscribed: (endpoints) => this.store.subscribed(endpoints),
       logger: this.log,
       concurrency: o.concurrency ?? 32,
       attemptsPerSubscription: o.attemptsPerSubscription ?? 4,
     })
-    this.targets.set(origin, target)
-    this.outbox.add(target, this.sirena.state.seq)
   }
 
-  /** Resolves once every push service has been given (or passed over) every event up to the log head as of now. */
+  /**
+   * Resolves once every push service has been given (or passed over) every event up to the log head as of now, by
+   * whichever edge holds it.
+   */
   async whenIdle(): Promise<void> {
     const head = this.sirena.state.seq
-    const behind = () => [...this.targets.values()].some((t) => (this.outbox.status(t.id)?.deliveredSeq ?? head) < head)
-    while (!this.closed && behind()) await new Promise((r) => setTimeout(r, 10))
+    for (;;) {
+      if (this.closed) return
+      const cursors = (await this.delivery.cursors()).filter((c) => c.targetId.startsWith(prefix))
+      const behind = cursors.some((c) => Math.max(c.deliveredSeq, this.outbox.position(c.targetId) ?? 0) < head)
+      if (!behind) return
+      await new Promise((r) => setTimeout(r, 10))
+    }
   }
 
-  /** Stops every target (aborting the pushes in flight: they are pushed again after a restart). */
   async close(): Promise<void> {
     this.closed = true
-    this.stopWaking()
-    await this.outbox.close()
-    this.db.close()
   }
 }

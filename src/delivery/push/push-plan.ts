@@ -64,30 +64,30 @@ export interface PushPlannerDeps {
 export class PushPlanner {
   constructor(private readonly deps: PushPlannerDeps) {}
 
-  plan(e: OutboxEvent, origin: string): PushBatch | null {
+  async plan(e: OutboxEvent, origin: string): Promise<PushBatch | null> {
     if (e.historical || e.status !== 'Actual') return null
     const p = e.event.payload
     const seq = e.event.seq
     let pushes: Push[]
     switch (p.type) {
       case 'alert.started':
-        pushes = e.alert ? this.alert('started', e.alert, e.alert.regions, [], origin, seq) : []
+        pushes = e.alert ? await this.alert('started', e.alert, e.alert.regions, [], origin, seq) : []
         break
       case 'alert.updated':
         pushes =
           e.alert && p.regions
-            ? this.alert('extended', e.alert, p.regions, e.alertBefore?.regions ?? [], origin, seq)
+            ? await this.alert('extended', e.alert, p.regions, e.alertBefore?.regions ?? [], origin, seq)
             : []
         break
       case 'alert.ended':
       case 'alert.cancelled': {
         const change = p.type === 'alert.ended' ? 'ended' : 'cancelled'
-        pushes = e.alert ? this.alert(change, e.alert, e.alert.regions, [], origin, seq) : []
+        pushes = e.alert ? await this.alert(change, e.alert, e.alert.regions, [], origin, seq) : []
         break
       }
       case 'notice.published': {
         const n = p.notice
-        pushes = [...this.subscribersOf(n.regions, origin, seq).values()].map(({ sub, place }) => ({
+        pushes = [...(await this.subscribersOf(n.regions, origin, seq)).values()].map(({ sub, place }) => ({
           ...keysOf(sub),
           payload: {
             ...noticeNotification(n, this.named(place), sub.lang),
@@ -119,38 +119,50 @@ export class PushPlanner {
    * subscriber's own region when the alert covers it, or the alerted part when the subscriber chose something larger
    * (an oblast). Subscriptions made after the event are left out.
    */
-  private subscribersOf(
+  private async subscribersOf(
     regions: readonly string[],
     origin: string,
     seq: number,
-  ): Map<string, { sub: PushSubscriptionRecord; place: string }> {
+  ): Promise<Map<string, { sub: PushSubscriptionRecord; place: string }>> {
     const { catalogue: cat, subscriptions } = this.deps
-    const out = new Map<string, { sub: PushSubscriptionRecord; place: string }>()
-    const add = (region: string, place: string) => {
-      for (const sub of subscriptions.forRegion(region, origin))
-        if (sub.sinceSeq < seq && !out.has(sub.endpoint)) out.set(sub.endpoint, { sub, place })
-    }
+    // Each subscribed region and the place its subscribers are told about, in the order that decides which wins.
+    const places: Array<[region: string, place: string]> = []
     for (const r of regions) {
-      for (const id of [r, ...cat.descendants(r).map((d) => d.id)]) add(id, id)
-      for (const a of cat.ancestors(r)) add(a.id, r)
+      for (const id of [r, ...cat.descendants(r).map((d) => d.id)]) places.push([id, id])
+      for (const a of cat.ancestors(r)) places.push([a.id, r])
+    }
+    const byRegion = new Map<string, PushSubscriptionRecord[]>()
+    // One lookup for the whole alert, however many regions it names.
+    for (const sub of await subscriptions.forRegions(
+      places.map(([region]) => region),
+      origin,
+    )) {
+      const list = byRegion.get(sub.region)
+      if (list) list.push(sub)
+      else byRegion.set(sub.region, [sub])
+    }
+    const out = new Map<string, { sub: PushSubscriptionRecord; place: string }>()
+    for (const [region, place] of places) {
+      for (const sub of byRegion.get(region) ?? [])
+        if (sub.sinceSeq < seq && !out.has(sub.endpoint)) out.set(sub.endpoint, { sub, place })
     }
     return out
   }
 
-  private alert(
+  private async alert(
     change: AlertChange,
     alert: Alert,
     regions: readonly string[],
     alreadyNotified: readonly string[],
     origin: string,
     seq: number,
-  ): Push[] {
-    const before = alreadyNotified.length > 0 ? this.subscribersOf(alreadyNotified, origin, seq) : new Map()
+  ): Promise<Push[]> {
+    const before = alreadyNotified.length > 0 ? await this.subscribersOf(alreadyNotified, origin, seq) : new Map()
     const ending = change === 'ended' || change === 'cancelled'
     const coverage = ending ? this.deps.coverage() : undefined
     const topic = topicOf(alert.id)
     const pushes: Push[] = []
-    for (const [endpoint, { sub, place }] of this.subscribersOf(regions, origin, seq)) {
+    for (const [endpoint, { sub, place }] of await this.subscribersOf(regions, origin, seq)) {
       if (before.has(endpoint)) continue
       // Another alert may still cover the place: the message must not read as "safe now".
       const stillActive = coverage?.status(place) === 'active'

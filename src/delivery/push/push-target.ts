@@ -10,9 +10,9 @@ export interface PushTargetDeps {
   progress: PushProgress
   send(push: Push, ttlSeconds: number, signal: AbortSignal): Promise<PushOutcome>
   /** The push service said the subscription is gone (404/410): it is removed. */
-  onGone(endpoint: string): void
-  /** Whether the browser is still subscribed: one that unsubscribed while its push was being retried gets no more. */
-  isSubscribed(endpoint: string): boolean
+  onGone(endpoint: string): void | Promise<void>
+  /** Which of these browsers are still subscribed: one that unsubscribed while its push was retried gets no more. */
+  subscribed(endpoints: readonly string[]): Promise<Set<string>>
   logger: Logger
   /** Requests in flight at once to this push service. */
   concurrency: number
@@ -59,26 +59,27 @@ export class PushTarget implements OutboxTarget<PushBatch> {
     this.now = deps.now ?? Date.now
   }
 
-  prepare(e: OutboxEvent): PushBatch | null {
+  prepare(e: OutboxEvent): Promise<PushBatch | null> {
     return this.deps.planner.plan(e, this.origin)
   }
 
   async deliver(batch: PushBatch, signal: AbortSignal): Promise<DeliveryResult> {
     const { progress, logger } = this.deps
-    const done = progress.doneFor(this.id, batch.seq)
+    const done = await progress.doneFor(this.id, batch.seq)
     // The batch was planned from the subscriptions at the first attempt; a retry leaves out those removed since.
     const retrying = this.failures.seq === batch.seq
     if (!retrying) this.failures = { seq: batch.seq, counts: new Map() }
     const ageSeconds = Math.max(0, Math.floor((this.now() - Date.parse(batch.time)) / 1000))
-    const pending = batch.pushes.filter(
-      (p) => !done.has(p.endpoint) && (!retrying || this.deps.isSubscribed(p.endpoint)),
-    )
+    const notDone = batch.pushes.filter((p) => !done.has(p.endpoint))
+    const still = retrying ? await this.deps.subscribed(notDone.map((p) => p.endpoint)) : undefined
+    const pending = still ? notDone.filter((p) => still.has(p.endpoint)) : notDone
 
     // Every request in flight listens on the worker's signal, to be aborted with it.
     setMaxListeners(this.deps.concurrency + 10, signal)
     let unrecorded: string[] = []
+    const recording: Promise<void>[] = []
     const record = () => {
-      progress.record(this.id, batch.seq, unrecorded)
+      recording.push(progress.record(this.id, batch.seq, unrecorded))
       unrecorded = []
     }
     const finished = (endpoint: string) => {
@@ -112,7 +113,7 @@ export class PushTarget implements OutboxTarget<PushBatch> {
             return
           case 'gone':
             answered++
-            this.deps.onGone(push.endpoint)
+            await this.deps.onGone(push.endpoint)
             logger.info({ origin: this.origin, status: outcome.status }, 'push subscription is gone; removed')
             finished(push.endpoint)
             return
@@ -130,6 +131,7 @@ export class PushTarget implements OutboxTarget<PushBatch> {
       })
     } finally {
       record()
+      await Promise.all(recording)
     }
     if (signal.aborted) return { ok: false, error: 'stopped' }
     if (expired > 0) logger.warn({ origin: this.origin, seq: batch.seq, expired }, 'pushes past their TTL; dropped')
@@ -150,7 +152,7 @@ export class PushTarget implements OutboxTarget<PushBatch> {
         return false
       })
       if (givenUp.length > 0) {
-        progress.record(this.id, batch.seq, givenUp)
+        await progress.record(this.id, batch.seq, givenUp)
         logger.warn(
           { origin: this.origin, seq: batch.seq, subscriptions: givenUp.length, error: failed[0]!.error },
           'push kept failing while the service took others; given up',

@@ -17,16 +17,17 @@ export class TelegramSender {
     this.api = new Api(token, { apiRoot: apiRoot.replace(/\/$/, ''), timeoutSeconds: requestTimeoutSeconds })
   }
 
-  async send(chat: string, text: string, signal: AbortSignal): Promise<DeliveryResult> {
+  /** Posts one message; on success with the id Telegram gave it. */
+  async send(chat: string, text: string, signal: AbortSignal): Promise<DeliveryResult & { messageId?: number }> {
     try {
-      await this.api.sendMessage(
+      const sent = await this.api.sendMessage(
         chat,
         fitTelegram(text),
         { link_preview_options: { is_disabled: true } },
         // grammY types its signal after the abort-controller polyfill; node-fetch takes the built-in one.
         signal as unknown as Parameters<Api['sendMessage']>[3],
       )
-      return { ok: true }
+      return { ok: true, messageId: sent.message_id }
     } catch (err) {
       if (err instanceof GrammyError) {
         const retryAfter = err.parameters.retry_after

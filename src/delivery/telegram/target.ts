@@ -4,7 +4,7 @@ import { bilingualText, eventText } from '../../core/templates.ts'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
 import type { TelegramChannel } from './channels-config.ts'
 
-export type TelegramSend = (chat: string, text: string, signal: AbortSignal) => Promise<DeliveryResult>
+export type TelegramSend = (chat: string, text: string, seq: number, signal: AbortSignal) => Promise<DeliveryResult>
 
 /**
  * One Telegram channel as an outbox target: alerts, changes, all-clears, false alarms and notices for its regions,
@@ -61,7 +61,7 @@ export class TelegramTarget implements OutboxTarget<string> {
     return text ? bilingualText(text, e.status) : null
   }
 
-  deliver(text: string, signal: AbortSignal): Promise<DeliveryResult> {
-    return this.send(this.channel.chat, text, signal)
+  deliver(text: string, signal: AbortSignal, seq: number): Promise<DeliveryResult> {
+    return this.send(this.channel.chat, text, seq, signal)
   }
 }

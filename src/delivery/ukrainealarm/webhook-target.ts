@@ -4,7 +4,7 @@ import { threatAlertLevels } from '../../compat/ukrainealarm/alert-levels.ts'
 import { alertRegionModel, alertsByLocation } from '../../compat/ukrainealarm/views.ts'
 import type { LogEvent } from '../../core/events.ts'
 import type { SirenaState } from '../../core/state.ts'
-import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
+import type { DeliveryResult, OutboxEvent, OutboxTarget, RetryPolicy } from '../outbox/target.ts'
 import { postJson } from '../webhooks/sender.ts'
 import { foldDetached, foldUpTo } from './past-state.ts'
 import { ukraineAlarmTargetId } from './webhook-store.ts'
@@ -83,6 +83,8 @@ export interface UkraineAlarmTargetDeps {
   /** The state at a past position, folded from the start of the log (slow; see `PastStates`). */
   pastState: (seq: number) => Promise<SirenaState>
   issuerActive: (issuerId: string) => Promise<boolean>
+  /** The backoff of these webhooks (they have their own base delay). */
+  retry?: RetryPolicy
   send: (url: string, body: string, signal: AbortSignal) => Promise<DeliveryResult>
   onGone: (issuerId: string, reason: string) => void
 }
@@ -97,6 +99,7 @@ export interface UkraineAlarmTargetDeps {
 export class UkraineAlarmTarget implements OutboxTarget<LocationPosts> {
   readonly kind = 'webhook' as const
   readonly id: string
+  readonly retry: RetryPolicy | undefined
   description: string
   private state: Promise<SirenaState> | undefined
   private last: { seq: number; message: LocationPosts | null } | undefined
@@ -107,6 +110,7 @@ export class UkraineAlarmTarget implements OutboxTarget<LocationPosts> {
     private readonly deps: UkraineAlarmTargetDeps,
   ) {
     this.id = ukraineAlarmTargetId(issuerId)
+    this.retry = deps.retry
     this.description = `ukrainealarm ${new URL(currentUrl).origin}`
     this.state = deps.initialState
   }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Sirena } from '../../app/sirena.ts'
 import type { AlertType } from '../../core/alert.ts'
+import type { DeliveryStore } from '../../core/delivery-state.ts'
 import { SirenaError } from '../../core/errors.ts'
 import type { EventType } from '../../core/events.ts'
 import type { Issuer } from '../../core/issuer.ts'
@@ -8,7 +9,7 @@ import { isNationwide } from '../../core/policy.ts'
 import type { Outbox, TargetStatus } from '../outbox/outbox.ts'
 import { webhookUrlProblem } from './address-guard.ts'
 import { sendSigned } from './sender.ts'
-import { type WebhookSubscription, type WebhookSubscriptions, webhookTargetId } from './subscription-store.ts'
+import { type WebhookSubscription, webhookTargetId } from './subscription-store.ts'
 import { WebhookTarget } from './target.ts'
 
 export interface WebhookChannelOptions {
@@ -35,7 +36,7 @@ export interface WebhookView {
   includeExercises: boolean
   createdAt: string
   state: TargetStatus['state'] | 'disabled'
-  delivery: Omit<TargetStatus, 'targetId' | 'kind' | 'description' | 'state'> | null
+  delivery: Omit<TargetStatus, 'targetId' | 'kind' | 'description' | 'state' | 'holder' | 'leaseUntil'> | null
   disabledAt: string | null
   disabledReason: string | null
 }
@@ -43,44 +44,53 @@ export interface WebhookView {
 /** A new secret in the Standard Webhooks form: `whsec_` and base64 of 24 random bytes. */
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`
 
-/** Native webhooks: subscriptions kept beside the cursors, each one an outbox target. */
+/**
+ * Native webhooks: subscriptions in the delivery store beside their cursors, each one an outbox target. Any edge
+ * takes a registration; whichever edge holds a subscription's lease delivers to it.
+ */
 export class WebhookChannel {
   constructor(
     private readonly sirena: Sirena,
-    private readonly subscriptions: WebhookSubscriptions,
+    private readonly store: DeliveryStore,
     private readonly outbox: Outbox,
     private readonly options: WebhookChannelOptions,
   ) {}
 
-  /** Resumes every active subscription from its cursor. */
+  /** Lets the outbox build the target of any active subscription it takes a lease on. */
   start(): void {
-    for (const s of this.subscriptions.list()) if (!s.disabledAt) this.run(s)
+    this.outbox.register('webhook:', async (targetId) => {
+      const s = await this.store.webhook(targetId.slice('webhook:'.length))
+      return s && !s.disabledAt ? this.target(s) : null
+    })
   }
 
-  private run(s: WebhookSubscription): void {
-    const target = new WebhookTarget(s, {
+  private target(s: WebhookSubscription): WebhookTarget {
+    return new WebhookTarget(s, {
       catalogue: this.sirena.catalogue,
       issuerActive: (id) => this.sirena.issuerActive(id),
+      subscribed: async (id) => {
+        const s = await this.store.webhook(id)
+        return s !== undefined && !s.disabledAt
+      },
       send: (post, signal) =>
         sendSigned(post, {
           allowPrivateTargets: this.options.allowPrivateTargets,
           timeoutMs: this.options.timeoutMs,
           signal,
         }),
-      onGone: (id, reason) => {
-        this.subscriptions.disable(id, `the receiver answered ${reason}`, this.sirena.now())
+      onGone: async (id, reason) => {
+        await this.store.disableWebhook(id, `the receiver answered ${reason}`, this.sirena.now(), webhookTargetId(id))
         void this.outbox.remove(webhookTargetId(id))
       },
     })
-    this.outbox.add(target, this.sirena.state.seq)
   }
 
   /** Validates and stores a subscription; it receives events appended from now on. */
-  create(issuer: Issuer, body: NewWebhook): WebhookSubscription {
+  async create(issuer: Issuer, body: NewWebhook): Promise<WebhookSubscription> {
     const problem = webhookUrlProblem(body.url, this.options.allowPrivateTargets)
     if (problem) throw new SirenaError(problem.code, problem.message)
     const regions = body.regions ? this.sirena.catalogue.minimalCover(this.sirena.resolveRegions(body.regions)) : null
-    if (this.subscriptions.countActive(issuer.id) >= this.options.maxPerIssuer)
+    if ((await this.store.countActiveWebhooks(issuer.id)) >= this.options.maxPerIssuer)
       throw new SirenaError('too_many_webhooks', `an issuer may hold ${this.options.maxPerIssuer} webhooks`)
     const sub: WebhookSubscription = {
       id: randomUUID(),
@@ -95,14 +105,14 @@ export class WebhookChannel {
       disabledAt: null,
       disabledReason: null,
     }
-    this.subscriptions.create(sub, this.sirena.state.seq)
-    this.run(sub)
+    await this.store.createWebhook(sub, webhookTargetId(sub.id), this.sirena.state.seq)
+    this.outbox.poke()
     return sub
   }
 
   /** The caller's subscription, or not_found (also for someone else's: ids are not confirmed to strangers). */
-  owned(issuer: Issuer, id: string): WebhookSubscription {
-    const s = this.subscriptions.get(id)
+  async owned(issuer: Issuer, id: string): Promise<WebhookSubscription> {
+    const s = await this.store.webhook(id)
     if (!s || (s.issuerId !== issuer.id && !isNationwide(issuer)))
       throw new SirenaError('not_found', `no webhook ${id}`)
     return s
@@ -112,21 +122,30 @@ export class WebhookChannel {
    * The caller's subscriptions. Webhooks belong to no region: only a nationwide admin sees (and deletes) everyone's,
    * and an admin limited to some regions manages only their own.
    */
-  list(issuer: Issuer): WebhookSubscription[] {
-    return this.subscriptions.list(isNationwide(issuer) ? undefined : issuer.id)
+  list(issuer: Issuer): Promise<WebhookSubscription[]> {
+    return this.store.webhooks(isNationwide(issuer) ? undefined : issuer.id)
   }
 
+  /** Removed from the store (any edge), and its worker stopped if this edge delivers to it; the holder elsewhere stops
+   * at its next cursor write, which the store refuses. */
   async remove(issuer: Issuer, id: string): Promise<void> {
-    const s = this.owned(issuer, id)
+    const s = await this.owned(issuer, id)
+    await this.store.removeWebhook(s.id, webhookTargetId(s.id))
     await this.outbox.remove(webhookTargetId(s.id))
-    this.subscriptions.remove(s.id)
   }
 
-  view(s: WebhookSubscription): WebhookView {
-    const status = this.outbox.status(webhookTargetId(s.id))
+  /** The subscription with its delivery as the log of record has it, whichever edge delivers to it. */
+  async view(s: WebhookSubscription): Promise<WebhookView> {
+    const local = this.outbox.status(webhookTargetId(s.id))
+    const stored = await this.store.cursor(webhookTargetId(s.id))
+    const status = stored && {
+      ...stored,
+      deliveredSeq: Math.max(stored.deliveredSeq, local?.deliveredSeq ?? 0),
+      state: stored.failingSince ? ('failing' as const) : stored.attempts > 0 ? ('retrying' as const) : ('ok' as const),
+    }
     let delivery: WebhookView['delivery'] = null
     if (status) {
-      const { targetId: _t, kind: _k, description: _d, state: _s, ...rest } = status
+      const { targetId: _t, state: _s, holder: _h, leaseUntil: _l, ...rest } = status
       delivery = rest
     }
     return {

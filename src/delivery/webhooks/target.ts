@@ -17,6 +17,8 @@ export interface WebhookMessage {
 export interface WebhookTargetDeps {
   catalogue: RegionCatalogue
   issuerActive: (issuerId: string) => Promise<boolean>
+  /** Whether the subscription still exists: it may have been deleted through another edge since this one took it. */
+  subscribed?: (subscriptionId: string) => Promise<boolean>
   send: (post: SignedPost, signal: AbortSignal) => Promise<DeliveryResult>
   onGone: (subscriptionId: string, reason: string) => void
 }
@@ -56,6 +58,7 @@ export class WebhookTarget implements OutboxTarget<WebhookMessage> {
     if (e.status === null || !webhookWants(this.sub, e, this.deps.catalogue)) return null
     // A revoked key's webhooks fall silent; the events it would have had are passed over, not held.
     if (!(await this.deps.issuerActive(this.sub.issuerId))) return null
+    if (this.deps.subscribed && !(await this.deps.subscribed(this.sub.id))) return null
     const payload = webhookPayload({ ...e, status: e.status })
     return { messageId: webhookMessageId(e.event), body: JSON.stringify(payload) }
   }

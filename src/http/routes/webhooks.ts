@@ -56,8 +56,8 @@ export const webhookRoutes =
         },
       },
       async (request, reply) => {
-        const sub = channel.create(request.issuer!, request.body)
-        return reply.code(201).send({ webhook: channel.view(sub), secret: sub.secret })
+        const sub = await channel.create(request.issuer!, request.body)
+        return reply.code(201).send({ webhook: await channel.view(sub), secret: sub.secret })
       },
     )
 
@@ -65,14 +65,14 @@ export const webhookRoutes =
       '/webhooks',
       { schema: { tags, security, summary: 'Your webhooks and how their delivery goes' } },
       async (request) => ({
-        webhooks: channel.list(request.issuer!).map((s) => channel.view(s)),
+        webhooks: await Promise.all((await channel.list(request.issuer!)).map((s) => channel.view(s))),
       }),
     )
 
     app.get<{ Params: Static<typeof IdParams> }>(
       '/webhooks/:id',
       { schema: { tags, security, params: IdParams, summary: 'One webhook and how its delivery goes' } },
-      async (request) => ({ webhook: channel.view(channel.owned(request.issuer!, request.params.id)) }),
+      async (request) => ({ webhook: await channel.view(await channel.owned(request.issuer!, request.params.id)) }),
     )
 
     app.delete<{ Params: Static<typeof IdParams> }>(

@@ -26,11 +26,6 @@ export async function startWebServer(
   const ext = webExtension(
     {
       data: dataDir,
-      channelsEnabled: o.channelsEnabled ?? true,
-      // Fast retries: a push service that fails is tried again within tens of milliseconds.
-      channelRetryBaseMs: 20,
-      channelRetryMaxMs: 200,
-      channelFailingAfterAttempts: 5,
       webPushSubject: 'mailto:duty@sirena.test',
       webPushMaxSubscriptions: o.maxSubscriptions ?? 1000,
       webPushAllowInsecureEndpoints: o.allowInsecureEndpoints ?? true,
@@ -44,7 +39,17 @@ export async function startWebServer(
       },
     },
   )
-  const server = await startTestServer({ features: [ext], dataDir })
+  const server = await startTestServer({
+    features: [ext],
+    dataDir,
+    env: {
+      SIRENA_CHANNELS_ENABLED: String(o.channelsEnabled ?? true),
+      // Fast retries: a push service that fails is tried again within tens of milliseconds.
+      SIRENA_CHANNEL_RETRY_BASE_MS: '20',
+      SIRENA_CHANNEL_RETRY_MAX_MS: '200',
+      SIRENA_CHANNEL_FAILING_AFTER_ATTEMPTS: '5',
+    },
+  })
   const closeServer = server.close
   return Object.assign(server, {
     delivery: delivery!,
