@@ -6,19 +6,25 @@
  *   cluster (through NATS) against the same server in embedded mode (in-process bus);
  * - contended writes: two clients issuing and ending at once, on two edges against one embedded server;
  * - writes under fan-out: sequential issue + all-clear pairs per second on edge A with no SSE subscribers, then with
- *   `--subscribers` (10,000) subscribed to edge A itself, in child processes of their own (bench/fanout/subscribers.ts).
- *   The writer must not wait for the sockets: the target is within 20% of the rate with none.
+ *   `--subscribers` (10,000) subscribed to edge A itself, in child processes of their own (bench/fanout/subscribers.ts),
+ *   then with none again (the rate with none is the mean of both). The writer must not wait for the sockets: the
+ *   target is within 20% of the rate with none. Every subscriber must also have had every event of the loaded run,
+ *   which each subscriber's frame count checks.
  * Needs PostgreSQL and NATS with JetStream (SIRENA_BENCH_POSTGRES_URL, SIRENA_BENCH_NATS_URL).
  *
  *   node --import tsx bench/cluster/run.ts [--pairs 300] [--subscribers 10000]
  */
 
 import type { ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
 import type { SubscriberCommand, SubscriberReport } from '../fanout/subscribers.ts'
+
+type Received = Extract<SubscriberReport, { op: 'received' }>
+
 import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline, nextMessage, spawnTs, stopChild } from '../lib/processes.ts'
@@ -182,6 +188,86 @@ async function subscribe(url: string, count: number): Promise<ChildProcess[]> {
   return children
 }
 
+/** CPU seconds a process has used so far (Linux: /proc/<pid>/stat, utime + stime in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0
+  const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** CPU seconds the whole machine has spent busy so far (/proc/stat: all but idle and iowait). */
+function machineBusySeconds(): number {
+  const [, ...ticks] = readFileSync('/proc/stat', 'latin1').split('\n')[0]!.trim().split(/\s+/)
+  const n = ticks.map(Number)
+  return (n.reduce((a, b) => a + b, 0) - n[3]! - n[4]!) / 100
+}
+
+/** The rate of a write run, with the cores it kept busy: on edge A, in `others` (the subscribers), machine-wide. */
+async function measuredRun(t: Target, edgePid: number | undefined, others: ChildProcess[] = []) {
+  const before = {
+    edge: cpuSeconds(edgePid),
+    others: others.map((c) => cpuSeconds(c.pid)),
+    machine: machineBusySeconds(),
+  }
+  const t0 = nowMs()
+  const rate = await writeRate(t)
+  const seconds = (nowMs() - t0) / 1000
+  const othersNow = others.map((c) => cpuSeconds(c.pid))
+  return {
+    rate,
+    edgeCores: (cpuSeconds(edgePid) - before.edge) / seconds,
+    subscriberCores: othersNow.reduce((a, x, i) => a + x - before.others[i]!, 0) / seconds,
+    machineCores: (machineBusySeconds() - before.machine) / seconds,
+  }
+}
+
+/** Sends `command` to every subscriber process and collects their answers of kind `op`. */
+function askAll<Op extends SubscriberReport['op']>(children: ChildProcess[], command: SubscriberCommand, op: Op) {
+  return Promise.all(
+    children.map((child) => {
+      const answer = nextMessage(
+        child,
+        (m): m is SubscriberReport => [op, 'error'].includes((m as SubscriberReport).op),
+        60_000,
+        `subscribers: ${command.op}`,
+      ).then((r) => {
+        if (r.op === 'error') throw new Error(`subscribers: ${r.message}`)
+        return r as Extract<SubscriberReport, { op: Op }>
+      })
+      child.send(command)
+      return answer
+    }),
+  )
+}
+
+/**
+ * Whether the subscribers had every event of the loaded run: one last alert marks its end (ms from its POST until
+ * the last subscriber had it), then each subscriber's frame count since counting began is compared with the events.
+ */
+async function deliveredUnderLoad(children: ChildProcess[], t: Target, events: number) {
+  const token = `fanout-check-${process.pid}`
+  const receipts = children.map((child) =>
+    nextMessage(child, (m): m is Received => (m as SubscriberReport).op === 'received', 60_000, 'subscribers: final'),
+  )
+  await askAll(children, { op: 'arm', match: [token], timeoutMs: 30_000 }, 'armed')
+  const issued = await t.issueOn.expect(201, 'POST', '/api/v1/alerts', {
+    token: t.token,
+    body: { type: 'air_raid', regions: [kyivCity], message: { uk: token, en: token } },
+  })
+  const received = await Promise.all(receipts)
+  const last = Math.max(...received.flatMap((r) => r.times)) - issued.startedAt
+  const tallies = await askAll(children, { op: 'tally', expected: events + 1 }, 'tallied')
+  return {
+    expected: events + 1,
+    lastReceiptMs: last,
+    missing: received.reduce((n, r) => n + r.missing, 0),
+    subscribers: tallies.reduce((n, t) => n + t.subscribers, 0),
+    exact: tallies.reduce((n, t) => n + t.exact, 0),
+    fewest: Math.min(...tallies.map((t) => t.fewest)),
+    most: Math.max(...tallies.map((t) => t.most)),
+  }
+}
+
 const servers: BenchSirena[] = []
 const subscriberProcesses: ChildProcess[] = []
 const clients: BenchClient[] = []
@@ -237,9 +323,21 @@ try {
 
   process.stderr.write(`cluster bench: writes on edge A, then with ${subscriberCount} SSE subscribers on it\n`)
   const aAlone: Target = { ...clusterAtoB, issueOn: client(edgeA.url) }
-  const bare = await writeRate(aAlone)
-  subscriberProcesses.push(...(await subscribe(edgeA.url, subscriberCount)))
-  const loaded = await writeRate(aAlone)
+  // None, then loaded, then none again once the subscribers are gone: the machine's drift falls on both sides.
+  const edgePid = edgeA.child.pid
+  const before = await measuredRun(aAlone, edgePid)
+  const subscribers = await subscribe(edgeA.url, subscriberCount)
+  subscriberProcesses.push(...subscribers)
+  await askAll(subscribers, { op: 'count' }, 'counting')
+  const under = await measuredRun(aAlone, edgePid, subscribers)
+  const delivery = await deliveredUnderLoad(subscribers, aAlone, 2 * (warmupPairs + pairs))
+  for (const p of subscriberProcesses.splice(0)) await stopChild(p)
+  await new Promise((r) => setTimeout(r, 1000))
+  const after = await measuredRun(aAlone, edgePid)
+  const bareBefore = before.rate
+  const bareAfter = after.rate
+  const loaded = under.rate
+  const bare = (bareBefore + bareAfter) / 2
 
   const row = (what: string, c: Summary, e: Summary) => [what, c.n, c.p50, c.p99, e.p50, e.p99, ratio(c.p50, e.p50)]
   printTable(
@@ -264,9 +362,23 @@ try {
     `Writes on a cluster edge while it fans out to its own SSE subscribers (${pairs} sequential issue + all-clear pairs)`,
     ['SSE subscribers on the writing edge', 'pairs/s', 'vs none'],
     [
-      ['none', bare, ratio(bare, bare)],
+      ['none (before and after: mean)', bare, ratio(bare, bare)],
+      ['none, before', bareBefore, ratio(bareBefore, bare)],
+      ['none, after', bareAfter, ratio(bareAfter, bare)],
       [subscriberCount.toLocaleString('en'), loaded, ratio(loaded, bare)],
     ],
+  )
+  printTable(
+    'Cores kept busy during each write run (CPU seconds per second; the machine has 2 cores, shared with other work)',
+    ['run', 'edge A', 'subscriber processes', 'whole machine'],
+    [
+      ['none, before', before.edgeCores, '', before.machineCores],
+      [subscriberCount.toLocaleString('en'), under.edgeCores, under.subscriberCores, under.machineCores],
+      ['none, after', after.edgeCores, '', after.machineCores],
+    ],
+  )
+  process.stdout.write(
+    `\ndelivery under those writes: ${delivery.exact.toLocaleString('en')} of ${delivery.subscribers.toLocaleString('en')} subscribers got exactly the ${delivery.expected} events (fewest ${delivery.fewest}, most ${delivery.most}); the closing alert reached the last of them ${Math.round(delivery.lastReceiptMs)} ms after its POST (${delivery.missing} missing)\n`,
   )
   process.stdout.write(
     `\nwrites with ${subscriberCount} subscribers: ${ratio(loaded, bare)} of the rate with none (target ≥ 0.80×): ${withinTarget ? 'met' : 'MISSED'}\n`,
