@@ -96,7 +96,11 @@ function onData(sub: Subscriber, chunk: Buffer) {
   if (!armed || sub.receivedAt !== null) return
   sub.seen += chunk.toString('latin1')
   const frame = completeFrame(sub.seen, armed.match)
-  if (!frame) return
+  if (!frame) {
+    // Behind a backlog of frames that do not match, keep only what the frame looked for could have begun in.
+    if (sub.seen.length > 64 * 1024) sub.seen = sub.seen.slice(-16 * 1024)
+    return
+  }
   sub.receivedAt = nowMs()
   armed.times.push(sub.receivedAt)
   if (armed.frameBytes === 0) armed.frameBytes = frame.bytes
