@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
+import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { regions, startTestServer, type TestServer } from '../../testdata/harness.ts'
 import type { StreamSink } from './stream-hub.ts'
@@ -259,6 +260,33 @@ describe('stream fan-out passes', () => {
     await until('the next event', () => fine.writes.flat().length > 1)
     assert.deepEqual(fine.writes.flat(), [from + 1, from + 2], 'the fan-out goes on after it')
     fine.end()
+  })
+
+  test('an HTTP/1.1 stream gets its frames as whole chunks, an HTTP/1.0 one gets them bare', async () => {
+    const { hostname, port } = new URL(s.url)
+    const raw = (version: string) => {
+      const socket = net.connect({ host: hostname, port: Number(port) })
+      let text = ''
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8')
+      })
+      socket.write(`GET /api/v1/stream HTTP/${version}\r\nHost: ${hostname}\r\n\r\n`)
+      return { socket, text: () => text }
+    }
+    const http11 = raw('1.1')
+    const http10 = raw('1.0')
+    await until('both streams', () => http11.text().includes('retry:') && http10.text().includes('retry:'))
+    await notice()
+    const seq = s.sirena.state.seq
+    const frameOf = (text: string) => new RegExp(`(?:^|\n)([0-9a-f]*\r\n)?(id: ${seq}\n[^]*?\n\n)`).exec(text)
+    await until('the frame on both', () => frameOf(http11.text()) !== null && frameOf(http10.text()) !== null)
+    const chunked = frameOf(http11.text())!
+    assert.match(http11.text(), /transfer-encoding: chunked/i)
+    assert.equal(Number.parseInt(chunked[1]!, 16), Buffer.byteLength(chunked[2]!), 'the chunk size is the frame')
+    assert.doesNotMatch(http10.text(), /transfer-encoding: chunked/i)
+    assert.equal(frameOf(http10.text())![1], undefined, 'no chunk size before the frame')
+    http11.socket.destroy()
+    http10.socket.destroy()
   })
 
   test('a pass over many subscribers yields to the event loop between slices', async () => {
