@@ -10,8 +10,6 @@ import { DutyCycle } from './duty-cycle.ts'
 import { type Frame, FrameBatch, httpChunk } from './frames.ts'
 import { ReplayLimiter, type ReplayLimits, type Resume } from './stream-replay.ts'
 
-export { type Frame, FrameBatch } from './frames.ts'
-
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
  * once, and a fan-out pass writes everything that arrived since the previous pass to each socket in one write, with
