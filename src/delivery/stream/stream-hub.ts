@@ -6,19 +6,30 @@ import type { Sirena } from '../../app/sirena.ts'
 import type { CapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
 import type { Sink, SinkStatus } from '../sink.ts'
+import { DutyCycle } from './duty-cycle.ts'
+import { type Frame, FrameBatch, httpChunk } from './frames.ts'
 import { ReplayLimiter, type ReplayLimits, type Resume } from './stream-replay.ts'
 
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
- * once into one Buffer that is written to every matching socket; a subscriber whose socket buffer grows past
- * `maxBufferedBytes` is disconnected rather than allowed to hold memory or slow the others, and resumes from its
- * Last-Event-ID (the log has everything).
+ * once, and a fan-out pass writes everything that arrived since the previous pass to each socket in one write, with
+ * one Buffer per distinct set of frames; a subscriber whose socket buffer grows past `maxBufferedBytes` is
+ * disconnected rather than allowed to hold memory or slow the others, and resumes from its Last-Event-ID (the log has
+ * everything).
  */
 export interface StreamOptions {
   heartbeatMs: number
   maxBufferedBytes: number
   /** Limits on clients resuming from the log (see `ReplayLimiter`). */
   replay: ReplayLimits
+  /**
+   * The share of the event loop that fan-out passes may take while events come faster than passes end (see
+   * `DutyCycle`); default `defaultFanoutShare`. The rest is left to the commands: a pass to 10,000 sockets works for
+   * about 100 ms.
+   */
+  fanoutShare?: number
+  /** How long one slice of a pass may hold the event loop before it yields (ms); default `defaultSliceMs`. */
+  sliceMs?: number
 }
 
 /** The hub's own counters; the runtime wires them to /metrics. */
@@ -27,17 +38,10 @@ export interface StreamMetrics {
   subscribers: { set(value: number): void }
 }
 
-/** One event, serialised once for every transport. */
-export interface Frame {
-  /** `id:`/`event:`/`data:` lines for server-sent events. */
-  sse: Buffer
-  /** The envelope as JSON: one WebSocket message. */
-  json: string
-}
-
 /** Where a subscriber's frames go: an SSE response or a WebSocket. */
 export interface StreamSink {
-  send(frame: Frame): void
+  /** Writes the batch's frames, in order, in as few writes as the transport allows. */
+  send(batch: FrameBatch): void
   heartbeat(): void
   /** Bytes queued but not yet handed to the kernel. */
   buffered(): number
@@ -61,6 +65,13 @@ interface Subscriber {
   lastSeq: number
 }
 
+/** One event waiting for the next fan-out pass. */
+interface Outgoing {
+  seq: number
+  frame: Frame
+  audience: Audience
+}
+
 /** Whom an event concerns: its regions, and those regions with all their ancestors. */
 interface Audience {
   regions: Set<string>
@@ -76,11 +87,36 @@ interface Audience {
 export const actualOnly: ReadonlySet<CapStatus> = new Set(['Actual'])
 
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
+const heartbeatChunk = httpChunk(heartbeatFrame)
+
+/**
+ * A fifth of the event loop for a saturated fan-out: a writing edge keeps at least 80% of its rate under a full
+ * fan-out (docs/cluster.md), and a pass to 10,000 sockets (about 100 ms) is followed by at most 400 ms in which new
+ * events gather for the next one. A lone event, or one after a pass that found nothing more, goes out at once.
+ */
+export const defaultFanoutShare = 0.2
+/** A slice of a pass holds the event loop for about this long, so a command waits at most one slice per turn. */
+export const defaultSliceMs = 4
 /**
  * Events read per page of a replay. A page is the most replay work the event loop does between two turns; events
  * whose alert has left memory cost a log read each, so a page stays small.
  */
 const catchUpPage = 100
+
+/** Where a slice of a pass began: on the clock, and in the process's CPU time. */
+function startSlice(): { wall: number; cpu: NodeJS.CpuUsage } {
+  return { wall: performance.now(), cpu: process.cpuUsage() }
+}
+
+/**
+ * The work of a slice (ms): the CPU time the process spent in it, at most its time on the clock. CPU time, because on
+ * a machine busy with other processes the clock also counts the time this one was not running at all, and pacing by
+ * it would hold the next pass back for other processes' work.
+ */
+function sliceWork(slice: { wall: number; cpu: NodeJS.CpuUsage }): number {
+  const used = process.cpuUsage(slice.cpu)
+  return Math.min(performance.now() - slice.wall, (used.user + used.system) / 1000)
+}
 
 export class StreamHub implements Sink {
   readonly name = 'stream'
@@ -91,8 +127,16 @@ export class StreamHub implements Sink {
   private readonly reader: LogReader
   /** Admits resuming clients and paces their replays. */
   readonly replays: ReplayLimiter
-  /** Events framed at once, waiting for the next pass to their subscribers' sockets (see `drain`). */
-  private readonly outgoing: Array<{ seq: number; frame: Frame; audience: Audience }> = []
+  /** Events framed at once, waiting for the next pass to their subscribers' sockets (see `pass`). */
+  private outgoing: Outgoing[] = []
+  /** Spaces back-to-back passes so that commands keep most of the event loop. */
+  private readonly duty: DutyCycle
+  private readonly sliceMs: number
+  /** The next pass, scheduled or running; null when the hub is idle. */
+  private passPending: { cancel(): void } | null = null
+  private passRunning = false
+  private heartbeatDue = false
+  private closed = false
   constructor(
     private readonly sirena: Sirena,
     private readonly options: StreamOptions,
@@ -100,6 +144,8 @@ export class StreamHub implements Sink {
   ) {
     this.reader = new LogReader(sirena)
     this.replays = new ReplayLimiter(options.replay)
+    this.duty = new DutyCycle(options.fanoutShare ?? defaultFanoutShare)
+    this.sliceMs = options.sliceMs ?? defaultSliceMs
     this.unsubscribe = sirena.onEvent((_e, _state, described) => this.broadcast(described))
     this.timer = setInterval(() => this.heartbeat(), options.heartbeatMs)
     this.timer.unref()
@@ -135,39 +181,121 @@ export class StreamHub implements Sink {
     // Imported history is state and history, not news: it never goes out live.
     if (described.historical || this.subscribers.size === 0) return
     this.outgoing.push({ seq: described.event.seq, ...this.frameOf(described) })
-    if (this.outgoing.length === 1) setImmediate(() => this.drain())
-  }
-
-  /**
-   * The writes to the subscribers' sockets, after the command that made the events has answered: a writer never
-   * waits for thousands of sockets, and events that came together go out in one pass. A subscriber that attached in
-   * between already has them (its lastSeq), and one still catching up holds them in its backlog.
-   */
-  private drain() {
-    const batch = this.outgoing.splice(0)
-    for (const sub of this.subscribers) {
-      for (const { seq, frame, audience } of batch) {
-        if (!this.matches(sub, audience)) continue
-        if (sub.backlog) sub.backlog.push({ seq, frame })
-        else this.write(sub, seq, frame)
-      }
-    }
-  }
-
-  private write(sub: Subscriber, seq: number, frame: Frame) {
-    if (seq <= sub.lastSeq) return
-    sub.lastSeq = seq
-    if (sub.sink.closed) return
-    sub.sink.send(frame)
-    if (sub.sink.buffered() > this.options.maxBufferedBytes) {
-      this.metrics?.dropped.inc()
-      sub.sink.destroy()
-    }
+    this.schedulePass()
   }
 
   private heartbeat() {
-    for (const sub of this.subscribers) {
-      if (!sub.backlog && !sub.sink.closed && sub.sink.buffered() < this.options.maxBufferedBytes) sub.sink.heartbeat()
+    this.heartbeatDue = true
+    this.schedulePass()
+  }
+
+  /**
+   * The writes to the subscribers' sockets happen in passes, after the command that made the events has answered: a
+   * writer never waits for thousands of sockets. A pass takes every event that arrived since the previous one, so a
+   * socket gets one write per pass however many events came; it yields to the event loop every `sliceMs`, so
+   * commands interleave with it; and while events come faster than passes end, passes are spaced by the duty cycle,
+   * so the fan-out never takes more than its share of the event loop, however fast events come.
+   */
+  private schedulePass() {
+    if (this.passPending || this.passRunning || this.closed) return
+    const wait = this.duty.waitMs(performance.now())
+    const run = () => {
+      this.passPending = null
+      void this.pass()
+    }
+    if (wait > 0) {
+      const timer = setTimeout(run, wait)
+      this.passPending = { cancel: () => clearTimeout(timer) }
+    } else {
+      const immediate = setImmediate(run)
+      this.passPending = { cancel: () => clearImmediate(immediate) }
+    }
+  }
+
+  /**
+   * One pass over the subscribers that were attached when it began. One that attaches during the pass already has
+   * its events (its lastSeq is the head it attached at), and one still catching up holds them in its backlog.
+   */
+  private async pass() {
+    this.passRunning = true
+    const batch = this.outgoing
+    this.outgoing = []
+    const heartbeat = this.heartbeatDue
+    this.heartbeatDue = false
+    const subs = [...this.subscribers]
+    /** One batch per distinct set of events (by their indices in `batch`), shared by every socket that gets it. */
+    const batches = new Map<string, FrameBatch>()
+    let work = 0
+    let slice = startSlice()
+    try {
+      for (let i = 0; i < subs.length && !this.closed; i++) {
+        const sub = subs[i]!
+        try {
+          this.deliver(sub, batch, batches, heartbeat)
+        } catch {
+          // A transport that throws loses its subscriber, not the pass: it resumes from its Last-Event-ID.
+          sub.sink.destroy()
+        }
+        if ((i & 31) === 31 && performance.now() - slice.wall >= this.sliceMs) {
+          work += sliceWork(slice)
+          await new Promise<void>((resolve) => setImmediate(resolve))
+          slice = startSlice()
+        }
+      }
+    } finally {
+      work += sliceWork(slice)
+      const end = performance.now()
+      // Events that came while this pass ran mean the fan-out is saturated: space the next pass. Otherwise the next
+      // event goes out at once, as a lone alert should.
+      if (this.outgoing.length > 0) this.duty.saturated(work, end)
+      else this.duty.idle()
+      this.passRunning = false
+      if (this.outgoing.length > 0 || this.heartbeatDue) this.schedulePass()
+    }
+  }
+
+  /** What one subscriber gets of a pass's events: those it matches and has not had, in one write. */
+  private deliver(sub: Subscriber, batch: readonly Outgoing[], batches: Map<string, FrameBatch>, heartbeat: boolean) {
+    if (sub.sink.closed) return
+    let key = ''
+    const frames: Frame[] = []
+    let last = sub.lastSeq
+    for (let k = 0; k < batch.length; k++) {
+      const { seq, frame, audience } = batch[k]!
+      if (!this.matches(sub, audience)) continue
+      if (sub.backlog) {
+        sub.backlog.push({ seq, frame })
+        continue
+      }
+      if (seq <= last) continue
+      last = seq
+      key += `${k},`
+      frames.push(frame)
+    }
+    if (frames.length > 0) {
+      let shared = batches.get(key)
+      if (!shared) {
+        shared = new FrameBatch(frames)
+        batches.set(key, shared)
+      }
+      sub.lastSeq = last
+      this.send(sub, shared)
+    } else if (heartbeat && !sub.backlog && sub.sink.buffered() < this.options.maxBufferedBytes) sub.sink.heartbeat()
+  }
+
+  /** One frame, outside a pass (a replay, or what a replay held back). */
+  private write(sub: Subscriber, seq: number, frame: Frame) {
+    if (seq <= sub.lastSeq) return
+    sub.lastSeq = seq
+    this.send(sub, FrameBatch.of(frame))
+  }
+
+  private send(sub: Subscriber, batch: FrameBatch) {
+    if (sub.sink.closed) return
+    sub.sink.send(batch)
+    if (sub.sink.buffered() > this.options.maxBufferedBytes) {
+      this.metrics?.dropped.inc()
+      sub.sink.destroy()
     }
   }
 
@@ -222,7 +350,7 @@ export class StreamHub implements Sink {
       backlog: catchingUp ? [] : null,
       lastSeq: lastEventId ?? this.sirena.state.seq,
     }
-    if (resume.resync) sink.send(resyncFrame(sub.lastSeq))
+    if (resume.resync) sink.send(FrameBatch.of(resyncFrame(sub.lastSeq)))
     this.subscribers.add(sub)
     this.metrics?.subscribers.set(this.subscribers.size)
     sink.onClose(() => {
@@ -256,9 +384,12 @@ export class StreamHub implements Sink {
       }
     } finally {
       resume.release()
-      const held = sub.backlog ?? []
+      const held = (sub.backlog ?? []).filter(({ seq }) => seq > sub.lastSeq)
       sub.backlog = null
-      for (const { seq, frame } of held) this.write(sub, seq, frame)
+      if (held.length > 0) {
+        sub.lastSeq = held.at(-1)!.seq
+        this.send(sub, new FrameBatch(held.map((h) => h.frame)))
+      }
     }
   }
 
@@ -272,8 +403,11 @@ export class StreamHub implements Sink {
   }
 
   close() {
+    this.closed = true
     clearInterval(this.timer)
-    this.outgoing.length = 0
+    this.passPending?.cancel()
+    this.passPending = null
+    this.outgoing = []
     this.unsubscribe()
     for (const sub of this.subscribers) sub.sink.end()
     this.subscribers.clear()
@@ -289,10 +423,24 @@ function resyncFrame(seq: number): Frame {
   return { json, sse: Buffer.from(`id: ${seq}\nevent: resync\ndata: ${json}\n\n`) }
 }
 
+/**
+ * An SSE response as a sink. Once the headers are out, frames go straight to the socket as whole HTTP chunks, one
+ * `write` each (`FrameBatch.sseChunk`); `res.end()` still closes the body with its last chunk. An HTTP/1.0 client
+ * has no chunked encoding and gets the frames bare; a response without its socket goes through `res.write`.
+ */
 function sseSink(res: ServerResponse): StreamSink {
+  const socket = res.socket
+  const direct = socket !== null && res.headersSent
+  const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true
   return {
-    send: (frame) => res.write(frame.sse),
-    heartbeat: () => res.write(heartbeatFrame),
+    send: (batch) => {
+      if (!direct) res.write(batch.sse)
+      else socket.write(chunked ? batch.sseChunk : batch.sse)
+    },
+    heartbeat: () => {
+      if (!direct) res.write(heartbeatFrame)
+      else socket.write(chunked ? heartbeatChunk : heartbeatFrame)
+    },
     buffered: () => res.writableLength,
     get closed() {
       return res.destroyed

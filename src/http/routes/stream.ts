@@ -131,7 +131,9 @@ export const streamRoutes =
           return
         }
         const sink: StreamSink = {
-          send: (frame) => socket.send(frame.json),
+          send: (batch) => {
+            for (const frame of batch.frames) socket.send(frame.json)
+          },
           heartbeat: () => socket.ping(),
           buffered: () => socket.bufferedAmount,
           get closed() {
