@@ -30,6 +30,9 @@ export async function buildServer(outdir = serverOut) {
     format: 'esm',
     target: 'node20',
     sourcemap: 'linked',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
     logLevel: 'warning',
   })
   writeFileSync(join(outdir, basename(serverStamp)), `${JSON.stringify({ builtAt: new Date().toISOString() })}\n`)

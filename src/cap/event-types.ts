@@ -23,7 +23,9 @@ export const capEventKinds: Record<AlertType, CapEventKind> = {
   nuclear: { event: alertTypeLabels.nuclear, categories: ['CBRNE'], severity: 'Extreme' },
 }
 
-// Order matters: "nuclear missile strike" is nuclear, not an air raid.
+// Order matters: "nuclear missile strike" is nuclear, not an air raid. Built from strings rather than regex literals:
+// the compiler writes strings as ASCII escapes but keeps regex literals as they are, and a single non-Latin-1
+// character makes V8 hold the whole compiled bundle's source at two bytes a character.
 const keywords: Array<[AlertType, RegExp]> = [
   ['nuclear', /nuclear|radiation|radiolog|ядерн|радіац/i],
   ['chemical', /chemical|хімічн/i],

@@ -6,7 +6,6 @@ import { openChannelDatabase } from '../delivery/outbox/database.ts'
 import { Outbox } from '../delivery/outbox/outbox.ts'
 import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
 import { parseTelegramChannels } from '../delivery/telegram/channels-config.ts'
-import { TelegramSender } from '../delivery/telegram/send.ts'
 import { TelegramTarget } from '../delivery/telegram/target.ts'
 import { WebhookChannel } from '../delivery/webhooks/channel.ts'
 import { WebhookSubscriptions } from '../delivery/webhooks/subscription-store.ts'
@@ -61,8 +60,10 @@ export const outboxChannels =
 
     const sink: Sink = {
       name: 'channels',
-      start() {
+      async start() {
         if (config.telegramBotToken) {
+          // grammY (and its fetch polyfill) is loaded only when a bot token is configured.
+          const { TelegramSender } = await import('../delivery/telegram/send.ts')
           const sender = new TelegramSender(config.telegramBotToken, config.telegramApiRoot)
           for (const channel of telegramChannels) {
             outbox.add(

@@ -40,9 +40,9 @@ export const defaultWebDir = join(projectRoot, 'dist', 'web')
  * one (map geometry, Web Push subscriptions, issuer names for the console).
  */
 export function webExtension(config: WebConfig, options: WebExtensionOptions = {}): FeatureFactory {
-  return ({ sirena }) => {
+  return async ({ sirena }) => {
     // Web Push runs where the channels run: on a cluster edge without them, subscribing there would never deliver.
-    const push = config.channelsEnabled ? startPush(config, sirena, options) : undefined
+    const push = config.channelsEnabled ? await startPush(config, sirena, options) : undefined
     return {
       name: 'web',
       sinks: push ? [pushSink(push)] : [],
@@ -70,7 +70,7 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
 }
 
 /** One target per push service origin behind the durable outbox; what a service has not taken stays in the log. */
-function pushSink(push: ReturnType<typeof startPush>): Sink {
+function pushSink(push: Awaited<ReturnType<typeof startPush>>): Sink {
   return {
     name: 'web-push',
     start: () => push.delivery.start(),
@@ -86,8 +86,8 @@ function pushSink(push: ReturnType<typeof startPush>): Sink {
   }
 }
 
-function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptions) {
-  const keys = loadOrCreateVapidKeys(config.data)
+async function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptions) {
+  const keys = await loadOrCreateVapidKeys(config.data)
   const store = new PushSubscriptionStore(config.data)
   const delivery = new PushDelivery(sirena, store, {
     keys,
