@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
-import { brotliCompress, constants, gzip } from 'node:zlib'
+import { brotliCompress, constants, gunzip, gzip } from 'node:zlib'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Sirena } from '../app/sirena.ts'
 import { defaultRegionGeometryPath, readRegionsFile } from '../geo/catalogue-file.ts'
@@ -13,35 +13,45 @@ import { defaultRegionGeometryPath, readRegionsFile } from '../geo/catalogue-fil
  */
 export type MapRegionRow = [id: string, level: 'o' | 'r' | 'h', parent: string | null, uk: string, en: string]
 
+/**
+ * The body, compressed: about 0.55 MB each against 1.9 MB uncompressed. The uncompressed body is not kept; the rare
+ * client that accepts neither encoding gets it inflated from the gzip one.
+ */
 interface Encoded {
   /** Content hash of the uncompressed body. */
   tag: string
-  identity: Buffer
   gzip: Buffer
   br: Buffer
 }
 
 const gzipAsync = promisify(gzip)
 const brotliAsync = promisify(brotliCompress)
+const gunzipAsync = promisify(gunzip)
 
 async function encode(sirena: Sirena): Promise<Encoded> {
   const regions = sirena.catalogue.regions.map(
     (r): MapRegionRow => [r.id, r.level[0] as MapRegionRow[1], r.parent, r.name.uk, r.name.en],
   )
-  // The file's text with one more member, not the file parsed and printed again: parsed, its arcs are some 200,000
-  // small arrays that would stay in memory for as long as the server runs, for a body that never changes.
-  const text = readFileSync(defaultRegionGeometryPath, 'utf8').trimEnd()
-  if (!text.endsWith('}')) throw new Error(`${defaultRegionGeometryPath} is not a JSON object`)
+  // The file's bytes with one more member, not the file parsed and printed again: parsed, its arcs are some 200,000
+  // small arrays that would stay in memory for as long as the server runs, for a body that never changes. Bytes, not
+  // text: a 1.8 MB string and its copy would grow the heap for good.
+  const file = readFileSync(defaultRegionGeometryPath)
+  let end = file.length
+  while (end > 0 && isJsonSpace(file[end - 1]!)) end--
+  if (file[end - 1] !== closingBrace) throw new Error(`${defaultRegionGeometryPath} is not a JSON object`)
   const sirenaMember = JSON.stringify({ attribution: readRegionsFile().attribution, regions })
-  const identity = Buffer.from(`${text.slice(0, -1)},"sirena":${sirenaMember}}`)
+  const identity = Buffer.concat([file.subarray(0, end - 1), Buffer.from(`,"sirena":${sirenaMember}}`)])
   // Middling levels: within 5 % of the best size at a fifth of the time (about 0.1 s each, off the main thread).
   const [gz, br] = await Promise.all([
     gzipAsync(identity, { level: 6 }),
     brotliAsync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }),
   ])
   const tag = createHash('sha256').update(identity).digest('base64url').slice(0, 27)
-  return { tag, identity, gzip: gz, br }
+  return { tag, gzip: gz, br }
 }
+
+const closingBrace = 0x7d
+const isJsonSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 
 /** The best encoding the client accepts, by RFC 9110 §12.5.3 q-values (q=0 refuses one). */
 export function pickEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | 'identity' {
@@ -97,7 +107,7 @@ export const mapDataRoute =
         const inm = request.headers['if-none-match']
         if (inm?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) return reply.code(304).send()
         reply.type('application/json; charset=utf-8')
-        if (encoding === 'identity') return reply.send(e.identity)
+        if (encoding === 'identity') return reply.send(await gunzipAsync(e.gzip))
         return reply.header('content-encoding', encoding).send(encoding === 'br' ? e.br : e.gzip)
       },
     )
