@@ -50,7 +50,7 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
         await app.register(staticSite(options.webDir ?? defaultWebDir))
         await app.register(
           async (api) => {
-            await api.register(mapDataRoute(sirena))
+            await api.register(mapDataRoute(sirena, { cacheDir: config.data }))
             if (push) {
               await api.register(
                 pushRoutes(sirena, push.store, push.keys, {
