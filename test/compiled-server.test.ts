@@ -54,6 +54,10 @@ await main([process.argv[0], 'sirena', 'serve', '--port', '0', '--data', ${JSON.
       // Listening means the catalogue and the compat feature's location names (read as it is built) were found.
       const health = await fetch(`${url}/healthz`)
       assert.equal(health.status, 200)
+      // The CAP feed is built and signed by libraries loaded at first use, from node_modules rather than the bundle.
+      const feed = await fetch(`${url}/cap/feed.atom`)
+      assert.equal(feed.status, 200)
+      assert.match(await feed.text(), /<feed[^>]*>[\s\S]*<Signature /)
     } finally {
       child.kill('SIGTERM')
       if (child.exitCode === null) await once(child, 'exit')
