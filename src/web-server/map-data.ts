@@ -55,7 +55,11 @@ async function encode(sirena: Sirena, cacheDir: string | undefined): Promise<Enc
     brotliAsync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }),
   ])
   const encoded = { tag, gzip: gz, br }
-  if (cacheDir) writeCached(cacheDir, encoded)
+  try {
+    if (cacheDir) writeCached(cacheDir, encoded)
+  } catch {
+    // A data directory that cannot take the cache (full, read-only) costs the next start a compression, nothing more.
+  }
   return encoded
 }
 
