@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // Compiles the server's TypeScript to JavaScript under dist/server, so that `npm start` does not transpile every
 // source through tsx at each start. Two entries: the CLI (which includes the server) and the CAP geometry worker's
-// thread, which runs in a worker of its own, with chunks they share and chunks loaded on demand (cluster mode).
+// thread, which runs in a worker of its own, with chunks they share and chunks loaded on demand (cluster mode,
+// Telegram, Web Push, an external MQTT broker): what a `dynamic import()` loads is a chunk an embedded server never
+// reads. Minified (whitespace and syntax, not names, which stack traces show), since V8 keeps every module's source
+// in memory; and that source must stay ASCII (see test/compiled-server.test.ts), or V8 holds it at two bytes a
+// character.
 // Dependencies are bundled too: resolving and reading some thousand files of node_modules is a good part of a start.
 // Left out are those that find files next to their own code (a native addon, swagger-ui's assets, pino's transport
 // workers). Data files are found from the project root (see src/geo/catalogue-file.ts), not next to the sources, so
@@ -30,6 +34,9 @@ export async function buildServer(outdir = serverOut) {
     format: 'esm',
     target: 'node20',
     sourcemap: 'linked',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
     logLevel: 'warning',
   })
   writeFileSync(join(outdir, basename(serverStamp)), `${JSON.stringify({ builtAt: new Date().toISOString() })}\n`)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -54,10 +54,35 @@ await main([process.argv[0], 'sirena', 'serve', '--port', '0', '--data', ${JSON.
       // Listening means the catalogue and the compat feature's location names (read as it is built) were found.
       const health = await fetch(`${url}/healthz`)
       assert.equal(health.status, 200)
+      // The CAP feed is built and signed by libraries loaded at first use, from node_modules rather than the bundle.
+      const feed = await fetch(`${url}/cap/feed.atom`)
+      assert.equal(feed.status, 200)
+      assert.match(await feed.text(), /<feed[^>]*>[\s\S]*<Signature /)
     } finally {
       child.kill('SIGTERM')
       if (child.exitCode === null) await once(child, 'exit')
     }
+  })
+
+  test('keeps what every start loads in ASCII, and the optional packages in chunks of their own', () => {
+    // V8 holds each module's source for as long as the process runs, at two bytes a character once one character is
+    // outside Latin-1: a regex literal with Ukrainian letters doubled the memory of a 4 MB bundle.
+    const loaded = new Set<string>()
+    const visit = (file: string) => {
+      if (loaded.has(file)) return
+      loaded.add(file)
+      const source = readFileSync(join(out, file), 'latin1')
+      // Static imports only (`import{…}from"./chunk.js"`); `import("./chunk.js")` is loaded on demand.
+      for (const m of source.matchAll(/\bimport\s*(?:\{[^}]*\}|[\w$*\s,]+)\s*from\s*"\.\/([^"]+)"/g)) visit(m[1]!)
+    }
+    visit('main.js')
+    for (const file of loaded) {
+      const bytes = readFileSync(join(out, file))
+      const at = bytes.findIndex((b) => b > 0x7f)
+      assert.equal(at, -1, `${file} is not ASCII: ${bytes.subarray(Math.max(0, at - 60), at + 20).toString()}`)
+    }
+    const all = readdirSync(out).filter((f) => f.endsWith('.js'))
+    assert.ok(all.length > loaded.size + 1, `chunks loaded on demand exist besides ${[...loaded].join(', ')}`)
   })
 
   test('runs the geometry worker thread from its own bundle', async () => {

@@ -3,8 +3,8 @@
  * data's SOURCES.md): one entry per message, its id the CAP identifier, `updated` its `sent`, and a link to the full
  * document with both `rel="alternate"` and `type="application/cap+xml"`, since consumers look for either.
  */
-import { XMLBuilder } from 'fast-xml-parser'
 import type { CapAlert } from './model.ts'
+import { onFirstUse } from './on-first-use.ts'
 
 export const atomNamespace = 'http://www.w3.org/2005/Atom'
 export const capMediaType = 'application/cap+xml'
@@ -25,7 +25,12 @@ export interface Feed {
   entries: FeedEntry[]
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: false, format: true, indentBy: '  ' })
+const fastXmlParser = onFirstUse<typeof import('fast-xml-parser')>('fast-xml-parser')
+let xmlBuilder: import('fast-xml-parser').XMLBuilder | undefined
+function builder() {
+  xmlBuilder ??= new (fastXmlParser().XMLBuilder)({ ignoreAttributes: false, format: true, indentBy: '  ' })
+  return xmlBuilder
+}
 
 /** CAP's `+00:00` offsets are valid RFC 3339; Atom readers prefer UTC, so times are normalised. */
 const rfc3339 = (capTime: string) => new Date(capTime).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -37,7 +42,7 @@ function summaryOf(m: CapAlert) {
 }
 
 export function buildAtomFeed(f: Feed): string {
-  return builder.build({
+  return builder().build({
     '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
     feed: {
       '@_xmlns': atomNamespace,

@@ -1,4 +1,3 @@
-import { XMLBuilder } from 'fast-xml-parser'
 import { replaceForbiddenCharacters } from '../core/text.ts'
 import {
   type CapAlert,
@@ -10,8 +9,14 @@ import {
   type LatLon,
   type NamedValue,
 } from './model.ts'
+import { onFirstUse } from './on-first-use.ts'
 
-const builder = new XMLBuilder({ ignoreAttributes: false, format: true, indentBy: '  ' })
+const fastXmlParser = onFirstUse<typeof import('fast-xml-parser')>('fast-xml-parser')
+let xmlBuilder: import('fast-xml-parser').XMLBuilder | undefined
+function builder() {
+  xmlBuilder ??= new (fastXmlParser().XMLBuilder)({ ignoreAttributes: false, format: true, indentBy: '  ' })
+  return xmlBuilder
+}
 
 const point = (p: LatLon) => `${p.lat},${p.lon}`
 const namedValues = (list: NamedValue[]) => list.map((v) => ({ valueName: v.valueName, value: v.value }))
@@ -65,7 +70,7 @@ const infoXml = (i: CapInfo) => ({
  */
 export function buildCapXml(a: CapAlert): string {
   return replaceForbiddenCharacters(
-    builder.build({
+    builder().build({
       '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' },
       alert: {
         '@_xmlns': capNamespace,

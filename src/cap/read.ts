@@ -5,7 +5,7 @@
  * `sender,identifier,sent` triples, polygons as closed rings of at least four points. Anything else is `invalid_cap`
  * naming the first problem; a document that is not well-formed XML is `invalid_xml`.
  */
-import { DOMParser, type Element as XmlElement, type Node as XmlNode } from '@xmldom/xmldom'
+import type { Element as XmlElement, Node as XmlNode } from '@xmldom/xmldom'
 import { SirenaError } from '../core/errors.ts'
 import {
   type CapAlert,
@@ -28,6 +28,7 @@ import {
   urgencyValues,
   xmldsigNamespace,
 } from './model.ts'
+import { onFirstUse } from './on-first-use.ts'
 
 const xsiNamespace = 'http://www.w3.org/2001/XMLSchema-instance'
 const xmlnsNamespace = 'http://www.w3.org/2000/xmlns/'
@@ -43,8 +44,11 @@ export interface ReadCap {
   signatures: XmlElement[]
 }
 
+const xmldom = onFirstUse<typeof import('@xmldom/xmldom')>('@xmldom/xmldom')
+
 /** Parses well-formed, namespace-aware XML; any parser error or warning is `invalid_xml`. */
 export function parseXml(text: string) {
+  const { DOMParser } = xmldom()
   let reported: string | undefined
   // xmldom goes on after mere warnings and errors (an undefined entity becomes text); stop at the first of any kind.
   const parser = new DOMParser({

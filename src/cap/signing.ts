@@ -6,10 +6,12 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, type Ke
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
 import type { Logger } from 'pino'
-import { SignedXml } from 'xml-crypto'
 import { SirenaError } from '../core/errors.ts'
 import { xmldsigNamespace } from './model.ts'
+import { onFirstUse } from './on-first-use.ts'
 import { parseXml } from './read.ts'
+
+const xmlCrypto = onFirstUse<typeof import('xml-crypto')>('xml-crypto')
 
 const exclusiveC14n = 'http://www.w3.org/2001/10/xml-exc-c14n#'
 const envelopedSignature = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature'
@@ -70,6 +72,7 @@ export class CapSigner {
 
   /** The document with an enveloped `<Signature>` as the last child of its root element. */
   sign(xml: string): string {
+    const { SignedXml } = xmlCrypto()
     const sig = new SignedXml({
       privateKey: this.privateKeyPem,
       canonicalizationAlgorithm: exclusiveC14n,
@@ -102,6 +105,7 @@ export function verifyEnvelopedSignature(xml: string, publicKey: KeyObject | str
   if (signature.parentNode !== root) {
     throw new SirenaError('invalid_signature', 'the signature must be enveloped in the root element')
   }
+  const { SignedXml } = xmlCrypto()
   const verifier = new SignedXml({ publicCert: publicKey as never, getCertFromKeyInfo: () => null })
   try {
     verifier.loadSignature(signature as never)

@@ -18,9 +18,17 @@ export interface TemplateInput {
 /** Lists longer than this end in "and N more": a channel message must stay readable at a glance. */
 export const maxNamedRegions = 10
 
-const kyivTime = {
-  uk: new Intl.DateTimeFormat('uk-UA', { timeZone: 'Europe/Kyiv', hour: '2-digit', minute: '2-digit' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Kyiv', hour: '2-digit', minute: '2-digit' }),
+/**
+ * Made at the first message, not when the module loads: the ICU locale and time-zone data they read are some 6 MB of
+ * memory that a server with no channel configured never needs.
+ */
+let kyivTimeFormats: Record<keyof LocalizedText, Intl.DateTimeFormat> | undefined
+function kyivTime(lang: keyof LocalizedText, at: Date): string {
+  kyivTimeFormats ??= {
+    uk: new Intl.DateTimeFormat('uk-UA', { timeZone: 'Europe/Kyiv', hour: '2-digit', minute: '2-digit' }),
+    en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Kyiv', hour: '2-digit', minute: '2-digit' }),
+  }
+  return kyivTimeFormats[lang].format(at)
 }
 
 /** How an Exercise or Test is marked, first thing in every message, so nobody takes it for a real alert. */
@@ -59,12 +67,12 @@ export function eventText(input: TemplateInput): LocalizedText | null {
       if (!alert) return null
       const at = new Date(alert.startedAt)
       return {
-        uk: lines(`🔴 ${alert.message.uk}`, where('uk'), alert.instructions.uk, `Початок: ${kyivTime.uk.format(at)}`),
+        uk: lines(`🔴 ${alert.message.uk}`, where('uk'), alert.instructions.uk, `Початок: ${kyivTime('uk', at)}`),
         en: lines(
           `🔴 ${alert.message.en}`,
           where('en'),
           alert.instructions.en,
-          `Started: ${kyivTime.en.format(at)} Kyiv time`,
+          `Started: ${kyivTime('en', at)} Kyiv time`,
         ),
       }
     }

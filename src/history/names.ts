@@ -24,14 +24,13 @@ export interface HistoryNamesFile {
   hromadas: Record<string, Record<string, Array<{ id: string; kind: HromadaKind }>>>
 }
 
+/** Built from a string: see `keywords` in cap/event-types.ts for why the bundle must stay ASCII. */
+// biome-ignore lint/complexity/useRegexLiterals: a regex literal would keep these characters in the compiled bundle.
+const apostrophes = new RegExp("[’'ʼ`´‘]", 'g')
+
 /** The form names are compared in: lower case, single spaces, no apostrophes (the transliteration drops them). */
 export const nameKey = (s: string): string =>
-  s
-    .normalize('NFC')
-    .toLowerCase()
-    .replace(/[’'ʼ`´‘]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
+  s.normalize('NFC').toLowerCase().replace(apostrophes, '').replace(/\s+/g, ' ').trim()
 
 /** The place columns of one dataset row; `raion` and `hromada` are empty for coarser alerts. */
 export interface PlaceNames {

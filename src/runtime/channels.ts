@@ -1,7 +1,6 @@
 import type { Config } from '../config.ts'
 import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
 import { parseTelegramChannels } from '../delivery/telegram/channels-config.ts'
-import { TelegramSender } from '../delivery/telegram/send.ts'
 import { TelegramTarget } from '../delivery/telegram/target.ts'
 import { WebhookChannel } from '../delivery/webhooks/channel.ts'
 import { webhookRoutes } from '../http/routes/webhooks.ts'
@@ -43,6 +42,8 @@ export const outboxChannels =
       name: 'channels',
       async start() {
         if (config.telegramBotToken) {
+          // grammY (and its fetch polyfill) is loaded only when a bot token is configured.
+          const { TelegramSender } = await import('../delivery/telegram/send.ts')
           const sender = new TelegramSender(config.telegramBotToken, config.telegramApiRoot)
           for (const channel of telegramChannels) {
             const target = new TelegramTarget(channel, sirena.catalogue, async (chat, text, seq, signal) => {

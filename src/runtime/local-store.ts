@@ -3,7 +3,6 @@ import { join } from 'node:path'
 import { loadConfig } from '../config.ts'
 import type { EventStore } from '../store/event-store.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
-import { clusterStore } from './cluster.ts'
 
 /**
  * Opens the store for commands that work on the log directly (issuers, log): the SQLite file in the data directory,
@@ -12,6 +11,7 @@ import { clusterStore } from './cluster.ts'
 export async function openLocalStore(data?: string): Promise<EventStore> {
   const config = loadConfig(process.env, { data })
   if (config.mode === 'cluster') {
+    const { clusterStore } = await import('./cluster.ts')
     const store = clusterStore(config)
     await store.open()
     return store

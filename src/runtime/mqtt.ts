@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
 import { Aedes } from 'aedes'
-import mqtt from 'mqtt'
 import { Counter, Gauge } from 'prom-client'
 import type { Config } from '../config.ts'
 import { SirenaError } from '../core/errors.ts'
@@ -86,6 +85,8 @@ export const mqttChannel =
     let address: string
     let tlsAddress: string | undefined
     if (config.mqttUrl) {
+      // The MQTT client library is loaded only for an external broker; the embedded one needs none of it.
+      const { default: mqtt } = await import('mqtt')
       const client = await mqtt.connectAsync(config.mqttUrl, {
         clientId: `sirena-${process.pid}-${Date.now().toString(36)}`,
         reconnectPeriod: 1000,

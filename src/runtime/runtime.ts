@@ -21,7 +21,6 @@ import { privateDir } from '../store/private-files.ts'
 import { SqliteDeliveryStore } from '../store/sqlite-delivery-store.ts'
 import { SqliteEventStore } from '../store/sqlite-store.ts'
 import { ensureAdmin } from './admin.ts'
-import { connectCluster } from './cluster.ts'
 import type { Feature, FeatureFactory } from './feature.ts'
 import { defaultFeatures } from './features.ts'
 import { importLocalDeliveryState } from './import-local-delivery.ts'
@@ -58,7 +57,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'sirena' } })
   privateDir(config.data)
   const catalogue = loadRegionCatalogue()
-  const cluster = config.mode === 'cluster' ? connectCluster(config, logger) : undefined
+  // The PostgreSQL and NATS clients are loaded only in cluster mode: an embedded server never holds their code.
+  const cluster = config.mode === 'cluster' ? (await import('./cluster.ts')).connectCluster(config, logger) : undefined
   const store = cluster?.store ?? new SqliteEventStore(join(config.data, 'sirena.db'))
   const bus = cluster?.bus ?? new MemoryEventBus()
   const sirena = new Sirena({

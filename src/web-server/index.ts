@@ -43,7 +43,7 @@ export function webExtension(config: WebConfig, options: WebExtensionOptions = {
         await app.register(staticSite(options.webDir ?? defaultWebDir))
         await app.register(
           async (api) => {
-            await api.register(mapDataRoute(sirena))
+            await api.register(mapDataRoute(sirena, { cacheDir: config.data }))
             await api.register(
               pushRoutes(sirena, push.store, push.keys, {
                 maxSubscriptions: config.webPushMaxSubscriptions,

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { regions } from '../testdata/harness.ts'
 import { type MapRegionRow, pickEncoding } from './map-data.ts'
@@ -54,6 +57,36 @@ describe('GET /api/v1/map.topojson', () => {
     assert.equal(again.status, 304)
     assert.match(first.headers.get('cache-control') ?? '', /max-age=\d+/)
   })
+})
+
+test('the compressed body is kept in the data directory, and a restart serves it without compressing again', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sirena-map-'))
+  const identity = (url: string) => fetch(`${url}/api/v1/map.topojson`, { headers: { 'accept-encoding': 'identity' } })
+  try {
+    const first = await startWebServer({ dataDir })
+    const res = await identity(first.url)
+    const body = Buffer.from(await res.arrayBuffer())
+    await first.close()
+    const cached = readdirSync(dataDir).filter((f) => f.startsWith('map.topojson.'))
+    assert.deepEqual(cached.map((f) => f.slice(-3)).sort(), ['.br', '.gz'])
+    const written = cached.map((f) => statSync(join(dataDir, f)).mtimeMs)
+
+    const second = await startWebServer({ dataDir })
+    try {
+      const again = await identity(second.url)
+      assert.deepEqual(Buffer.from(await again.arrayBuffer()), body)
+      assert.equal(again.headers.get('etag'), res.headers.get('etag'))
+      assert.deepEqual(
+        cached.map((f) => statSync(join(dataDir, f)).mtimeMs),
+        written,
+        'the files are read, not written again',
+      )
+    } finally {
+      await second.close()
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 })
 
 test('the encoding is chosen by q-value, and q=0 refuses one', () => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import { type Command, Option } from 'commander'
-import { ReferenceSiren } from '../../delivery/mqtt/reference-siren.ts'
 import { publicKeyFrom } from '../../delivery/mqtt/siren-command.ts'
 import { loadRegionCatalogue } from '../../geo/catalogue-file.ts'
 
@@ -43,6 +42,8 @@ export function register(program: Command): void {
               .publicKeyPem
         const report = (e: Record<string, unknown>) =>
           process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), siren: opts.id, ...e })}\n`)
+        // The MQTT client library is loaded by this command only, not by every `sirena` start (`serve` among them).
+        const { ReferenceSiren } = await import('../../delivery/mqtt/reference-siren.ts')
         const siren = new ReferenceSiren({
           id: opts.id,
           region: region.id,

@@ -1,6 +1,5 @@
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import webPush from 'web-push'
 import { publicOnlyLookup } from '../webhooks/address-guard.ts'
 import { retryAfterMs } from '../webhooks/sender.ts'
 import type { Push } from './push-plan.ts'
@@ -43,6 +42,8 @@ export async function sendPush(
   o: SendPushOptions,
   signal: AbortSignal,
 ): Promise<PushOutcome> {
+  // web-push (ASN.1, JWT) is loaded at the first push, not by every server that may never send one.
+  const { default: webPush } = await import('web-push')
   let res: PushResponse
   try {
     const details = webPush.generateRequestDetails(

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import webPush from 'web-push'
 
 /**
  * The VAPID key pair that identifies this server to push services (RFC 8292). Generated on first start under the data
@@ -14,7 +13,8 @@ export interface VapidKeys {
 const fileName = 'vapid.json'
 const base64url = /^[A-Za-z0-9_-]+$/
 
-export function loadOrCreateVapidKeys(dataDir: string): VapidKeys {
+/** Reads the key pair, or makes one on first start (web-push is loaded only then, and at the first push). */
+export async function loadOrCreateVapidKeys(dataDir: string): Promise<VapidKeys> {
   const path = join(dataDir, fileName)
   if (existsSync(path)) {
     const keys = JSON.parse(readFileSync(path, 'utf8')) as Partial<VapidKeys>
@@ -27,6 +27,7 @@ export function loadOrCreateVapidKeys(dataDir: string): VapidKeys {
     }
     return { publicKey: keys.publicKey, privateKey: keys.privateKey }
   }
+  const { default: webPush } = await import('web-push')
   const keys = webPush.generateVAPIDKeys()
   // Written whole then renamed, so a crash never leaves half a key; readable by the owner only.
   const tmp = `${path}.${process.pid}.tmp`
