@@ -95,7 +95,8 @@ function polar(lon0: number, lat0: number, headingRad: number, lon: number, lat:
   const dx = (lon - lon0) * mPerDegLonEquator * Math.cos(((lat + lat0) / 2) * rad)
   const dy = (lat - lat0) * mPerDegLat
   const d = Math.sqrt(dx * dx + dy * dy)
-  let beta = Math.abs(Math.atan2(dx, dy) - headingRad)
+  // The bearing is in [−π, π] and the heading in [0, 2π], so the difference spans up to 3π before folding.
+  let beta = Math.abs(Math.atan2(dx, dy) - headingRad) % (2 * Math.PI)
   if (beta > Math.PI) beta = 2 * Math.PI - beta
   return [d, beta]
 }
@@ -291,7 +292,7 @@ export function trackCorridor(
       const dx = (samples.coords[2 * i]! - o.lon) * mPerDegLonEquator * (half.cos[i]! * cos0 - half.sin[i]! * sin0)
       const dy = (samples.coords[2 * i + 1]! - o.lat) * mPerDegLat
       const d = Math.sqrt(dx * dx + dy * dy)
-      let beta = Math.abs(Math.atan2(dx, dy) - h)
+      let beta = Math.abs(Math.atan2(dx, dy) - h) % (2 * Math.PI)
       if (beta > Math.PI) beta = 2 * Math.PI - beta
       const holdT = earliestArrival(p, vmax, d, beta, holdBuffer)
       if (holdT > tMax) continue

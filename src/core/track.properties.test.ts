@@ -83,8 +83,10 @@ test('a track that keeps to its kind’s bounds never reaches a point before the
         for (const pt of points) {
           const dx = (pt.lon - first.lon) * 111_320 * Math.cos(((pt.lat + first.lat) / 2) * rad)
           const dy = (pt.lat - first.lat) * 110_574
-          let beta = Math.abs(Math.atan2(dx, dy) - heading)
-          if (beta > Math.PI) beta = 2 * Math.PI - beta
+          // The angle between the heading and the bearing, from their unit vectors (not the engine's folding).
+          const d = Math.hypot(dx, dy)
+          const beta =
+            d === 0 ? 0 : Math.acos(Math.max(-1, Math.min(1, (dx * Math.sin(heading) + dy * Math.cos(heading)) / d)))
           // 1 m of slack for rounding in the two projections.
           const t = earliestArrival(p, vmax, Math.hypot(dx, dy), beta, 1)
           assert.ok(t <= pt.t + 1e-6, `${kind}: at +${pt.t}s, earliest arrival ${t}s`)

@@ -154,3 +154,18 @@ test('a quiet track’s corridor keeps growing until it is stale, then holds sti
   assert.ok(at(60) > at(0))
   assert.equal(at(config.staleAfterSeconds), at(config.staleAfterSeconds + 3600))
 })
+
+test('whatever its heading, a drone never reaches a point 60 km behind it, straight back or off either shoulder', () => {
+  for (let heading = 0; heading < 360; heading += 15) {
+    const fix = {
+      ...(drone({ lon: 34, lat: 50.5, headingDeg: heading }) as Extract<TrackReport, { type: 'observed' }>),
+    }
+    const corridor = trackCorridor(fix, config, samples, t0)
+    for (const off of [-130, 180, 130]) {
+      const back = ((heading + off) * Math.PI) / 180
+      const lat = 50.5 + (60_000 * Math.cos(back)) / 110_574
+      const lon = 34 + (60_000 * Math.sin(back)) / (111_320 * Math.cos((50.5 * Math.PI) / 180))
+      assert.equal(corridor.reach.get(cellAt(lon, lat)), undefined, `heading ${heading}, ${off}° off`)
+    }
+  }
+})
