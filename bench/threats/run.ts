@@ -71,7 +71,7 @@ function groundTruth(flights: FlownTrack[]) {
       const p = points[i]!
       const dLat = nearM / 110_574
       const dLon = nearM / (111_320 * Math.cos((p.lat * Math.PI) / 180))
-      for (const h of samples.search(p.lon - dLon, p.lat - dLat, p.lon + dLon, p.lat + dLat)) {
+      for (const h of Array.from(samples.search(p.lon - dLon, p.lat - dLat, p.lon + dLon, p.lat + dLat))) {
         if (near.has(h)) continue
         for (let k = samples.firstSample[h]!; k < samples.firstSample[h + 1]!; k++) {
           const dx = (samples.coords[2 * k]! - p.lon) * 111_320 * Math.cos((p.lat * Math.PI) / 180)
