@@ -286,6 +286,7 @@ function sustained(seconds: number) {
   }))
   const t0 = Date.parse('2025-09-03T00:00:00Z')
   const updates: number[] = []
+  const cpu: number[] = []
   let busy = 0
   for (let s = 0; s < seconds; s++) {
     const now = t0 + s * 1000
@@ -306,9 +307,12 @@ function sustained(seconds: number) {
         uncertaintyM: 500,
         observedAt: now,
       }
+      const c = process.cpuUsage()
       const a = performance.now()
       board.report(r, now)
       const took = performance.now() - a
+      const used = process.cpuUsage(c)
+      cpu.push((used.user + used.system) / 1000)
       updates.push(took)
       busy += took
     }
@@ -319,7 +323,8 @@ function sustained(seconds: number) {
     }
   }
   updates.sort((a, b) => a - b)
-  return { updates, busyShare: busy / (seconds * 1000), warned: board.warnedHromadas().length }
+  cpu.sort((a, b) => a - b)
+  return { updates, cpu, busyShare: busy / (seconds * 1000), warned: board.warnedHromadas().length }
 }
 
 /** The peer: one corridor tested against every hromada polygon with turf's booleanIntersects. */
