@@ -374,8 +374,12 @@ printTable(
   [
     ['track updates', s.updates.length],
     [
-      'one update over all hromadas, p50 / p99 / max ms',
+      'one update over all hromadas, wall clock, p50 / p99 / max ms',
       `${percentile(s.updates, 50).toFixed(2)} / ${percentile(s.updates, 99).toFixed(2)} / ${s.updates.at(-1)!.toFixed(2)}`,
+    ],
+    [
+      'one update, CPU time of this process, p50 / p99 ms',
+      `${percentile(s.cpu, 50).toFixed(2)} / ${percentile(s.cpu, 99).toFixed(2)}`,
     ],
     ['share of one core busy (updates + board moves)', `${(s.busyShare * 100).toFixed(1)}%`],
     ['hromadas warned at the end', s.warned],
