@@ -49,7 +49,7 @@ export function TrackLayer({
     <g class="tracks">
       {view.tracks.map((t) => {
         const ring = t.corridor.coordinates[0] ?? []
-        const d = ring.map(([lon, lat], i) => `${i ? 'L' : 'M'}${project(lon, lat).join(',')}`).join('') + 'Z'
+        const d = `${ring.map(([lon, lat], i) => `${i ? 'L' : 'M'}${project(lon, lat).join(',')}`).join('')}Z`
         const [x, y] = project(t.lon, t.lat)
         const a = (t.headingDeg * Math.PI) / 180
         return (
