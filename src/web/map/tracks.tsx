@@ -70,3 +70,24 @@ export function countdownOf(view: TracksView | null, id: string, nowMs = Date.no
   if (!h?.earliestEta) return null
   return Math.max(0, Math.floor((Date.parse(h.earliestEta) - nowMs) / 1000))
 }
+
+/** The earliest ETA of the live tracks over a region (GET /api/v1/threats/tracks/regions/:id), polled, or null. */
+export function useShelterEta(regionId: string, everyMs = 5000): string | null {
+  const [eta, setEta] = useState<string | null>(null)
+  useEffect(() => {
+    let stopped = false
+    setEta(null)
+    const poll = () =>
+      getJson<{ eta: string | null }>(`/api/v1/threats/tracks/regions/${encodeURIComponent(regionId)}`).then(
+        (v) => !stopped && setEta(v.eta),
+        () => {},
+      )
+    poll()
+    const timer = setInterval(poll, everyMs)
+    return () => {
+      stopped = true
+      clearInterval(timer)
+    }
+  }, [regionId, everyMs])
+  return eta
+}
