@@ -107,6 +107,7 @@ export class TrackEngine {
   }
 
   setMode(oblastId: string, mode: TrackMode): void {
+    this.version++
     this.modes.set(oblastId, mode)
   }
 
@@ -133,6 +134,7 @@ export class TrackEngine {
       if (at > nowMs + 60_000) throw new SirenaError('invalid_body', `track ${r.id}: a time more than a minute ahead`)
     }
     return this.mutex.run(async () => {
+      this.version++
       this.lastReporter = issuer.id
       const board = this.board(status)
       const merged: BoardChanges = { warn: [], allClear: [] }
@@ -149,6 +151,7 @@ export class TrackEngine {
   }
 
   private async advance(): Promise<void> {
+    this.version++
     const nowMs = Date.parse(this.sirena.now())
     for (const [status, board] of this.boards) {
       const out = await this.apply(status, board.advance(nowMs), null)
@@ -324,6 +327,7 @@ export class TrackEngine {
       throw new SirenaError('forbidden', 'a duty officer accepts proposals, not an upstream or a reader')
     }
     return this.mutex.run(async () => {
+      this.version++
       const out: Omit<TrackReportOutcome, 'accepted'> = {
         warned: [],
         allClear: [],
@@ -362,10 +366,25 @@ export class TrackEngine {
     return [...this.proposals.values()].filter((p) => p.status === status)
   }
 
+  /** Views computed within the last second, by status: public reads are not rate-limited and cost a board walk. */
+  private readonly viewCache = new Map<
+    CapStatus,
+    { at: number; version: number; view: ReturnType<TrackEngine['computeView']> }
+  >()
+  private version = 0
+
   /** Live tracks with their corridors, and every hromada they reach with its ETAs, of one status. */
   view(status: CapStatus) {
-    const board = this.boards.get(status)
     const nowMs = Date.parse(this.sirena.now())
+    const cached = this.viewCache.get(status)
+    if (cached && cached.version === this.version && nowMs - cached.at < 1000) return cached.view
+    const view = this.computeView(status, nowMs)
+    this.viewCache.set(status, { at: nowMs, version: this.version, view })
+    return view
+  }
+
+  private computeView(status: CapStatus, nowMs: number) {
+    const board = this.boards.get(status)
     return {
       tracks: (board?.tracksView(nowMs) ?? []).map((t) => ({
         id: t.id,
@@ -406,14 +425,14 @@ export class TrackEngine {
    * The earliest ETA of the live tracks over a region (a hromada, or any hromada inside a raion or oblast), or null.
    */
   etaOf(regionId: string, status: CapStatus = 'Actual'): { eta: string; timeToShelterSeconds: number } | null {
-    const board = this.boards.get(status)
-    if (!board) return null
+    if (!this.boards.has(status)) return null
     const nowMs = Date.parse(this.sirena.now())
     const catalogue = this.sirena.catalogue
     let best: number | null = null
-    for (const h of board.hromadas(nowMs)) {
-      if (h.earliestAt === null || !catalogue.isWithin(h.hromadaId, regionId)) continue
-      if (best === null || h.earliestAt < best) best = h.earliestAt
+    for (const h of this.view(status).hromadas) {
+      if (h.earliestEta === null || !catalogue.isWithin(h.id, regionId)) continue
+      const at = Date.parse(h.earliestEta)
+      if (best === null || at < best) best = at
     }
     return best === null
       ? null
