@@ -250,7 +250,10 @@ export class TrackEngine {
     if (regions.length === 0) return
     const trackIds = [...new Set(warnings.flatMap((w) => w.trackIds))]
     const board = this.boards.get(status)
-    const kinds = new Set(board?.tracksView(0).flatMap((t) => (trackIds.includes(t.id) ? [t.fix.kind] : [])) ?? [])
+    // The alert's headline names a kind among the tracks behind it: anything red before a drone.
+    const kinds = trackIds
+      .flatMap((id) => board?.kindOf(id) ?? [])
+      .sort((a, b) => (a === 'drone' ? 1 : b === 'drone' ? -1 : 0))
     const alertId = this.sirena.id()
     try {
       const result = await this.sirena.execute(
@@ -261,7 +264,7 @@ export class TrackEngine {
           type: 'air_raid',
           status,
           regions,
-          message: alertMessage([...kinds][0]),
+          message: alertMessage(kinds[0]),
           source: 'threat',
         },
         { auditDetail: { ...auditDetail, trackIds } },

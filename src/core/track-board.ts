@@ -1,5 +1,5 @@
 import { SirenaError } from './errors.ts'
-import { higherLevel, levelOfKind, type ThreatLevel } from './threat.ts'
+import { higherLevel, levelOfKind, type ThreatKind, type ThreatLevel } from './threat.ts'
 import type { TrackEngineConfig, TrackKindParams, TrackObservation, TrackReport } from './track.ts'
 import { type Corridor, type HromadaReach, type HromadaSamples, trackCorridor } from './track-corridor.ts'
 
@@ -242,6 +242,11 @@ export class TrackBoard {
       level,
       trackIds,
     }
+  }
+
+  /** The kind of a live track, or undefined. */
+  kindOf(trackId: string): ThreatKind | undefined {
+    return this.tracks.get(trackId)?.fix.kind
   }
 
   /** Whether the board warns a hromada now (by KATOTTG). */
