@@ -115,6 +115,16 @@ export const configSchema = Type.Object({
     description:
       'Raise air-raid alerts (one per oblast) for the regions an upstream threat report targets; off records threats only.',
   }),
+  trackMode: Type.Union([Type.Literal('recommend'), Type.Literal('auto'), Type.Literal('off')], {
+    default: 'recommend',
+    description:
+      'What threat tracks do in an oblast not listed in trackAutoOblasts: recommend (propose warnings to a duty officer), auto (raise and end alerts) or off.',
+  }),
+  trackAutoOblasts: Type.String({
+    default: '',
+    description:
+      'Comma-separated oblasts (ISO 3166-2 or KATOTTG) where threat tracks raise and end alerts by themselves.',
+  }),
   bodyLimitBytes: Type.Integer({
     minimum: 1024,
     maximum: 16 * 1024 * 1024,

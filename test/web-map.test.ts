@@ -177,6 +177,41 @@ describe('the public map in a browser', { skip: skipBrowser }, () => {
     await here.close()
   })
 
+  test('a threat track shows on the map as a corridor, and a hromada in its path gives its time to shelter', async () => {
+    const upstream = (await server.addIssuer({ role: 'upstream', jurisdiction: [regions.kyivOblast, kyiv] })).token
+    const res = await server.call('POST', '/api/v1/threats/tracks', {
+      token: upstream,
+      body: {
+        reports: [
+          {
+            type: 'observed',
+            id: 'map-d1',
+            kind: 'drone',
+            lon: 30.85,
+            lat: 50.25,
+            headingDeg: 315,
+            speedMps: 50,
+            uncertaintyM: 500,
+            observedAt: new Date().toISOString(),
+          },
+        ],
+      },
+    })
+    assert.equal(res.status, 200, res.text)
+    // The map polls the tracks every 5 s.
+    await page.waitForSelector('.tracks .track-drone .track-corridor', { timeout: 15_000 })
+    await page.goto(`${server.url}/#/region/${kyiv}`)
+    await page.waitForSelector('.region-shelter', { timeout: 15_000 })
+    assert.match(await text(page.locator('.region-shelter')), /Час до укриття|Time to shelter/)
+    await page.goto(`${server.url}/`)
+    await page.waitForSelector(onMap(kyiv))
+    const gone = await server.call('POST', '/api/v1/threats/tracks', {
+      token: upstream,
+      body: { reports: [{ type: 'destroyed', id: 'map-d1', at: new Date().toISOString() }] },
+    })
+    assert.equal(gone.status, 200)
+  })
+
   test('a region page shows its history with the per-day chart', async () => {
     await page.goto(`${server.url}/#/region/${kyiv}`)
     await page.waitForSelector('.region-page .region-name:has-text("Київ")')

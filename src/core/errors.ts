@@ -48,6 +48,7 @@ export const errorCatalogue = {
   eta_outside_targets: { status: 422, message: 'an ETA is given for a region outside the threat’s regions' },
   threat_already_expired: { status: 422, message: 'the threat’s expiresAt is not in the future' },
   threat_not_active: { status: 409, message: 'the threat is over: cleared, or expired' },
+  track_not_active: { status: 409, message: 'the track was destroyed; a new object needs a new track id' },
   chain_broken: { status: 500, message: 'the event log hash chain is broken' },
   internal: { status: 500, message: 'internal error' },
   unavailable: { status: 503, message: 'the service is not ready' },

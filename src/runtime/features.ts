@@ -1,9 +1,13 @@
 import { ThreatEngine } from '../app/threat-engine.ts'
+import { TrackEngine, type TrackMode } from '../app/track-engine.ts'
 import { capHttp } from '../cap/http.ts'
 import { compatApis } from '../compat/index.ts'
 import type { Config } from '../config.ts'
+import { defaultTrackEngineConfig, type TrackEngineConfig } from '../core/track.ts'
+import { hromadaSamplesFromDataFiles } from '../geo/hromada-samples.ts'
 import { statsHttp } from '../history/http.ts'
 import { threatRoutes } from '../http/routes/threats.ts'
+import { trackRoutes } from '../http/routes/tracks.ts'
 import { webExtension } from '../web-server/index.ts'
 import { outboxChannels } from './channels.ts'
 import type { FeatureFactory } from './feature.ts'
@@ -20,7 +24,7 @@ import { mqttChannel } from './mqtt.ts'
  * | compat | `ukrainealarm-webhooks` | `/v1/…`, `/api/v3/…` |
  * | CAP | `cap`: signed documents and the Atom feed | `/cap/…` |
  * | channels | `channels`: Telegram chats and native webhooks | `/api/v1/webhooks` |
- * | threats | — (raises alerts through the service) | `/api/v1/threats` |
+ * | threats | — (raises alerts through the service) | `/api/v1/threats`, `/api/v1/threats/tracks` |
  * | MQTT | `mqtt`: retained state, siren commands | `/api/v1/sirens` |
  *
  * The outbox sinks (`channels`, `ukrainealarm-webhooks`, `web-push`) run on every edge and share their targets through
@@ -39,15 +43,40 @@ export function defaultFeatures(config: Config): FeatureFactory[] {
   ]
 }
 
-/** The threat engine (it raises and ends alerts through the service) and its API under `/api/v1`. */
+/**
+ * The threat engine and the track engine (both raise and end alerts through the service) and their API under
+ * `/api/v1`.
+ */
 export const threatsFeature =
-  (config: Pick<Config, 'threatAutoRaise'>): FeatureFactory =>
+  (
+    config: Pick<Config, 'threatAutoRaise'> & Partial<Pick<Config, 'trackMode' | 'trackAutoOblasts'>>,
+    /** Tests shorten the engine's clocks (dwell, tick) here. */
+    tuning: { tracks?: Partial<TrackEngineConfig>; tickMs?: number } = {},
+  ): FeatureFactory =>
   async ({ sirena }) => {
     const engine = new ThreatEngine(sirena, { autoRaise: config.threatAutoRaise })
     await engine.start()
+    const modes = new Map<string, TrackMode>()
+    for (const id of (config.trackAutoOblasts ?? '').split(',').map((s) => s.trim())) {
+      if (id) modes.set(sirena.resolveRegions([id])[0]!, 'auto')
+    }
+    const tracks = new TrackEngine(sirena, {
+      config: { ...defaultTrackEngineConfig, ...tuning.tracks },
+      ...(tuning.tickMs !== undefined && { tickMs: tuning.tickMs }),
+      defaultMode: config.trackMode ?? 'recommend',
+      modes,
+      samples: () => hromadaSamplesFromDataFiles(),
+    })
+    tracks.start()
     return {
       name: 'threats',
-      routes: async ({ app }) => app.register(threatRoutes(sirena, engine), { prefix: '/api/v1' }),
-      close: () => engine.stop(),
+      routes: async ({ app }) => {
+        await app.register(threatRoutes(sirena, engine), { prefix: '/api/v1' })
+        await app.register(trackRoutes(sirena, tracks), { prefix: '/api/v1' })
+      },
+      close: () => {
+        engine.stop()
+        tracks.stop()
+      },
     }
   }

@@ -69,6 +69,9 @@ const expected: Record<string, Outcome[]> = {
   'confirm the Kyiv operator’s chemical alert': [F, 'self_confirmation', 201, T, 201, R, F, R, 201],
   'reject the Kyiv operator’s chemical alert': [F, 200, 200, T, 200, R, F, R, 200],
   'report a threat over Kyiv city': [F, F, F, F, F, F, 201, R, 201],
+  // Tracks are machine signals: only the upstream reports them (an admin stands in for nobody here).
+  'report a threat track near Kyiv': [F, F, F, F, F, F, 200, F, F],
+  'set an oblast’s track mode': [F, F, F, F, F, F, F, R, 200],
   'subscribe a webhook': [201, 201, 201, 201, 201, 201, 201, 201, 201],
   'delete the reader’s webhook': [
     204,
@@ -201,6 +204,26 @@ const actions: Record<string, () => Promise<[method: string, path: string, body?
     '/api/v1/threats',
     { kind: 'drone', regions: [regions.kyivCity], expiresAt: later() },
   ],
+  'report a threat track near Kyiv': async () => [
+    'POST',
+    '/api/v1/threats/tracks',
+    {
+      reports: [
+        {
+          type: 'observed',
+          id: 'authz-1',
+          kind: 'drone',
+          lon: 30.85,
+          lat: 50.25,
+          headingDeg: 315,
+          speedMps: 50,
+          uncertaintyM: 500,
+          observedAt: new Date().toISOString(),
+        },
+      ],
+    },
+  ],
+  'set an oblast’s track mode': async () => ['PUT', '/api/v1/threats/tracks/modes/UA-46', { mode: 'recommend' }],
   'subscribe a webhook': async () => [
     'POST',
     '/api/v1/webhooks',

@@ -3,6 +3,7 @@ import * as apikey from './apikey.ts'
 import * as device from './device.ts'
 import * as importHistory from './import-history.ts'
 import * as replay from './replay.ts'
+import * as scenario from './scenario.ts'
 import * as sirenSim from './siren-sim.ts'
 import * as stats from './stats.ts'
 
@@ -16,5 +17,6 @@ export function registerFeatureCommands(program: Command): void {
   importHistory.register(program)
   stats.register(program)
   replay.register(program)
+  scenario.register(program)
   sirenSim.register(program)
 }

@@ -13,6 +13,7 @@ import type { AlertView, Notice, PublicState } from '../shared/types.ts'
 import { MyRegion } from './MyRegion.tsx'
 import { NoticeBanner } from './NoticeBanner.tsx'
 import { RegionPage } from './RegionPage.tsx'
+import { countdownOf, TrackLayer, type TracksView, useTracks } from './tracks.tsx'
 
 const levelKeys: Record<Level, MessageKey> = { oblast: 'levelOblast', raion: 'levelRaion', hromada: 'levelHromada' }
 
@@ -59,6 +60,7 @@ export function App() {
   }
 
   const state = live.state
+  const tracks = useTracks()
   const selected = useMemo(() => new Set(myRegion ? [myRegion] : []), [myRegion])
 
   return (
@@ -115,9 +117,10 @@ export function App() {
                   fillOf={(id) => fillOf(state.regions[id])}
                   fillKey={state.seq}
                   label={t('mapLabel', { summary: summaryText(state, data, t) })}
-                  tooltip={(id) => <RegionTip id={id} data={data} state={state} />}
+                  tooltip={(id) => <RegionTip id={id} data={data} state={state} tracks={tracks} />}
                   selected={selected}
                   onPick={setPicked}
+                  overlay={(project) => tracks && <TrackLayer view={tracks} project={project} />}
                 />
               ) : (
                 <div class="map map-placeholder">
@@ -213,8 +216,19 @@ function LiveBadge({
 }
 
 /** What a hover or tap shows: names in both languages, status by type, since when and for how long. */
-function RegionTip({ id, data, state }: { id: string; data: MapData; state: PublicState }) {
+function RegionTip({
+  id,
+  data,
+  state,
+  tracks,
+}: {
+  id: string
+  data: MapData
+  state: PublicState
+  tracks: TracksView | null
+}) {
   const { t, lang } = useLang()
+  const shelter = countdownOf(tracks, id)
   const r = data.regions.get(id)
   const c = state.regions[id]
   const other = lang === 'uk' ? 'en' : 'uk'
@@ -238,6 +252,9 @@ function RegionTip({ id, data, state }: { id: string; data: MapData; state: Publ
           {t('since', { time: formatTime(since, lang) })} ·{' '}
           {t('lasting', { duration: formatDuration(Date.now() - Date.parse(since), lang) })}
         </span>
+      )}
+      {shelter !== null && (
+        <span class="tip-shelter">{t('timeToShelter', { duration: formatDuration(shelter * 1000, lang) })}</span>
       )}
     </>
   )

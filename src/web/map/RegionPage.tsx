@@ -8,6 +8,7 @@ import { formatDuration, nameIn } from '../shared/labels.ts'
 import { fillOf, Swatch, statusWord, typeLabel, typesOf } from '../shared/status.tsx'
 import type { PublicState, RegionDetail, RegionInterval } from '../shared/types.ts'
 import { alertSpans, type DayFigures, nextDay, perDay, startOfDay } from './daily.ts'
+import { useShelterEta } from './tracks.tsx'
 
 const historyDays = 30
 const stripDays = 7
@@ -34,6 +35,7 @@ export function RegionPage({
   const [intervals, setIntervals] = useState<RegionInterval[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const heading = useRef<HTMLHeadingElement>(null)
+  const shelterEta = useShelterEta(id)
 
   useEffect(() => heading.current?.focus(), [id])
   useEffect(() => {
@@ -99,6 +101,13 @@ export function RegionPage({
           </>
         )}
       </p>
+      {shelterEta !== null && (
+        <p class="region-shelter" role="status">
+          <strong>
+            {t('timeToShelter', { duration: formatDuration(Math.max(0, Date.parse(shelterEta) - now), lang) })}
+          </strong>
+        </p>
+      )}
       {!isMine && (
         <p>
           <button type="button" onClick={onMakeMine}>

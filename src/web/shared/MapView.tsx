@@ -26,6 +26,8 @@ export interface MapViewProps {
   isDisabled?: (id: string) => boolean
   onPick?: (id: string) => void
   kyivId?: string
+  /** Drawn over the regions, panned and zoomed with them (threat tracks): given the map's projection. */
+  overlay?: (project: (lon: number, lat: number) => [number, number]) => ComponentChildren
 }
 
 const width = mapWidth
@@ -363,6 +365,7 @@ export function MapView(props: MapViewProps) {
         <g ref={zoomRef} class="zoom">
           {fills.main}
           {fills.mainBorders}
+          {props.overlay?.((lon, lat) => props.data.plane.project(lon, lat))}
           {drawn.kyivBox && (
             <rect
               class="kyiv-marker"

@@ -28,6 +28,7 @@ const dict = {
   zoomIn: { uk: 'Збільшити', en: 'Zoom in' },
   zoomOut: { uk: 'Зменшити', en: 'Zoom out' },
   zoomReset: { uk: 'Вся країна', en: 'Whole country' },
+  timeToShelter: { uk: 'Час до укриття: {duration}', en: 'Time to shelter: {duration}' },
   legend: { uk: 'Легенда', en: 'Legend' },
   statusActive: { uk: 'Тривога', en: 'Alert' },
   statusPartial: { uk: 'Тривога в частині', en: 'Alert in part' },

@@ -1,0 +1,456 @@
+import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
+import { defaultMessages } from '../core/alert.ts'
+import { isSirenaError, SirenaError } from '../core/errors.ts'
+import type { Issuer } from '../core/issuer.ts'
+import { defaultThreatMessages } from '../core/threat.ts'
+import { checkTrackReport, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
+import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
+import type { HromadaSamples } from '../core/track-corridor.ts'
+import { Mutex } from './mutex.ts'
+import type { Sirena } from './sirena.ts'
+
+/** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
+export type TrackMode = 'auto' | 'recommend' | 'off'
+
+export interface TrackEngineOptions {
+  config: TrackEngineConfig
+  /** The mode of oblasts not listed in `modes`. */
+  defaultMode: TrackMode
+  /** Oblast KATOTTG → mode. */
+  modes: ReadonlyMap<string, TrackMode>
+  /** Sample points of the hromadas; built on first use (about a second), since most servers never see a track. */
+  samples: () => HromadaSamples
+  /** How often the boards move on between reports, ms. */
+  tickMs?: number
+}
+
+/** A warning or an all-clear the engine proposes to a duty officer (recommend mode). */
+export interface Proposal {
+  action: 'warn' | 'all_clear'
+  status: CapStatus
+  hromadaId: string
+  oblastId: string
+  earliestAt: string | null
+  latestAt: string | null
+  level: string
+  trackIds: string[]
+  proposedAt: string
+}
+
+export interface NotRaised {
+  oblast: string
+  regions: string[]
+  code: string
+  message: string
+}
+
+export interface TrackReportOutcome {
+  accepted: number
+  warned: string[]
+  allClear: string[]
+  alerts: Alert[]
+  ended: string[]
+  notRaised: NotRaised[]
+  proposals: Proposal[]
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/**
+ * Turns threat tracks into warnings: one `TrackBoard` (core) per CAP status, so that a drill's tracks never warn a
+ * real hromada, fed by upstream reports and moved on by a timer.
+ *
+ * In an `auto` oblast, the hromadas newly warned by one decision get one air-raid alert (`source: "threat"`), raised
+ * in the name of the upstream whose report led to it, through `Sirena.execute`, so policy, jurisdiction and audit are
+ * those of any command. When the board gives a hromada the all-clear, it leaves the alert (the alert shrinks), and the
+ * alert ends with its last hromada. A hromada already under an air-raid alert of that status is left to it. In a
+ * `recommend` oblast the same decisions are kept as proposals until a duty officer accepts them.
+ *
+ * The board lives in memory: after a restart, alerts it raised stay on until the upstream's next reports or a person
+ * end them, since an all-clear must never come from forgetting.
+ */
+export class TrackEngine {
+  private readonly mutex = new Mutex()
+  private readonly boards = new Map<CapStatus, TrackBoard>()
+  /** hromada → the alert the engine raised or a duty officer accepted for it, per status. */
+  private readonly alertOf = new Map<CapStatus, Map<string, string>>()
+  /** Who raised the track alerts (the upstream whose report led to them), by alert id, to end them in its name. */
+  private readonly raisedBy = new Map<string, string>()
+  private readonly proposals = new Map<string, Proposal>()
+  private readonly modes: Map<string, TrackMode>
+  private timer: NodeJS.Timeout | null = null
+  private samples: HromadaSamples | null = null
+
+  constructor(
+    private readonly sirena: Sirena,
+    private readonly options: TrackEngineOptions,
+  ) {
+    this.modes = new Map(options.modes)
+  }
+
+  start(): void {
+    const tick = this.options.tickMs ?? 5000
+    this.timer = setInterval(() => {
+      if (this.boards.size === 0) return
+      this.mutex.run(() => this.advance()).catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
+    }, tick)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  modeOf(oblastId: string): TrackMode {
+    return this.modes.get(oblastId) ?? this.options.defaultMode
+  }
+
+  setMode(oblastId: string, mode: TrackMode): void {
+    this.version++
+    this.modes.set(oblastId, mode)
+  }
+
+  private board(status: CapStatus): TrackBoard {
+    let board = this.boards.get(status)
+    if (!board) {
+      this.samples ??= this.options.samples()
+      board = new TrackBoard(this.samples, this.options.config)
+      this.boards.set(status, board)
+    }
+    return board
+  }
+
+  /** Upstream reports, in order; each is checked first, so a bad one refuses the whole batch and changes nothing. */
+  async report(issuer: Issuer, reports: TrackReport[], status: CapStatus): Promise<TrackReportOutcome> {
+    if (issuer.revokedAt) throw new SirenaError('unauthorized', 'this issuer has been revoked')
+    if (issuer.role !== 'upstream') {
+      throw new SirenaError('forbidden', 'only an upstream warning service may report threat tracks')
+    }
+    const nowMs = Date.parse(this.sirena.now())
+    for (const r of reports) {
+      checkTrackReport(r)
+      const at = r.type === 'observed' ? r.observedAt : r.at
+      if (at > nowMs + 60_000) throw new SirenaError('invalid_body', `track ${r.id}: a time more than a minute ahead`)
+    }
+    return this.mutex.run(async () => {
+      this.version++
+      this.lastReporter = issuer.id
+      const board = this.board(status)
+      const merged: BoardChanges = { warn: [], allClear: [] }
+      for (const r of reports) {
+        const c = board.report(r, nowMs)
+        merged.warn.push(...c.warn)
+        merged.allClear.push(...c.allClear)
+      }
+      const advanced = board.advance(nowMs)
+      merged.warn.push(...advanced.warn)
+      merged.allClear.push(...advanced.allClear)
+      return { accepted: reports.length, ...(await this.apply(status, merged, issuer)) }
+    })
+  }
+
+  private async advance(): Promise<void> {
+    this.version++
+    const nowMs = Date.parse(this.sirena.now())
+    for (const [status, board] of this.boards) {
+      const out = await this.apply(status, board.advance(nowMs), null)
+      await this.rewarnUncovered(status, board, out)
+    }
+  }
+
+  /**
+   * A warned hromada in an auto oblast that no air-raid alert covers any more (the oblast alert it sat under ended,
+   * or a person ended the engine's alert) is warned again: while a track may reach it, it must be under an alert.
+   */
+  private async rewarnUncovered(status: CapStatus, board: TrackBoard, out: Omit<TrackReportOutcome, 'accepted'>) {
+    const coverage = this.sirena.coverage(status)
+    const byOblast = new Map<string, HromadaWarning[]>()
+    const nowMs = Date.parse(this.sirena.now())
+    for (const h of board.hromadas(nowMs)) {
+      if (!h.warned || this.modeOf(h.oblastId) !== 'auto' || coverage.status(h.hromadaId, 'air_raid') === 'active') {
+        continue
+      }
+      byOblast.set(h.oblastId, [...(byOblast.get(h.oblastId) ?? []), h])
+    }
+    if (byOblast.size === 0) return
+    const raiser = await this.lastUpstream()
+    if (!raiser) return
+    for (const [oblast, warnings] of byOblast) {
+      await this.raise(raiser, status, oblast, warnings, out, { via: 'track-engine', rewarn: true })
+    }
+  }
+
+  private async apply(status: CapStatus, changes: BoardChanges, issuer: Issuer | null) {
+    const out: Omit<TrackReportOutcome, 'accepted'> = {
+      warned: changes.warn.map((w) => w.hromadaId),
+      allClear: changes.allClear.map((w) => w.hromadaId),
+      alerts: [],
+      ended: [],
+      notRaised: [],
+      proposals: [],
+    }
+    const now = this.sirena.now()
+    const autoWarn = new Map<string, HromadaWarning[]>()
+    for (const w of changes.warn) {
+      const mode = this.modeOf(w.oblastId)
+      this.proposals.delete(proposalKey(status, 'all_clear', w.hromadaId))
+      if (mode === 'auto') autoWarn.set(w.oblastId, [...(autoWarn.get(w.oblastId) ?? []), w])
+      else if (mode === 'recommend') out.proposals.push(this.propose(status, 'warn', w, now))
+    }
+    for (const w of changes.allClear) {
+      this.proposals.delete(proposalKey(status, 'warn', w.hromadaId))
+      const alertId = this.alertOf.get(status)?.get(w.hromadaId)
+      if (!alertId) continue
+      if (this.modeOf(w.oblastId) === 'auto') await this.release(status, [w.hromadaId], out)
+      else if (this.modeOf(w.oblastId) === 'recommend') out.proposals.push(this.propose(status, 'all_clear', w, now))
+    }
+    for (const [oblast, warnings] of autoWarn) {
+      // A report from the upstream raises in its name; between reports, in the name of whoever reported last.
+      const raiser = issuer ?? (await this.lastUpstream())
+      if (!raiser) continue
+      await this.raise(raiser, status, oblast, warnings, out, { via: 'track-engine' })
+    }
+    return out
+  }
+
+  private lastReporter: string | null = null
+
+  private async lastUpstream(): Promise<Issuer | null> {
+    return this.lastReporter ? ((await this.sirena.issuer(this.lastReporter)) ?? null) : null
+  }
+
+  private propose(status: CapStatus, action: Proposal['action'], w: HromadaWarning, now: string): Proposal {
+    const p: Proposal = {
+      action,
+      status,
+      hromadaId: w.hromadaId,
+      oblastId: w.oblastId,
+      earliestAt: iso(w.earliestAt),
+      latestAt: iso(w.latestAt),
+      level: w.level,
+      trackIds: w.trackIds,
+      proposedAt: now,
+    }
+    this.proposals.set(proposalKey(status, action, w.hromadaId), p)
+    return p
+  }
+
+  /** One air-raid alert over the hromadas of one oblast that no air-raid alert of this status covers yet. */
+  private async raise(
+    issuer: Issuer,
+    status: CapStatus,
+    oblast: string,
+    warnings: Array<Pick<HromadaWarning, 'hromadaId' | 'trackIds' | 'earliestAt'>>,
+    out: Omit<TrackReportOutcome, 'accepted'>,
+    auditDetail: Record<string, unknown>,
+  ) {
+    const coverage = this.sirena.coverage(status)
+    const regions = warnings.map((w) => w.hromadaId).filter((id) => coverage.status(id, 'air_raid') !== 'active')
+    if (regions.length === 0) return
+    const trackIds = [...new Set(warnings.flatMap((w) => w.trackIds))]
+    const board = this.boards.get(status)
+    // The alert's headline names a kind among the tracks behind it: anything red before a drone.
+    const kinds = trackIds
+      .flatMap((id) => board?.kindOf(id) ?? [])
+      .sort((a, b) => (a === 'drone' ? 1 : b === 'drone' ? -1 : 0))
+    const alertId = this.sirena.id()
+    try {
+      const result = await this.sirena.execute(
+        issuer,
+        {
+          kind: 'issue',
+          alertId,
+          type: 'air_raid',
+          status,
+          regions,
+          message: alertMessage(kinds[0]),
+          source: 'threat',
+        },
+        { auditDetail: { ...auditDetail, trackIds } },
+      )
+      if (result.outcome === 'pending') {
+        out.notRaised.push({ oblast, regions, code: 'confirmation_required', message: result.pending.reason })
+        return
+      }
+      const byHromada = this.alertOf.get(status) ?? new Map<string, string>()
+      this.alertOf.set(status, byHromada)
+      for (const r of regions) byHromada.set(r, alertId)
+      this.raisedBy.set(alertId, issuer.id)
+      const alert = this.sirena.alertById(alertId)
+      if (alert) out.alerts.push(alert)
+    } catch (err) {
+      if (!isSirenaError(err)) throw err
+      out.notRaised.push({ oblast, regions, code: err.code, message: err.message })
+      this.sirena.logger.warn({ oblast, code: err.code, message: err.message }, 'track engine could not raise an alert')
+    }
+  }
+
+  /** Takes hromadas out of the alerts raised for them: the alert shrinks, or ends with its last hromada. */
+  private async release(status: CapStatus, hromadas: string[], out: { ended: string[] }, by?: Issuer) {
+    const byHromada = this.alertOf.get(status)
+    if (!byHromada) return
+    const byAlert = new Map<string, string[]>()
+    for (const h of hromadas) {
+      const id = byHromada.get(h)
+      if (id) byAlert.set(id, [...(byAlert.get(id) ?? []), h])
+    }
+    for (const [alertId, gone] of byAlert) {
+      for (const h of gone) byHromada.delete(h)
+      const alert = this.sirena.state.active.get(alertId)
+      if (!alert) continue
+      const issuer = by ?? (await this.sirena.issuer(this.raisedBy.get(alertId) ?? alert.issuerId))
+      if (!issuer) continue
+      const left = alert.regions.filter((r) => !gone.includes(r))
+      try {
+        const command =
+          left.length === 0 ? { kind: 'end' as const, alertId } : { kind: 'update' as const, alertId, regions: left }
+        await this.sirena.execute(issuer, command, { auditDetail: { via: 'track-engine', allClear: gone } })
+        if (left.length === 0) {
+          out.ended.push(alertId)
+          this.raisedBy.delete(alertId)
+        }
+      } catch (err) {
+        if (isSirenaError(err) && err.code === 'alert_not_active') continue
+        if (!isSirenaError(err)) throw err
+        this.sirena.logger.warn(
+          { alertId, code: err.code, message: err.message },
+          'track engine could not give the all-clear; the alert stays on for a person to end',
+        )
+      }
+    }
+  }
+
+  /**
+   * A duty officer accepts the proposals of one oblast (or every oblast in their jurisdiction) with one call: the
+   * warnings become one air-raid alert per oblast in the officer's name, the all-clears shrink or end those alerts.
+   */
+  async accept(issuer: Issuer, status: CapStatus, oblast?: string): Promise<Omit<TrackReportOutcome, 'accepted'>> {
+    if (issuer.role === 'upstream' || issuer.role === 'reader') {
+      throw new SirenaError('forbidden', 'a duty officer accepts proposals, not an upstream or a reader')
+    }
+    return this.mutex.run(async () => {
+      this.version++
+      const out: Omit<TrackReportOutcome, 'accepted'> = {
+        warned: [],
+        allClear: [],
+        alerts: [],
+        ended: [],
+        notRaised: [],
+        proposals: [],
+      }
+      const chosen = [...this.proposals.values()].filter(
+        (p) => p.status === status && (oblast === undefined || p.oblastId === oblast),
+      )
+      const warnBy = new Map<string, Proposal[]>()
+      for (const p of chosen) {
+        this.proposals.delete(proposalKey(status, p.action, p.hromadaId))
+        if (p.action === 'warn') warnBy.set(p.oblastId, [...(warnBy.get(p.oblastId) ?? []), p])
+      }
+      for (const [ob, ps] of warnBy) {
+        out.warned.push(...ps.map((p) => p.hromadaId))
+        await this.raise(
+          issuer,
+          status,
+          ob,
+          ps.map((p) => ({ hromadaId: p.hromadaId, trackIds: p.trackIds, earliestAt: null })),
+          out,
+          { via: 'track-proposal' },
+        )
+      }
+      const clears = chosen.filter((p) => p.action === 'all_clear').map((p) => p.hromadaId)
+      out.allClear.push(...clears)
+      await this.release(status, clears, out, issuer)
+      return out
+    })
+  }
+
+  proposalsOf(status: CapStatus): Proposal[] {
+    return [...this.proposals.values()].filter((p) => p.status === status)
+  }
+
+  /** Views computed within the last second, by status: public reads are not rate-limited and cost a board walk. */
+  private readonly viewCache = new Map<
+    CapStatus,
+    { at: number; version: number; view: ReturnType<TrackEngine['computeView']> }
+  >()
+  private version = 0
+
+  /** Live tracks with their corridors, and every hromada they reach with its ETAs, of one status. */
+  view(status: CapStatus) {
+    const nowMs = Date.parse(this.sirena.now())
+    const cached = this.viewCache.get(status)
+    if (cached && cached.version === this.version && nowMs - cached.at < 1000) return cached.view
+    const view = this.computeView(status, nowMs)
+    this.viewCache.set(status, { at: nowMs, version: this.version, view })
+    return view
+  }
+
+  private computeView(status: CapStatus, nowMs: number) {
+    const board = this.boards.get(status)
+    return {
+      tracks: (board?.tracksView(nowMs) ?? []).map((t) => ({
+        id: t.id,
+        kind: t.fix.kind,
+        lon: t.fix.lon,
+        lat: t.fix.lat,
+        headingDeg: t.fix.headingDeg,
+        speedMps: t.fix.speedMps,
+        altitudeM: t.fix.altitudeM ?? null,
+        uncertaintyM: t.fix.uncertaintyM,
+        observedAt: new Date(t.fix.observedAt).toISOString(),
+        impact: t.fix.impact
+          ? { lon: t.fix.impact.lon, lat: t.fix.impact.lat, cepM: t.fix.impact.cepM, at: iso(t.fix.impact.at ?? null) }
+          : null,
+        lostAt: iso(t.lostAt),
+        destroyedAt: iso(t.destroyedAt),
+        stale: t.stale,
+        corridor: { type: 'Polygon' as const, coordinates: [t.outline] },
+        horizonSeconds: Math.round(t.horizonSeconds),
+      })),
+      hromadas: (board?.hromadas(nowMs) ?? []).map((h) => ({
+        id: h.hromadaId,
+        oblast: h.oblastId,
+        mode: this.modeOf(h.oblastId),
+        warned: h.warned,
+        warnedSince: iso(h.warnedSince),
+        level: h.level,
+        earliestEta: iso(h.earliestAt),
+        latestEta: iso(h.latestAt),
+        timeToShelterSeconds: h.earliestAt === null ? null : Math.max(0, Math.floor((h.earliestAt - nowMs) / 1000)),
+        trackIds: h.trackIds,
+        alertId: this.alertOf.get(status)?.get(h.hromadaId) ?? null,
+      })),
+    }
+  }
+
+  /**
+   * The earliest ETA of the live tracks over a region (a hromada, or any hromada inside a raion or oblast), or null.
+   */
+  etaOf(regionId: string, status: CapStatus = 'Actual'): { eta: string; timeToShelterSeconds: number } | null {
+    if (!this.boards.has(status)) return null
+    const nowMs = Date.parse(this.sirena.now())
+    const catalogue = this.sirena.catalogue
+    let best: number | null = null
+    for (const h of this.view(status).hromadas) {
+      if (h.earliestEta === null || !catalogue.isWithin(h.id, regionId)) continue
+      const at = Date.parse(h.earliestEta)
+      if (best === null || at < best) best = at
+    }
+    return best === null
+      ? null
+      : { eta: new Date(best).toISOString(), timeToShelterSeconds: Math.max(0, Math.floor((best - nowMs) / 1000)) }
+  }
+}
+
+const proposalKey = (status: CapStatus, action: Proposal['action'], hromadaId: string) =>
+  `${status}|${action}|${hromadaId}`
+
+/** "Air raid alert! Attack drone threat." */
+function alertMessage(kind: keyof typeof defaultThreatMessages | undefined): LocalizedText {
+  const threat = kind ? defaultThreatMessages[kind] : { uk: '', en: '' }
+  return {
+    uk: `${defaultMessages.air_raid.uk} ${threat.uk}`.trim(),
+    en: `${defaultMessages.air_raid.en} ${threat.en}`.trim(),
+  }
+}

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { SirenaError } from './errors.ts'
+import { gridHromadas } from './testdata/grid-hromadas.ts'
+import { checkTrackReport, defaultTrackEngineConfig as config, type TrackReport } from './track.ts'
+import { TrackBoard } from './track-board.ts'
+import { impactSemiAxes, trackCorridor } from './track-corridor.ts'
+
+const { samples, cellAt } = gridHromadas()
+const t0 = Date.parse('2025-09-03T00:00:00Z')
+const min = 60_000
+const idOf = (lon: number, lat: number) => samples.hromadaIds[cellAt(lon, lat)]!
+
+const drone = (over: Partial<Extract<TrackReport, { type: 'observed' }>> = {}): TrackReport => ({
+  type: 'observed',
+  id: 'd1',
+  kind: 'drone',
+  lon: 31,
+  lat: 50,
+  headingDeg: 90,
+  speedMps: 50,
+  uncertaintyM: 500,
+  observedAt: t0,
+  ...over,
+})
+
+test('a drone flying east warns the hromadas ahead within its lead time, not those behind it or far ahead', () => {
+  const board = new TrackBoard(samples, config)
+  const { warn } = board.report(drone(), t0)
+  const warned = new Set(warn.map((w) => w.hromadaId))
+  assert.ok(warned.has(idOf(31.01, 50.01)), 'the hromada it is over')
+  assert.ok(warned.has(idOf(31.5, 50.01)), '36 km ahead: 10 min at 60 m/s')
+  assert.ok(!warned.has(idOf(30.5, 50.01)), '36 km behind')
+  assert.ok(!warned.has(idOf(33.5, 50.01)), '180 km ahead: beyond 17 min')
+  assert.ok(!warned.has(idOf(31.5, 51.5)), '167 km abeam')
+  assert.ok(warn.every((w) => w.level === 'yellow' && w.trackIds.join() === 'd1'))
+})
+
+test('every warned hromada carries an earliest ETA no later than its latest, and the one overhead has an ETA of now', () => {
+  const board = new TrackBoard(samples, config)
+  const { warn } = board.report(drone(), t0)
+  for (const w of warn) assert.ok(w.earliestAt! <= w.latestAt!)
+  assert.equal(warn.find((w) => w.hromadaId === idOf(31.01, 50.01))!.earliestAt, t0)
+})
+
+test('a ballistic missile with a predicted impact warns the impact ellipse at once, however far the impact is', () => {
+  const board = new TrackBoard(samples, config)
+  const { warn } = board.report(
+    {
+      type: 'observed',
+      id: 'b1',
+      kind: 'ballistic_missile',
+      lon: 34,
+      lat: 49,
+      headingDeg: 300,
+      speedMps: 2000,
+      uncertaintyM: 1000,
+      observedAt: t0,
+      impact: { lon: 32, lat: 50, cepM: 3000 },
+    },
+    t0,
+  )
+  const warned = new Set(warn.map((w) => w.hromadaId))
+  assert.ok(warned.has(idOf(32, 50)))
+  assert.ok(!warned.has(idOf(34, 49)), 'not where it is now')
+  assert.ok(!warned.has(idOf(33, 50)), '70 km from the impact')
+  assert.ok(warn.every((w) => w.level === 'red'))
+  const { along } = impactSemiAxes(config, 3000)
+  assert.ok(along > 3000 * 3 && along < 3000 * 5, 'a 99.9% ellipse is about 3.2 CEP, stretched along the flight')
+})
+
+test('a destroyed track lets its hromadas go after the dwell time, not before', () => {
+  const board = new TrackBoard(samples, config)
+  const warned = board.report(drone(), t0).warn.length
+  assert.ok(warned > 0)
+  assert.deepEqual(board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min).allClear, [])
+  assert.deepEqual(board.advance(t0 + min + config.clearDwellSeconds * 1000 - 1).allClear, [])
+  assert.equal(board.advance(t0 + min + config.clearDwellSeconds * 1000).allClear.length, warned)
+  assert.deepEqual(board.warnedHromadas(), [])
+})
+
+test('a lost track keeps its hromadas warned for its kind’s lost hold, then lets them go', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  board.report({ type: 'lost', id: 'd1', at: t0 + min }, t0 + min)
+  const hold = config.kinds.drone.lostHoldSeconds * 1000
+  assert.deepEqual(board.advance(t0 + min + hold - 1).allClear, [])
+  board.advance(t0 + min + hold)
+  assert.ok(board.advance(t0 + min + hold + config.clearDwellSeconds * 1000).allClear.length > 0)
+  assert.deepEqual(board.warnedHromadas(), [])
+})
+
+test('a hromada the drone has passed gets the all-clear while the drone flies on; the one ahead stays warned', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  const behind = idOf(31.01, 50.01)
+  // 30 minutes on at 50 m/s: 90 km further east.
+  for (let t = 5_000; t <= 30 * min; t += 5_000) {
+    board.report(
+      drone({ lon: 31 + (50 * t) / 1000 / (111_320 * Math.cos((50 * Math.PI) / 180)), observedAt: t0 + t }),
+      t0 + t,
+    )
+    board.advance(t0 + t)
+  }
+  assert.ok(!board.isWarned(behind))
+  assert.ok(board.isWarned(idOf(32.3, 50.01)))
+})
+
+test('a wobbling heading does not flap a warning: the hold margin keeps it on', () => {
+  const board = new TrackBoard(samples, config)
+  let flips = 0
+  for (let t = 0; t <= 10 * min; t += 5_000) {
+    const c = board.report(drone({ lon: 31, headingDeg: t % 10_000 === 0 ? 75 : 105, observedAt: t0 + t }), t0 + t)
+    flips += c.allClear.length + board.advance(t0 + t).allClear.length
+  }
+  assert.equal(flips, 0)
+})
+
+test('a fix older than the one held is ignored; one for a destroyed track is refused with track_not_active', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone({ observedAt: t0 + 10_000 }), t0 + 10_000)
+  assert.deepEqual(board.report(drone({ lon: 33, observedAt: t0 }), t0 + 10_000), { warn: [], allClear: [] })
+  board.report({ type: 'destroyed', id: 'd1', at: t0 + 20_000 }, t0 + 20_000)
+  assert.throws(
+    () => board.report(drone({ observedAt: t0 + 30_000 }), t0 + 30_000),
+    (e) => e instanceof SirenaError && e.code === 'track_not_active',
+  )
+  assert.throws(
+    () => board.report({ type: 'lost', id: 'nope', at: t0 }, t0),
+    (e) => e instanceof SirenaError && e.code === 'not_found',
+  )
+})
+
+test('a report with a field out of range is refused with invalid_body naming the field', () => {
+  for (const [bad, word] of [
+    [{ lon: Number.NaN }, 'lon'],
+    [{ lat: 80 }, 'lat'],
+    [{ headingDeg: 400 }, 'heading'],
+    [{ speedMps: -1 }, 'speed'],
+    [{ uncertaintyM: 1e9 }, 'uncertainty'],
+    [{ id: '../x' }, 'id'],
+    [{ kind: 'ufo' as never }, 'kind'],
+  ] as const) {
+    assert.throws(
+      () => checkTrackReport(drone(bad as never)),
+      (e) => e instanceof SirenaError && e.code === 'invalid_body' && e.message.includes(word),
+    )
+  }
+})
+
+test('a quiet track’s corridor keeps growing until it is stale, then holds still', () => {
+  const fix = { ...(drone() as Extract<TrackReport, { type: 'observed' }>) }
+  const at = (s: number) => trackCorridor(fix, config, samples, t0 + s * 1000).reach.size
+  assert.ok(at(60) > at(0))
+  assert.equal(at(config.staleAfterSeconds), at(config.staleAfterSeconds + 3600))
+})
+
+test('whatever its heading, a drone never reaches a point 60 km behind it, straight back or off either shoulder', () => {
+  for (let heading = 0; heading < 360; heading += 15) {
+    const fix = {
+      ...(drone({ lon: 34, lat: 50.5, headingDeg: heading }) as Extract<TrackReport, { type: 'observed' }>),
+    }
+    const corridor = trackCorridor(fix, config, samples, t0)
+    for (const off of [-130, 180, 130]) {
+      const back = ((heading + off) * Math.PI) / 180
+      const lat = 50.5 + (60_000 * Math.cos(back)) / 110_574
+      const lon = 34 + (60_000 * Math.sin(back)) / (111_320 * Math.cos((50.5 * Math.PI) / 180))
+      assert.equal(corridor.reach.get(cellAt(lon, lat)), undefined, `heading ${heading}, ${off}° off`)
+    }
+  }
+})

@@ -1,0 +1,93 @@
+import { useEffect, useState } from 'preact/hooks'
+import { getJson } from '../shared/api.ts'
+
+/** The public view of live threat tracks (GET /api/v1/threats/tracks), as much of it as the map draws. */
+export interface TracksView {
+  now: string
+  tracks: Array<{
+    id: string
+    kind: string
+    lon: number
+    lat: number
+    headingDeg: number
+    stale: boolean
+    lostAt: string | null
+    corridor: { coordinates: Array<Array<[number, number]>> }
+  }>
+  hromadas: Array<{ id: string; warned: boolean; earliestEta: string | null }>
+}
+
+/** Polls the live tracks every few seconds; a failed poll keeps the last answer (the alerts stay the source of truth). */
+export function useTracks(everyMs = 5000): TracksView | null {
+  const [view, setView] = useState<TracksView | null>(null)
+  useEffect(() => {
+    let stopped = false
+    const poll = () =>
+      getJson<TracksView>('/api/v1/threats/tracks').then(
+        (v) => !stopped && setView(v),
+        () => {},
+      )
+    poll()
+    const timer = setInterval(poll, everyMs)
+    return () => {
+      stopped = true
+      clearInterval(timer)
+    }
+  }, [everyMs])
+  return view
+}
+
+/** Each track's predicted corridor, its last position and a heading tick, drawn over the map. */
+export function TrackLayer({
+  view,
+  project,
+}: {
+  view: TracksView
+  project: (lon: number, lat: number) => [number, number]
+}) {
+  return (
+    <g class="tracks">
+      {view.tracks.map((t) => {
+        const ring = t.corridor.coordinates[0] ?? []
+        const d = `${ring.map(([lon, lat], i) => `${i ? 'L' : 'M'}${project(lon, lat).join(',')}`).join('')}Z`
+        const [x, y] = project(t.lon, t.lat)
+        const a = (t.headingDeg * Math.PI) / 180
+        return (
+          <g key={t.id} class={`track track-${t.kind}${t.stale || t.lostAt ? ' track-uncertain' : ''}`}>
+            <path class="track-corridor" d={d} />
+            <line class="track-heading" x1={x} y1={y} x2={x + 8 * Math.sin(a)} y2={y - 8 * Math.cos(a)} />
+            <circle class="track-position" cx={x} cy={y} r={2.5} />
+          </g>
+        )
+      })}
+    </g>
+  )
+}
+
+/** Seconds until the earliest ETA of a track over a hromada, or null when no track reaches it. */
+export function countdownOf(view: TracksView | null, id: string, nowMs = Date.now()): number | null {
+  const h = view?.hromadas.find((x) => x.id === id)
+  if (!h?.earliestEta) return null
+  return Math.max(0, Math.floor((Date.parse(h.earliestEta) - nowMs) / 1000))
+}
+
+/** The earliest ETA of the live tracks over a region (GET /api/v1/threats/tracks/regions/:id), polled, or null. */
+export function useShelterEta(regionId: string, everyMs = 5000): string | null {
+  const [eta, setEta] = useState<string | null>(null)
+  useEffect(() => {
+    let stopped = false
+    setEta(null)
+    const poll = () =>
+      getJson<{ eta: string | null }>(`/api/v1/threats/tracks/regions/${encodeURIComponent(regionId)}`).then(
+        (v) => !stopped && setEta(v.eta),
+        () => {},
+      )
+    poll()
+    const timer = setInterval(poll, everyMs)
+    return () => {
+      stopped = true
+      clearInterval(timer)
+    }
+  }, [regionId, everyMs])
+  return eta
+}

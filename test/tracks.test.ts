@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { loadConfig } from '../src/config.ts'
+import { loadRegionCatalogue } from '../src/geo/catalogue-file.ts'
+import { threatsFeature } from '../src/runtime/features.ts'
+import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
+
+/** A Shahed-type drone south-east of Kyiv, heading north-west for the city at 50 m/s. */
+const drone = (id: string, over: Record<string, unknown> = {}) => ({
+  type: 'observed',
+  id,
+  kind: 'drone',
+  lon: 30.85,
+  lat: 50.25,
+  headingDeg: 315,
+  speedMps: 50,
+  uncertaintyM: 500,
+  observedAt: new Date().toISOString(),
+  ...over,
+})
+
+const catalogue = loadRegionCatalogue()
+
+describe('threat tracks over HTTP', () => {
+  let s: TestServer
+  let upstream: string
+  let kyivOfficer: string
+  let reader: string
+
+  before(async () => {
+    const config = loadConfig({ SIRENA_TRACK_AUTO_OBLASTS: 'UA-32' })
+    s = await startTestServer({
+      features: [threatsFeature(config, { tracks: { clearDwellSeconds: 0 }, tickMs: 200 })],
+    })
+    upstream = (await s.addIssuer({ role: 'upstream', jurisdiction: [regions.kyivOblast, regions.kyivCity] })).token
+    kyivOfficer = (await s.addIssuer({ jurisdiction: [regions.kyivCity] })).token
+    reader = (await s.addIssuer({ role: 'reader', jurisdiction: [] })).token
+  })
+  after(() => s?.close())
+
+  test('a drone heading for Kyiv raises alerts over the hromadas in its path in an auto oblast, from the threat', async () => {
+    const res = await s.call('POST', '/api/v1/threats/tracks', { token: upstream, body: { reports: [drone('d1')] } })
+    assert.equal(res.status, 200, res.text)
+    assert.ok(res.json.warned.length > 0)
+    assert.ok(res.json.alerts.length >= 1)
+    for (const a of res.json.alerts) {
+      assert.equal(a.source, 'threat')
+      assert.equal(a.type, 'air_raid')
+      assert.ok(
+        a.regions.every((r: string) => r.startsWith('UA32')),
+        'only Kyiv oblast hromadas: the oblast is auto',
+      )
+    }
+    const raised = new Set(res.json.alerts.flatMap((a: any) => a.regions))
+    const hromadas = catalogue.descendants(regions.kyivOblast).filter((r) => r.level === 'hromada')
+    assert.ok(raised.size < hromadas.length / 2, `${raised.size} of ${hromadas.length} hromadas`)
+    // Behind the drone, 40 km south, and 50 km south-west: not in its path.
+    for (const name of ['Kaharlyk Urban Hromada', 'Bila Tserkva Urban Hromada']) {
+      const h = hromadas.find((r) => r.name.en === name)!
+      assert.ok(!raised.has(h.id), name)
+    }
+  })
+
+  test('Kyiv city, in recommend mode, gets a proposal with an ETA, and the region API gives its time to shelter', async () => {
+    const proposals = await s.call('GET', '/api/v1/threats/tracks/proposals', { token: kyivOfficer })
+    assert.equal(proposals.status, 200)
+    const kyiv = proposals.json.proposals.find((p: any) => p.hromadaId === regions.kyivCity)
+    assert.ok(kyiv, JSON.stringify(proposals.json))
+    assert.equal(kyiv.action, 'warn')
+    assert.ok(Date.parse(kyiv.earliestAt) > Date.now())
+    const eta = await s.call('GET', '/api/v1/threats/tracks/regions/UA-30')
+    assert.equal(eta.status, 200)
+    assert.ok(eta.json.timeToShelterSeconds > 0 && eta.json.timeToShelterSeconds < 20 * 60, eta.text)
+    const active = await s.call('GET', '/api/v1/alerts?regions=UA-30')
+    assert.ok(!active.json.alerts?.some((a: any) => a.regions.includes(regions.kyivCity)), 'nothing raised by itself')
+  })
+
+  test('a duty officer accepts Kyiv’s proposals with one call: an alert in their own name', async () => {
+    const res = await s.call('POST', '/api/v1/threats/tracks/proposals/accept', {
+      token: kyivOfficer,
+      body: { oblast: 'UA-30' },
+    })
+    assert.equal(res.status, 200, res.text)
+    assert.equal(res.json.alerts.length, 1)
+    assert.deepEqual(res.json.alerts[0].regions, [regions.kyivCity])
+    assert.equal(res.json.alerts[0].source, 'threat')
+    const again = await s.call('GET', '/api/v1/threats/tracks/proposals', { token: kyivOfficer })
+    assert.ok(!again.json.proposals.some((p: any) => p.hromadaId === regions.kyivCity && p.action === 'warn'))
+  })
+
+  test('the public track view shows the track, its corridor and a countdown per hromada', async () => {
+    const res = await s.call('GET', '/api/v1/threats/tracks')
+    assert.equal(res.status, 200)
+    const [t] = res.json.tracks
+    assert.equal(t.id, 'd1')
+    assert.equal(t.corridor.type, 'Polygon')
+    assert.ok(t.corridor.coordinates[0].length > 10)
+    const warned = res.json.hromadas.filter((h: any) => h.warned)
+    assert.ok(warned.length > 0 && warned.every((h: any) => typeof h.timeToShelterSeconds === 'number'))
+  })
+
+  test('a kill gives the all-clear: the auto alerts end and Kyiv gets an all-clear proposal', async () => {
+    const res = await s.call('POST', '/api/v1/threats/tracks', {
+      token: upstream,
+      body: { reports: [{ type: 'destroyed', id: 'd1', at: new Date().toISOString() }] },
+    })
+    assert.equal(res.status, 200, res.text)
+    assert.ok(res.json.ended.length >= 1, res.text)
+    const proposals = await s.call('GET', '/api/v1/threats/tracks/proposals', { token: kyivOfficer })
+    assert.ok(proposals.json.proposals.some((p: any) => p.hromadaId === regions.kyivCity && p.action === 'all_clear'))
+    const accepted = await s.call('POST', '/api/v1/threats/tracks/proposals/accept', { token: kyivOfficer, body: {} })
+    assert.equal(accepted.status, 200, accepted.text)
+    assert.equal(accepted.json.ended.length, 1)
+  })
+
+  test('a fix for a destroyed track is refused with track_not_active', async () => {
+    const res = await s.call('POST', '/api/v1/threats/tracks', { token: upstream, body: { reports: [drone('d1')] } })
+    assert.equal(res.status, 409)
+    assert.equal(res.json.code, 'track_not_active')
+  })
+
+  test('only an upstream reports tracks, and a bad report is refused whole with invalid_body', async () => {
+    for (const token of [reader, kyivOfficer, s.adminToken]) {
+      const res = await s.call('POST', '/api/v1/threats/tracks', { token, body: { reports: [drone('x1')] } })
+      assert.equal(res.status, 403)
+      assert.equal(res.json.code, 'forbidden')
+    }
+    assert.equal((await s.call('POST', '/api/v1/threats/tracks', { body: { reports: [drone('x1')] } })).status, 401)
+    for (const bad of [
+      { kind: 'ufo' },
+      { lat: 'north' },
+      { headingDeg: 361 },
+      { observedAt: 'yesterday' },
+      { lon: 120, lat: 10 },
+      { observedAt: new Date(Date.now() + 3_600_000).toISOString() },
+      { extra: 1 },
+    ]) {
+      const res = await s.call('POST', '/api/v1/threats/tracks', {
+        token: upstream,
+        body: { reports: [drone('ok1'), drone('x2', bad)] },
+      })
+      assert.equal(res.status, 400, `${JSON.stringify(bad)}: ${res.text}`)
+      assert.equal(res.json.code, 'invalid_body')
+    }
+    const view = await s.call('GET', '/api/v1/threats/tracks')
+    assert.ok(!view.json.tracks.some((t: any) => t.id === 'ok1'), 'nothing of a refused batch is kept')
+  })
+
+  test('an Exercise track raises Exercise alerts only, and the public view of Actual tracks does not show it', async () => {
+    const res = await s.call('POST', '/api/v1/threats/tracks', {
+      token: upstream,
+      body: { status: 'Exercise', reports: [drone('drill-1')] },
+    })
+    assert.equal(res.status, 200, res.text)
+    assert.ok(res.json.alerts.length >= 1 && res.json.alerts.every((a: any) => a.status === 'Exercise'))
+    const actual = await s.call('GET', '/api/v1/threats/tracks')
+    assert.ok(!actual.json.tracks.some((t: any) => t.id === 'drill-1'))
+    const drill = await s.call('GET', '/api/v1/threats/tracks?status=Exercise')
+    assert.ok(drill.json.tracks.some((t: any) => t.id === 'drill-1'))
+  })
+
+  test('only an admin sets an oblast’s mode', async () => {
+    const refused = await s.call('PUT', '/api/v1/threats/tracks/modes/UA-46', {
+      token: upstream,
+      body: { mode: 'auto' },
+    })
+    assert.equal(refused.status, 403)
+    const ok = await s.call('PUT', '/api/v1/threats/tracks/modes/UA-46', {
+      token: s.adminToken,
+      body: { mode: 'auto' },
+    })
+    assert.equal(ok.status, 200)
+    assert.equal(ok.json.mode, 'auto')
+    const bad = await s.call('PUT', '/api/v1/threats/tracks/modes/UA-46', { token: s.adminToken, body: { mode: 'x' } })
+    assert.equal(bad.status, 400)
+  })
+})
