@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
 import { PushDelivery, type PushDeliveryOptions } from '../delivery/push/push-delivery.ts'
+import { IndexedPushSubscriptions } from '../delivery/push/push-index.ts'
 import { PushSubscriptionStore } from '../delivery/push/push-store.ts'
 import { loadOrCreateVapidKeys } from '../delivery/push/vapid.ts'
 import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
@@ -30,7 +31,7 @@ export interface WebExtensionOptions {
   /** Concurrency, timeout and per-subscription attempts of Web Push delivery. */
   push?: Pick<PushDeliveryOptions, 'concurrency' | 'timeoutMs' | 'attemptsPerSubscription'>
   /** Called once the delivery is running, so tests can wait for it to go idle and reach the store. */
-  onPushDelivery?: (delivery: PushDelivery, store: PushSubscriptionStore) => void
+  onPushDelivery?: (delivery: PushDelivery, store: IndexedPushSubscriptions) => void
 }
 
 export const defaultWebDir = join(projectRoot, 'dist', 'web')
@@ -88,7 +89,7 @@ function pushSink(push: ReturnType<typeof startPush>): Sink {
 
 function startPush(config: WebConfig, sirena: Sirena, options: WebExtensionOptions) {
   const keys = loadOrCreateVapidKeys(config.data)
-  const store = new PushSubscriptionStore(config.data)
+  const store = new IndexedPushSubscriptions(new PushSubscriptionStore(config.data))
   const delivery = new PushDelivery(sirena, store, {
     keys,
     subject: config.webPushSubject,

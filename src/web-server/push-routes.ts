@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Sirena } from '../app/sirena.ts'
 import { SirenaError } from '../core/errors.ts'
-import type { PushSubscriptionStore } from '../delivery/push/push-store.ts'
+import type { PushSubscriptions } from '../delivery/push/push-index.ts'
 import type { VapidKeys } from '../delivery/push/vapid.ts'
 import { isPrivateAddress } from '../delivery/webhooks/address-guard.ts'
 
@@ -80,7 +80,7 @@ export interface PushRoutesOptions {
  * the capability, since only its browser knows it.
  */
 export const pushRoutes =
-  (sirena: Sirena, store: PushSubscriptionStore, keys: VapidKeys, o: PushRoutesOptions): FastifyPluginAsync =>
+  (sirena: Sirena, store: PushSubscriptions, keys: VapidKeys, o: PushRoutesOptions): FastifyPluginAsync =>
   async (app) => {
     const tags = ['web push']
     // Subscribing is rare per browser; this bounds what one address can make the server store and later call.

@@ -6,12 +6,15 @@ import { CursorStore } from '../outbox/cursor-store.ts'
 import { openChannelDatabase } from '../outbox/database.ts'
 import { Outbox } from '../outbox/outbox.ts'
 import type { RetryPolicy } from '../outbox/worker.ts'
+import type { PushSubscriptions } from './push-index.ts'
 import { PushPlanner } from './push-plan.ts'
 import { PushProgress } from './push-progress.ts'
-import { sendPush } from './push-request.ts'
-import { type PushSubscriptionStore, pushOrigin } from './push-store.ts'
+import { PushSender } from './push-request.ts'
+import { pushOrigin } from './push-store.ts'
 import { PushTarget, pushTargetId } from './push-target.ts'
 import type { VapidKeys } from './vapid.ts'
+
+const defaultConcurrency = 128
 
 export interface PushDeliveryOptions {
   keys: VapidKeys
@@ -21,13 +24,18 @@ export interface PushDeliveryOptions {
   file: string
   /** Backoff between attempts at a push service that takes nothing (the channels' settings). */
   retry: RetryPolicy
-  /** Requests in flight at once per push service; they answer in tens of milliseconds, so a few dozen keep up. */
+  /**
+   * Pushes in flight at once per push service. A service answers in tens of milliseconds, so this many in flight is
+   * what lets one edge reach its CPU's rate (a few thousand a second) rather than the service's round trip.
+   */
   concurrency?: number
   /** Attempts at one subscription's push while its service takes the others; then that push is given up. */
   attemptsPerSubscription?: number
   timeoutMs?: number
   /** Loopback and private push endpoints (tests with a fake push service); otherwise refused at connect time. */
   allowPrivateEndpoints: boolean
+  /** Trusted roots besides the system's (a test's self-signed push service). */
+  ca?: string | Buffer
 }
 
 /**
@@ -44,13 +52,14 @@ export class PushDelivery {
   private readonly targets = new Map<string, PushTarget>()
   private readonly planner: PushPlanner
   private readonly progress: PushProgress
+  private readonly sender: PushSender
   private readonly log: Logger
   private readonly stopWaking: () => void
   private closed = false
 
   constructor(
     private readonly sirena: Sirena,
-    private readonly store: PushSubscriptionStore,
+    private readonly store: PushSubscriptions,
     private readonly o: PushDeliveryOptions,
   ) {
     this.log = sirena.logger.child({ channel: 'web-push' })
@@ -67,6 +76,14 @@ export class PushDelivery {
       catalogue: sirena.catalogue,
       coverage: () => sirena.coverage('Actual'),
       subscriptions: store,
+    })
+    this.sender = new PushSender({
+      keys: o.keys,
+      subject: o.subject,
+      timeoutMs: o.timeoutMs ?? 10_000,
+      allowPrivate: o.allowPrivateEndpoints,
+      maxSockets: o.concurrency ?? defaultConcurrency,
+      ...(o.ca ? { ca: o.ca } : {}),
     })
     this.stopWaking = sirena.onEvent(() => this.outbox.wake())
   }
@@ -92,17 +109,11 @@ export class PushDelivery {
     const target = new PushTarget(origin, {
       planner: this.planner,
       progress: this.progress,
-      send: (push, ttlSeconds, signal) =>
-        sendPush(
-          push,
-          ttlSeconds,
-          { keys: o.keys, subject: o.subject, timeoutMs: o.timeoutMs ?? 10_000, allowPrivate: o.allowPrivateEndpoints },
-          signal,
-        ),
+      send: (push, ttlSeconds, key, signal) => this.sender.send(push, ttlSeconds, key, signal),
       onGone: (endpoint) => this.store.remove(endpoint),
       isSubscribed: (endpoint) => this.store.has(endpoint),
       logger: this.log,
-      concurrency: o.concurrency ?? 32,
+      concurrency: o.concurrency ?? defaultConcurrency,
       attemptsPerSubscription: o.attemptsPerSubscription ?? 4,
     })
     this.targets.set(origin, target)
@@ -121,6 +132,7 @@ export class PushDelivery {
     this.closed = true
     this.stopWaking()
     await this.outbox.close()
+    this.sender.close()
     this.db.close()
   }
 }

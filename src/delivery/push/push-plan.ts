@@ -9,7 +9,8 @@ import {
   noticeNotification,
 } from '../../web/shared/notification.ts'
 import type { OutboxEvent } from '../outbox/target.ts'
-import type { PushSubscriptionRecord, PushSubscriptionStore } from './push-store.ts'
+import type { PushSubscriptions } from './push-index.ts'
+import type { PushSubscriptionRecord } from './push-store.ts'
 
 /** What the service worker receives (see src/web/public/sw.js). */
 export interface PushPayload extends NotificationText {
@@ -53,7 +54,7 @@ export interface PushPlannerDeps {
   catalogue: RegionCatalogue
   /** Coverage by Actual alerts as it stands when the push is prepared (to tell "another alert still covers it"). */
   coverage(): CoverageIndex
-  subscriptions: PushSubscriptionStore
+  subscriptions: Pick<PushSubscriptions, 'forRegion'>
 }
 
 /**

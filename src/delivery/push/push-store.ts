@@ -39,6 +39,7 @@ const prepare = (db: Database.Database) => {
     count: db.prepare('SELECT count(*) AS n FROM push_subscriptions'),
     origins: db.prepare('SELECT DISTINCT origin FROM push_subscriptions'),
     byRegion: db.prepare(`SELECT ${columns} FROM push_subscriptions WHERE region = ? AND origin = ?`),
+    all: db.prepare(`SELECT ${columns} FROM push_subscriptions`),
   }
 }
 
@@ -93,6 +94,11 @@ export class PushSubscriptionStore {
   /** The subscriptions for exactly this region at one push service. */
   forRegion(region: string, origin: string): PushSubscriptionRecord[] {
     return this.stmts.byRegion.all(region, origin) as PushSubscriptionRecord[]
+  }
+
+  /** Every subscription, read once at start into the in-memory index the pushes are planned from. */
+  all(): IterableIterator<PushSubscriptionRecord> {
+    return this.stmts.all.iterate() as IterableIterator<PushSubscriptionRecord>
   }
 
   close(): void {

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PushDelivery } from '../../delivery/push/push-delivery.ts'
-import type { PushSubscriptionStore } from '../../delivery/push/push-store.ts'
+import type { IndexedPushSubscriptions } from '../../delivery/push/push-index.ts'
 import { startTestServer, type TestServer } from '../../testdata/harness.ts'
 import { type WebExtensionOptions, webExtension } from '../index.ts'
 
 export interface WebTestServer extends TestServer {
   delivery: PushDelivery
-  pushStore: PushSubscriptionStore
+  pushStore: IndexedPushSubscriptions
 }
 
 /** A test server with only the web extension, its own data directory, and fast push retries. */
@@ -22,7 +22,7 @@ export async function startWebServer(
 ): Promise<WebTestServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-web-'))
   let delivery: PushDelivery | undefined
-  let pushStore: PushSubscriptionStore | undefined
+  let pushStore: IndexedPushSubscriptions | undefined
   const ext = webExtension(
     {
       data: dataDir,
