@@ -61,9 +61,15 @@ export class IndexedPushSubscriptions implements PushSubscriptions {
     this.byEndpoint.set(s.endpoint, s)
     const origin = pushOrigin(s.endpoint)
     let regions = this.byOrigin.get(origin)
-    if (!regions) this.byOrigin.set(origin, (regions = new Map()))
+    if (!regions) {
+      regions = new Map()
+      this.byOrigin.set(origin, regions)
+    }
     let subs = regions.get(s.region)
-    if (!subs) regions.set(s.region, (subs = new Map()))
+    if (!subs) {
+      subs = new Map()
+      regions.set(s.region, subs)
+    }
     subs.set(s.endpoint, s)
   }
 
