@@ -182,21 +182,36 @@ export class PushConnections {
     const s = await this.session()
     s.inFlight++
     return new Promise<PushResponse>((resolve, reject) => {
+      if (signal.aborted) {
+        s.inFlight--
+        reject(signal.reason)
+        return
+      }
       let stream: ClientHttp2Stream
       try {
-        stream = s.session.request(
-          { ':method': 'POST', ':path': path, ...headers, 'content-length': String(body.length) },
-          { signal },
-        )
+        stream = s.session.request({
+          ':method': 'POST',
+          ':path': path,
+          ...headers,
+          'content-length': String(body.length),
+        })
       } catch (err) {
         s.inFlight--
         reject(err)
         return
       }
       let settled = false
+      // http2's own `signal` option leaves its listener on the signal after the stream ends; thousands of pushes
+      // share one signal, so the listener is ours and is removed with the stream.
+      const onAbort = () => {
+        finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+        stream.close(h2.NGHTTP2_CANCEL)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
       const finish = (err: Error | null, res?: PushResponse) => {
         if (settled) return
         settled = true
+        signal.removeEventListener('abort', onAbort)
         if (err) reject(err)
         else resolve(res!)
       }

@@ -176,7 +176,7 @@ describe('Web Push to a push service over HTTP/2', () => {
     await service.waitFor(200)
     await server.delivery.whenIdle()
     assert.equal(service.received.length, 200)
-    // 128 pushes in flight (the default) at 100 streams a connection (the service's limit): two connections.
+    // All 200 in flight at once (up to 256 by default), at 100 streams a connection (the service's limit): two.
     assert.ok(service.connections <= 2, `${service.connections} connections`)
     assert.ok(service.received.every((p) => p.httpVersion === '2.0'))
     for (const [i, b] of browsers.entries()) {

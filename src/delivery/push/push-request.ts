@@ -56,7 +56,10 @@ export class PushSender {
   async send(push: Push, ttlSeconds: number, key: SenderKey, signal: AbortSignal): Promise<PushOutcome> {
     let res: PushResponse
     try {
-      const url = new URL(push.endpoint)
+      // Endpoints are stored normalised (the route keeps `URL.href`), so the origin ends at the first slash after it.
+      const slash = push.endpoint.indexOf('/', push.endpoint.indexOf('//') + 2)
+      const origin = slash < 0 ? push.endpoint : push.endpoint.slice(0, slash)
+      const path = slash < 0 ? '/' : push.endpoint.slice(slash)
       const body = encryptPush(
         this.payload(push.payload),
         { p256dh: Buffer.from(push.p256dh, 'base64url'), auth: Buffer.from(push.auth, 'base64url') },
@@ -68,9 +71,9 @@ export class PushSender {
         ttl: String(ttlSeconds),
         urgency: push.urgency,
         topic: push.topic,
-        authorization: this.vapid.authorization(url.origin),
+        authorization: this.vapid.authorization(origin),
       }
-      res = await this.connections(url.origin).post(url.pathname + url.search, headers, body, signal)
+      res = await this.connections(origin).post(path, headers, body, signal)
     } catch (err) {
       const e = err as Error & { code?: string }
       if (e instanceof PushEncryptionError || e.code === 'EPRIVATETARGET') return { kind: 'refused', error: e.message }
