@@ -17,8 +17,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import webPush from 'web-push'
+import { encryptPush, newSenderKey } from '../../src/delivery/push/aes128gcm.ts'
 import { PushSubscriptionStore } from '../../src/delivery/push/push-store.ts'
 import { selfSignedCertificate } from '../../src/delivery/push/testdata/tls-push-service.ts'
+import { VapidTokens } from '../../src/delivery/push/vapid-token.ts'
 import { loadRegionCatalogue } from '../../src/geo/catalogue-file.ts'
 import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
@@ -58,6 +60,7 @@ const files = { key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') }
 writeFileSync(files.key, tls.key, { mode: 0o600 })
 writeFileSync(files.cert, tls.cert)
 const trust = { NODE_EXTRA_CA_CERTS: files.cert }
+const b64 = (s: string) => Buffer.from(s, 'base64url')
 
 const service = await startChildServer('bench/push/push-service.ts', [JSON.stringify(files)], 'push service')
 const ask = async <Op extends PushServiceReport['op']>(command: PushServiceCommand, op: Op, timeoutMs = 120_000) => {
@@ -89,12 +92,68 @@ async function until(done: (c: Extract<PushServiceReport, { op: 'count' }>) => b
 // 1. Pushes per CPU-second of the sender.
 const keys = webPush.generateVAPIDKeys()
 const few = (await ask({ op: 'subscribe', count: 2000 }, 'subscribed')).subscriptions
-const results = { sirena: [] as SenderReport[], 'web-push': [] as SenderReport[] }
-const versions = { sirena: new Set<string>(), 'web-push': new Set<string>() }
+
+// What each push costs in cryptography alone, in this process, before any HTTP.
+{
+  const subs = few.slice(0, 500).map((s) => ({ p256dh: b64(s.p256dh), auth: b64(s.auth) }))
+  const payload = Buffer.from(
+    JSON.stringify({
+      title: 'Повітряна тривога: Бучанська міська громада',
+      body: 'Прямуйте до найближчого укриття. Не нехтуйте сигналом тривоги.',
+      tag: 'alert-01JDX8Q6YV3M2K9Z7B4N5C8H1F',
+      url: '/#/region/UA32080070000050759',
+      kind: 'alert',
+      change: 'started',
+      region: 'UA32080070000050759',
+      lang: 'uk',
+      time: new Date().toISOString(),
+      requireInteraction: true,
+    }),
+  )
+  const key = newSenderKey()
+  const tokens = new VapidTokens(keys, 'mailto:bench@sirena.invalid')
+  const cpuMicros = (n: number, fn: (i: number) => void) => {
+    for (let i = 0; i < Math.min(n, 500); i++) fn(i)
+    const c = process.cpuUsage()
+    for (let i = 0; i < n; i++) fn(i)
+    const d = process.cpuUsage(c)
+    return (d.user + d.system) / n
+  }
+  const rows: Array<[string, number]> = [
+    [
+      'ECDH alone (node crypto, one per push by RFC 8291)',
+      cpuMicros(4000, (i) => key.ecdh.computeSecret(subs[i % 500]!.p256dh)),
+    ],
+    ['Sirena encryptPush (ECDH, 5 HMAC, AES-GCM)', cpuMicros(4000, (i) => encryptPush(payload, subs[i % 500]!, key))],
+    ['Sirena VAPID header (signed once per service)', cpuMicros(4000, () => tokens.authorization(service.url))],
+    [
+      'web-push generateRequestDetails (a key pair, ECDH, HKDF, AES-GCM, a new JWT)',
+      cpuMicros(1000, (i) =>
+        webPush.generateRequestDetails(
+          { endpoint: `${service.url}/push/0`, keys: { p256dh: few[i % 500]!.p256dh, auth: few[i % 500]!.auth } },
+          payload.toString(),
+          { vapidDetails: { subject: 'mailto:bench@sirena.invalid', ...keys }, TTL: 60 },
+        ),
+      ),
+    ],
+  ]
+  printTable(
+    'Cryptography per push, no HTTP (CPU µs, this process)',
+    ['step', 'CPU µs/push'],
+    rows.map(([what, us]) => [what, us]),
+  )
+}
+const modes = ['sirena', 'http2-only', 'web-push'] as const
+const results: Record<SenderJob['mode'], SenderReport[]> = { sirena: [], 'http2-only': [], 'web-push': [] }
+const versions: Record<SenderJob['mode'], Set<string>> = {
+  sirena: new Set(),
+  'http2-only': new Set(),
+  'web-push': new Set(),
+}
 for (let round = 0; round < rounds; round++) {
-  const order: Array<SenderJob['mode']> = round % 2 === 0 ? ['sirena', 'web-push'] : ['web-push', 'sirena']
+  const order = round % 2 === 0 ? modes : [...modes].reverse()
   for (const mode of order) {
-    const n = mode === 'sirena' ? count : naiveCount
+    const n = mode === 'web-push' ? naiveCount : count
     if (n === 0) continue
     process.stderr.write(`push: round ${round + 1} of ${rounds}, ${mode}, ${n} pushes\n`)
     await ask({ op: 'reset' }, 'count')
@@ -113,6 +172,9 @@ for (let round = 0; round < rounds; round++) {
     if (c.failed > 0) throw new Error(`${mode}: ${c.failed} pushes did not decrypt`)
     for (const v of Object.keys(c.versions)) versions[mode].add(v)
     results[mode].push(report)
+    process.stderr.write(
+      `push: ${mode}: ${((report.cpuMs * 1000) / report.pushes).toFixed(0)} µs CPU a push, ${((report.systemMs * 1000) / report.pushes).toFixed(0)} of it in the kernel\n`,
+    )
   }
 }
 
@@ -124,12 +186,16 @@ const naiveRate = median(results['web-push'].map(perCpuSecond))
 printTable(
   `Pushes per CPU-second of the sender (median of ${rounds} rounds; ${concurrency} in flight; every push decrypted at the service)`,
   ['sender', 'HTTP', 'pushes', 'CPU µs/push', 'pushes/CPU-s', 'pushes/s (wall)', 'vs web-push'],
-  (['sirena', 'web-push'] as const)
+  modes
     .filter((m) => results[m].length > 0)
     .map((m) => {
       const rate = median(results[m].map(perCpuSecond))
       return [
-        m === 'sirena' ? 'Sirena PushSender' : 'web-push sendNotification',
+        {
+          sirena: 'Sirena PushSender',
+          'http2-only': 'its HTTP/2 alone (floor)',
+          'web-push': 'web-push sendNotification',
+        }[m],
         [...versions[m]].join(', '),
         results[m][0]!.pushes,
         1e6 / rate,

@@ -7,14 +7,19 @@
  * Takes one SenderJob over IPC, reports one SenderReport and exits.
  */
 import webPush from 'web-push'
-import { newSenderKey, type SenderKey } from '../../src/delivery/push/aes128gcm.ts'
+import { encryptPush, newSenderKey, type SenderKey } from '../../src/delivery/push/aes128gcm.ts'
 import type { Push, PushPayload } from '../../src/delivery/push/push-plan.ts'
 import { PushSender } from '../../src/delivery/push/push-request.ts'
 import type { VapidKeys } from '../../src/delivery/push/vapid.ts'
+import { VapidTokens } from '../../src/delivery/push/vapid-token.ts'
 import type { BenchSubscription } from './push-service.ts'
 
 export interface SenderJob {
-  mode: 'sirena' | 'web-push'
+  /**
+   * `http2-only` is the floor under `sirena`: the same connections and headers, one body encrypted once for the
+   * first subscription and posted again and again (each copy still decrypts), so no cryptography per push.
+   */
+  mode: 'sirena' | 'web-push' | 'http2-only'
   origin: string
   subscriptions: BenchSubscription[]
   /** Pushes to measure, after a warm-up of 500 (connections, JIT). */
@@ -29,6 +34,8 @@ export interface SenderReport {
   wallMs: number
   /** User and system CPU time of this process while it sent them. */
   cpuMs: number
+  /** Of which in the kernel (sockets). */
+  systemMs: number
   failures: number
   firstError?: string
 }
@@ -68,9 +75,28 @@ const sender = new PushSender({ keys: job.keys, subject, timeoutMs: 30_000, allo
 let key: SenderKey = newSenderKey()
 const signal = new AbortController().signal
 
+const first = job.subscriptions[0]!
+const fixedBody = encryptPush(
+  Buffer.from(JSON.stringify(payloadFor(0))),
+  { p256dh: Buffer.from(first.p256dh, 'base64url'), auth: Buffer.from(first.auth, 'base64url') },
+  key,
+)
+const fixedHeaders = {
+  'content-type': 'application/octet-stream',
+  'content-encoding': 'aes128gcm',
+  ttl: String(4 * 3600),
+  urgency: 'high',
+  topic: 'alert-01JDX8Q6YV3M2K9Z7B4N5C8H1F',
+  authorization: new VapidTokens(job.keys, subject).authorization(job.origin),
+}
+
 /** Sends push number `i` (to subscription i mod n) and says whether it was taken. */
 async function sendOne(i: number): Promise<string | undefined> {
   const s = job.subscriptions[i % job.subscriptions.length]!
+  if (job.mode === 'http2-only') {
+    const res = await sender.connections(job.origin).post(first.path, fixedHeaders, fixedBody, signal)
+    return res.status === 201 ? undefined : `HTTP ${res.status}`
+  }
   if (job.mode === 'sirena') {
     // One sender key per message: a message here is one round over the subscriptions.
     if (i % job.subscriptions.length === 0) key = newSenderKey()
@@ -132,6 +158,7 @@ const report: SenderReport = {
   pushes: job.count,
   wallMs,
   cpuMs: (used.user + used.system) / 1000,
+  systemMs: used.system / 1000,
   ...result,
 }
 process.send?.(report, () => process.exit(0))

@@ -211,14 +211,13 @@ export class PushConnections {
       const finish = (err: Error | null, res?: PushResponse) => {
         if (settled) return
         settled = true
+        // Counted free once answered: its stream closes a moment later, and the next push should not open a session.
+        s.inFlight--
         signal.removeEventListener('abort', onAbort)
         if (err) reject(err)
         else resolve(res!)
       }
-      stream.once('close', () => {
-        s.inFlight--
-        finish(new Error(`stream closed without an answer (code ${stream.rstCode})`))
-      })
+      stream.once('close', () => finish(new Error(`stream closed without an answer (code ${stream.rstCode})`)))
       stream.setTimeout(this.o.timeoutMs, () => {
         finish(new Error(`no answer within ${this.o.timeoutMs} ms`))
         stream.close(h2.NGHTTP2_CANCEL)
