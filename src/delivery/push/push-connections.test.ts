@@ -118,6 +118,22 @@ describe('Web Push connections', () => {
     assert.ok(outcomes.every((o) => o.kind === 'failed' && /no answer within/.test(o.error)))
   })
 
+  test('pushes in flight end at once when their batch is aborted (the server stopping)', async () => {
+    const hanging = await service()
+    hanging.answer = () => 'hang'
+    const stop = new AbortController()
+    const pending = Array.from({ length: 20 }, (_, i) =>
+      send(pushTo(new FakeBrowser(`${hanging.url}/push/${i}`)), stop.signal),
+    )
+    await new Promise((r) => setTimeout(r, 100))
+    stop.abort(new Error('stopping'))
+    const outcomes = await Promise.all(pending)
+    assert.ok(
+      outcomes.every((o) => o.kind === 'failed' && o.error === 'stopping'),
+      JSON.stringify(outcomes[0]),
+    )
+  })
+
   test('a push service that went away and came back is reconnected to on the next push', async () => {
     const s = await service()
     const b = new FakeBrowser(`${s.url}/push/again`)

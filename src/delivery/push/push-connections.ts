@@ -59,6 +59,7 @@ export class PushConnections {
   private readonly sessions: Session[] = []
   private opening?: Promise<Session>
   private agent?: HttpAgent
+  private readonly inFlightBySignal = new WeakMap<AbortSignal, Set<ClientHttp2Stream>>()
   private closed = false
 
   constructor(
@@ -154,6 +155,29 @@ export class PushConnections {
     return entry
   }
 
+  /**
+   * The streams in flight under one abort signal (a batch's), closed together when it aborts. One listener per signal
+   * rather than one per stream: thousands of pushes share a signal, and http2's own `signal` option leaves its
+   * listener behind after the stream ends.
+   */
+  private streamsAbortedBy(signal: AbortSignal): Set<ClientHttp2Stream> {
+    let streams = this.inFlightBySignal.get(signal)
+    if (!streams) {
+      const set = new Set<ClientHttp2Stream>()
+      streams = set
+      this.inFlightBySignal.set(signal, set)
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const stream of set)
+            stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
+        },
+        { once: true },
+      )
+    }
+    return streams
+  }
+
   /** The least busy session with a free stream, or a new one while under `maxSessions`, or the least busy. */
   private async session(): Promise<Session> {
     let best: Session | undefined
@@ -201,22 +225,17 @@ export class PushConnections {
         return
       }
       let settled = false
-      // http2's own `signal` option leaves its listener on the signal after the stream ends; thousands of pushes
-      // share one signal, so the listener is ours and is removed with the stream.
-      const onAbort = () => {
-        finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-        stream.close(h2.NGHTTP2_CANCEL)
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
+      const streams = this.streamsAbortedBy(signal)
       const finish = (err: Error | null, res?: PushResponse) => {
         if (settled) return
         settled = true
         // Counted free once answered: its stream closes a moment later, and the next push should not open a session.
         s.inFlight--
-        signal.removeEventListener('abort', onAbort)
+        streams.delete(stream)
         if (err) reject(err)
         else resolve(res!)
       }
+      streams.add(stream)
       stream.once('close', () => finish(new Error(`stream closed without an answer (code ${stream.rstCode})`)))
       stream.setTimeout(this.o.timeoutMs, () => {
         finish(new Error(`no answer within ${this.o.timeoutMs} ms`))
