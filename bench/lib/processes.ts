@@ -131,8 +131,9 @@ export async function startChildServer(
   file: string,
   args: string[],
   what: string,
+  options: SpawnOptions = {},
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawnTs(file, args)
+  const child = spawnTs(file, args, options)
   const isReady = (m: unknown): m is { url: string } => typeof m === 'object' && m !== null && 'url' in m
   const { url } = await nextMessage(child, isReady, 60_000, `starting ${what}`)
   return { url, child }

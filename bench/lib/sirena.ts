@@ -31,11 +31,23 @@ export const benchEnv: Record<string, string> = {
  * Starts Sirena in its own process with a fresh data directory under the system temp dir (which must be on a real
  * disk for the fsync to cost what it does in production; SIRENA_BENCH_TMP picks another place).
  */
-export async function startSirena(o: { admins?: number; env?: Record<string, string> } = {}): Promise<BenchSirena> {
+export async function startSirena(
+  o: {
+    admins?: number
+    env?: Record<string, string>
+    /** Variables of the server's process itself rather than its settings (NODE_EXTRA_CA_CERTS). */
+    processEnv?: Record<string, string>
+    /** Runs on the fresh data directory before the server starts (to fill a store as a long-running server has). */
+    prepare?: (data: string) => void | Promise<void>
+  } = {},
+): Promise<BenchSirena> {
   const data = mkdtempSync(join(process.env.SIRENA_BENCH_TMP ?? tmpdir(), 'sirena-bench-'))
+  await o.prepare?.(data)
   const adminTokens = Array.from({ length: o.admins ?? 1 }, () => newToken())
   const options: SirenaServerOptions = { data, adminTokens, env: { ...benchEnv, ...o.env } }
-  const { url, child } = await startChildServer('bench/lib/sirena-server.ts', [JSON.stringify(options)], 'Sirena')
+  const { url, child } = await startChildServer('bench/lib/sirena-server.ts', [JSON.stringify(options)], 'Sirena', {
+    ...(o.processEnv ? { env: o.processEnv } : {}),
+  })
   return {
     url,
     data,

@@ -264,10 +264,16 @@ export class PostgresDeliveryStore implements DeliveryStore {
 
   async recordPushed(targetId: string, seq: number, endpoints: readonly string[]): Promise<void> {
     if (endpoints.length === 0) return
-    await this.sql`
-      INSERT INTO channel_push_sent (target_id, seq, endpoint)
-      SELECT ${targetId}, ${seq}, unnest(${[...endpoints]}::text[])
-      ON CONFLICT DO NOTHING`
+    // Progress is a hint, not a promise to anyone: a commit lost with the database server's crash means those browsers
+    // are pushed again, and the shared Topic makes their push service replace the message rather than ring twice. So
+    // a batch's commit does not wait for the WAL flush that a cursor's commit waits for (see docs/web.md).
+    await this.sql.begin(async (tx) => {
+      await tx`SET LOCAL synchronous_commit = off`
+      await tx`
+        INSERT INTO channel_push_sent (target_id, seq, endpoint)
+        SELECT ${targetId}, ${seq}, unnest(${[...endpoints]}::text[])
+        ON CONFLICT DO NOTHING`
+    })
   }
 
   async vapidKeys(candidate: () => VapidKeyPair): Promise<VapidKeyPair> {

@@ -21,7 +21,7 @@ export interface WebExtensionOptions {
   /** The built app; `dist/web` of the project by default. */
   webDir?: string
   /** Concurrency, timeout and per-subscription attempts of Web Push delivery. */
-  push?: Pick<PushDeliveryOptions, 'concurrency' | 'timeoutMs' | 'attemptsPerSubscription'>
+  push?: Pick<PushDeliveryOptions, 'concurrency' | 'timeoutMs' | 'attemptsPerSubscription' | 'ca'>
   /** Called once the delivery is running, so tests can wait for it to go idle and reach the store. */
   onPushDelivery?: (delivery: PushDelivery, store: PushSubscriptionStore) => void
 }

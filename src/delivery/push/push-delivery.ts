@@ -5,7 +5,7 @@ import type { Outbox } from '../outbox/outbox.ts'
 import type { RetryPolicy } from '../outbox/worker.ts'
 import { PushPlanner } from './push-plan.ts'
 import { PushProgress } from './push-progress.ts'
-import { sendPush } from './push-request.ts'
+import { PushSender } from './push-request.ts'
 import { type PushSubscriptionStore, pushOrigin } from './push-store.ts'
 import { PushTarget, pushTargetId } from './push-target.ts'
 import type { VapidKeys } from './vapid.ts'
@@ -16,15 +16,21 @@ export interface PushDeliveryOptions {
   subject: string
   /** Backoff between attempts at a push service that takes nothing (the channels' settings). */
   retry?: RetryPolicy
-  /** Requests in flight at once per push service; they answer in tens of milliseconds, so a few dozen keep up. */
+  /**
+   * Pushes in flight at once per push service (256 by default). A service answers in tens of milliseconds, so a rate
+   * is at most this many per round trip (256 at 50 ms: 5,000 a second), about what one edge's CPU can encrypt.
+   */
   concurrency?: number
   /** Attempts at one subscription's push while its service takes the others; then that push is given up. */
   attemptsPerSubscription?: number
   timeoutMs?: number
   /** Loopback and private push endpoints (tests with a fake push service); otherwise refused at connect time. */
   allowPrivateEndpoints: boolean
+  /** Trusted roots besides the system's (a test's self-signed push service). */
+  ca?: string | Buffer
 }
 
+const defaultConcurrency = 256
 const prefix = 'web-push:'
 
 /**
@@ -36,6 +42,8 @@ const prefix = 'web-push:'
 export class PushDelivery {
   private readonly planner: PushPlanner
   private readonly progress: PushProgress
+  /** Kept-alive connections per push service and cached VAPID tokens, shared by every target this edge runs. */
+  private readonly sender: PushSender
   private readonly log: Logger
   private closed = false
 
@@ -53,6 +61,14 @@ export class PushDelivery {
       catalogue: sirena.catalogue,
       coverage: () => sirena.coverage('Actual'),
       subscriptions: store,
+    })
+    this.sender = new PushSender({
+      keys: o.keys,
+      subject: o.subject,
+      timeoutMs: o.timeoutMs ?? 10_000,
+      allowPrivate: o.allowPrivateEndpoints,
+      maxSockets: o.concurrency ?? defaultConcurrency,
+      ...(o.ca ? { ca: o.ca } : {}),
     })
   }
 
@@ -80,19 +96,13 @@ export class PushDelivery {
     return new PushTarget(origin, {
       planner: this.planner,
       progress: this.progress,
-      send: (push, ttlSeconds, signal) =>
-        sendPush(
-          push,
-          ttlSeconds,
-          { keys: o.keys, subject: o.subject, timeoutMs: o.timeoutMs ?? 10_000, allowPrivate: o.allowPrivateEndpoints },
-          signal,
-        ),
+      send: (push, ttlSeconds, key, signal) => this.sender.send(push, ttlSeconds, key, signal),
       onGone: async (endpoint) => {
         await this.store.remove(endpoint)
       },
       subscribed: (endpoints) => this.store.subscribed(endpoints),
       logger: this.log,
-      concurrency: o.concurrency ?? 32,
+      concurrency: o.concurrency ?? defaultConcurrency,
       attemptsPerSubscription: o.attemptsPerSubscription ?? 4,
     })
   }
@@ -112,7 +122,9 @@ export class PushDelivery {
     }
   }
 
+  /** Closes the connections to the push services (the outbox, shared with the other channels, stops its targets). */
   async close(): Promise<void> {
     this.closed = true
+    this.sender.close()
   }
 }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { FakeBrowser, FakePushService } from '../../web-server/testdata/fake-push-service.ts'
 import { startWebServer, type WebTestServer } from '../../web-server/testdata/web-server.ts'
+import { selfSignedCertificate, TlsPushService } from './testdata/tls-push-service.ts'
 
 const bucha = 'UA32080070000050759'
 
@@ -136,5 +137,57 @@ describe('Web Push through the outbox', () => {
     // Four attempts per event (the default), then given up: the all-clear was not stuck behind the alarm.
     assert.equal(attempts, 8)
     await unsubscribe(broken, ...fine)
+  })
+})
+
+describe('Web Push to a push service over HTTP/2', () => {
+  const tls = selfSignedCertificate()
+  let server: WebTestServer
+  let service: TlsPushService
+
+  before(async () => {
+    service = await new TlsPushService({ http2: true, tls }).start()
+    server = await startWebServer({ push: { ca: tls.cert } })
+  })
+  after(async () => {
+    await server.close()
+    await service.close()
+  })
+
+  test('an alert to a hromada’s 200 browsers goes out as HTTP/2 streams on as few connections as its streams need, each readable by its browser', async () => {
+    const browsers = Array.from({ length: 200 }, (_, i) => new FakeBrowser(`${service.url}/push/${i}`))
+    // Stored as the subscription route does (it limits how fast one client subscribes, which is not under test here).
+    for (const b of browsers) {
+      await server.pushStore.put({
+        ...b.subscription().keys,
+        endpoint: b.endpoint,
+        region: bucha,
+        lang: 'en',
+        createdAt: server.sirena.now(),
+        sinceSeq: server.sirena.state.seq,
+      })
+    }
+    await server.delivery.watch(browsers[0]!.endpoint)
+    const res = await server.call('POST', '/api/v1/alerts', {
+      token: server.adminToken,
+      body: { type: 'air_raid', regions: [bucha] },
+    })
+    assert.equal(res.status, 201, res.text)
+    await service.waitFor(200)
+    await server.delivery.whenIdle()
+    assert.equal(service.received.length, 200)
+    // All 200 in flight at once (up to 256 by default), at 100 streams a connection (the service's limit): two.
+    assert.ok(service.connections <= 2, `${service.connections} connections`)
+    assert.ok(service.received.every((p) => p.httpVersion === '2.0'))
+    for (const [i, b] of browsers.entries()) {
+      const push = service.received.find((p) => p.path === `/push/${i}`)!
+      assert.equal((b.decrypt(push.body) as { title: string }).title, 'Air raid alert: Bucha Urban Hromada')
+    }
+    // The pushes of one alert share one sender key (the `keyid` after the salt) and no salt.
+    const keyIds = new Set(service.received.map((p) => p.body.subarray(21, 86).toString('hex')))
+    const salts = new Set(service.received.map((p) => p.body.subarray(0, 16).toString('hex')))
+    assert.equal(keyIds.size, 1)
+    assert.equal(salts.size, 200)
+    assert.equal(new Set(service.received.map((p) => p.headers.authorization)).size, 1, 'one VAPID token')
   })
 })

@@ -53,7 +53,7 @@ export interface PushPlannerDeps {
   catalogue: RegionCatalogue
   /** Coverage by Actual alerts as it stands when the push is prepared (to tell "another alert still covers it"). */
   coverage(): CoverageIndex
-  subscriptions: PushSubscriptionStore
+  subscriptions: Pick<PushSubscriptionStore, 'forRegions'>
 }
 
 /**
@@ -162,24 +162,26 @@ export class PushPlanner {
     const coverage = ending ? this.deps.coverage() : undefined
     const topic = topicOf(alert.id)
     const pushes: Push[] = []
+    // Browsers of one region and language read the same words: one payload each (serialised once when sent).
+    const payloads = new Map<string, PushPayload>()
     for (const [endpoint, { sub, place }] of await this.subscribersOf(regions, origin, seq)) {
       if (before.has(endpoint)) continue
-      // Another alert may still cover the place: the message must not read as "safe now".
-      const stillActive = coverage?.status(place) === 'active'
-      pushes.push({
-        ...keysOf(sub),
-        payload: {
+      const key = `${place} ${sub.region} ${sub.lang}`
+      let payload = payloads.get(key)
+      if (!payload) {
+        // Another alert may still cover the place: the message must not read as "safe now".
+        const stillActive = coverage?.status(place) === 'active'
+        payload = {
           ...alertNotification(change, alert, this.named(place), sub.lang, { stillActive }),
           kind: 'alert',
           change,
           region: sub.region,
           lang: sub.lang,
           time: alert.endedAt ?? alert.updatedAt,
-        },
-        ttlSeconds: alertTtlSeconds,
-        urgency: ending ? 'normal' : 'high',
-        topic,
-      })
+        }
+        payloads.set(key, payload)
+      }
+      pushes.push({ ...keysOf(sub), payload, ttlSeconds: alertTtlSeconds, urgency: ending ? 'normal' : 'high', topic })
     }
     return pushes
   }

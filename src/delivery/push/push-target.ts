@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
+import { newSenderKey, type SenderKey } from './aes128gcm.ts'
 import type { Push, PushBatch, PushPlanner } from './push-plan.ts'
 import type { PushProgress } from './push-progress.ts'
 import type { PushOutcome } from './push-request.ts'
@@ -8,7 +9,8 @@ import type { PushOutcome } from './push-request.ts'
 export interface PushTargetDeps {
   planner: PushPlanner
   progress: PushProgress
-  send(push: Push, ttlSeconds: number, signal: AbortSignal): Promise<PushOutcome>
+  /** Sends one push, encrypted under `key`: the sender key of the event's pushes to this service. */
+  send(push: Push, ttlSeconds: number, key: SenderKey, signal: AbortSignal): Promise<PushOutcome>
   /** The push service said the subscription is gone (404/410): it is removed. */
   onGone(endpoint: string): void | Promise<void>
   /** Which of these browsers are still subscribed: one that unsubscribed while its push was retried gets no more. */
@@ -74,6 +76,9 @@ export class PushTarget implements OutboxTarget<PushBatch> {
     const still = retrying ? await this.deps.subscribed(notDone.map((p) => p.endpoint)) : undefined
     const pending = still ? notDone.filter((p) => still.has(p.endpoint)) : notDone
 
+    // One ephemeral ECDH key for this event's pushes to this service, each with its own salt, then dropped: the one
+    // ECDH per browser is the cost RFC 8291 sets; a key pair per push would add a second (see docs/web.md).
+    const key = newSenderKey()
     // Every request in flight listens on the worker's signal, to be aborted with it.
     setMaxListeners(this.deps.concurrency + 10, signal)
     let unrecorded: string[] = []
@@ -102,7 +107,7 @@ export class PushTarget implements OutboxTarget<PushBatch> {
         }
         let outcome: PushOutcome
         try {
-          outcome = await this.deps.send(push, ttlSeconds, signal)
+          outcome = await this.deps.send(push, ttlSeconds, key, signal)
         } catch (err) {
           outcome = { kind: 'failed', error: (err as Error).message }
         }

@@ -169,17 +169,23 @@ describe('Web Push delivery', () => {
       await server.call('DELETE', '/api/v1/push/subscriptions', { body: { endpoint: b.endpoint } })
   })
 
-  test('a push service that says the subscription is gone (410) gets no more pushes', async () => {
-    const b = browser('/push/gone')
-    pushService.answers.set('/push/gone', [410])
-    await subscribe(b, bucha)
-    const alert = await issue({ type: 'air_raid', regions: [bucha] })
-    await server.delivery.whenIdle()
-    const res = await server.call('DELETE', '/api/v1/push/subscriptions', { body: { endpoint: b.endpoint } })
-    assert.equal(res.status, 404, 'the subscription was already removed')
-    assert.equal(res.json.code, 'not_found')
-    await server.call('POST', `/api/v1/alerts/${alert.id}/end`, { token: server.adminToken })
-  })
+  for (const status of [404, 410]) {
+    test(`a push service that says the subscription is gone (${status}) gets no more pushes`, async () => {
+      const b = browser(`/push/gone-${status}`)
+      pushService.answers.set(`/push/gone-${status}`, [status])
+      await subscribe(b, bucha)
+      const alert = await issue({ type: 'air_raid', regions: [bucha] })
+      await server.delivery.whenIdle()
+      assert.equal(await server.pushStore.has(b.endpoint), false)
+      const res = await server.call('DELETE', '/api/v1/push/subscriptions', { body: { endpoint: b.endpoint } })
+      assert.equal(res.status, 404, 'the subscription was already removed')
+      assert.equal(res.json.code, 'not_found')
+      const seen = pushService.received.length
+      await server.call('POST', `/api/v1/alerts/${alert.id}/end`, { token: server.adminToken })
+      await server.delivery.whenIdle()
+      assert.equal(pushService.received.slice(seen).filter((p) => p.path === `/push/gone-${status}`).length, 0)
+    })
+  }
 
   test('a push the service cannot take now (503) is retried', async () => {
     const b = browser('/push/busy')
