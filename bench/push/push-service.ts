@@ -9,7 +9,12 @@
  */
 import { createECDH, type ECDH, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createSecureServer } from 'node:http2'
+import {
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import { decryptPush } from '../../src/delivery/push/aes128gcm.ts'
 
@@ -20,10 +25,16 @@ export interface BenchSubscription {
   auth: string
 }
 
-export type PushServiceCommand = { op: 'subscribe'; count: number } | { op: 'count' } | { op: 'reset' }
+export type PushServiceCommand =
+  | { op: 'subscribe'; count: number }
+  | { op: 'count' }
+  | { op: 'reset' }
+  /** Listens on `count` more ports: more push-service origins (as FCM, Mozilla, Apple and Windows are), one service. */
+  | { op: 'listen'; count: number }
 
 export type PushServiceReport =
   | { op: 'subscribed'; subscriptions: BenchSubscription[] }
+  | { op: 'listening'; urls: string[] }
   | {
       op: 'count'
       /** Pushes that decrypted to JSON with the subscription's keys. */
@@ -78,23 +89,26 @@ function receive(path: string, body: Buffer) {
   }
 }
 
-const server = createSecureServer(
-  {
-    key: readFileSync(files.key),
-    cert: readFileSync(files.cert),
-    allowHTTP1: true,
-    settings: { maxConcurrentStreams: 100 },
-  },
-  (req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      versions[req.httpVersion] = (versions[req.httpVersion] ?? 0) + 1
-      res.writeHead(201).end()
-      receive(req.url, Buffer.concat(chunks))
-    })
-  },
-)
+const tlsOptions = {
+  key: readFileSync(files.key),
+  cert: readFileSync(files.cert),
+  allowHTTP1: true,
+  settings: { maxConcurrentStreams: 100 },
+}
+const handle = (req: Http2ServerRequest, res: Http2ServerResponse) => {
+  const chunks: Buffer[] = []
+  req.on('data', (c: Buffer) => chunks.push(c))
+  req.on('end', () => {
+    versions[req.httpVersion] = (versions[req.httpVersion] ?? 0) + 1
+    res.writeHead(201).end()
+    receive(req.url, Buffer.concat(chunks))
+  })
+}
+const server = createSecureServer(tlsOptions, handle)
+const listen = (s: Http2SecureServer) =>
+  new Promise<string>((resolve) =>
+    s.listen(0, '127.0.0.1', () => resolve(`https://127.0.0.1:${(s.address() as AddressInfo).port}`)),
+  )
 
 process.on('message', (m: PushServiceCommand) => {
   const reply = (r: PushServiceReport) => process.send?.(r)
@@ -116,6 +130,10 @@ process.on('message', (m: PushServiceCommand) => {
           auth: b.auth.toString('base64url'),
         })),
       })
+    } else if (m.op === 'listen') {
+      void Promise.all(Array.from({ length: m.count }, () => listen(createSecureServer(tlsOptions, handle)))).then(
+        (urls) => reply({ op: 'listening', urls }),
+      )
     } else if (m.op === 'count') {
       reply({ op: 'count', decrypted, distinct, failed, versions, lastAt, cpuMs: cpuMs() })
     } else {
@@ -132,6 +150,4 @@ process.on('message', (m: PushServiceCommand) => {
 })
 process.on('disconnect', () => process.exit(0))
 
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` })
-})
+void listen(server).then((url) => process.send?.({ url }))

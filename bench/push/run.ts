@@ -16,6 +16,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { jetstreamManager } from '@nats-io/jetstream'
+import { connect } from '@nats-io/transport-node'
+import pg from 'pg'
 import webPush from 'web-push'
 import { encryptPush, newSenderKey } from '../../src/delivery/push/aes128gcm.ts'
 import { selfSignedCertificate } from '../../src/delivery/push/testdata/tls-push-service.ts'
@@ -25,7 +28,7 @@ import { SqliteDeliveryStore } from '../../src/store/sqlite-delivery-store.ts'
 import { benchArgs } from '../lib/args.ts'
 import { BenchClient } from '../lib/http-client.ts'
 import { deadline, nextMessage, spawnTs, startChildServer, stopChild } from '../lib/processes.ts'
-import { startSirena } from '../lib/sirena.ts'
+import { type BenchSirena, startSirena } from '../lib/sirena.ts'
 import { printTable, ratio } from '../lib/table.ts'
 import type { BenchSubscription, PushServiceCommand, PushServiceReport } from './push-service.ts'
 import type { SenderJob, SenderReport } from './sender.ts'
@@ -36,7 +39,14 @@ const args = benchArgs(import.meta.url, {
   'naive-count': { type: 'string', default: '2000' },
   subscriptions: { type: 'string', default: '100000' },
   concurrency: { type: 'string', default: '256' },
+  origins: { type: 'string', default: '4' },
+  cluster: { type: 'string', default: 'true' },
 })
+const originCount = Number(args.origins)
+const clusterPhase = args.cluster !== 'false'
+if (!Number.isInteger(originCount) || originCount < 1 || originCount > 16) throw new Error('--origins takes 1..16')
+const postgresUrl = process.env.SIRENA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const natsUrl = process.env.SIRENA_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'
 const rounds = Number(args.rounds)
 const count = Number(args.count)
 const naiveCount = Number(args['naive-count'])
@@ -206,7 +216,7 @@ printTable(
     }),
 )
 
-// 2. A nationwide alert through `sirena serve`.
+// 2. A nationwide alert through `sirena serve`: one embedded edge, then two cluster edges on PostgreSQL.
 if (subscriptionCount > 0) {
   const catalogue = loadRegionCatalogue()
   const hromadas = catalogue.atLevel('hromada').map((r) => r.id)
@@ -217,39 +227,31 @@ if (subscriptionCount > 0) {
     const batch = Math.min(20_000, subscriptionCount - made)
     many.push(...(await ask({ op: 'subscribe', count: batch }, 'subscribed')).subscriptions)
   }
-  const sirena = await startSirena({
-    admins: 2,
-    env: {
-      SIRENA_WEB_PUSH_ALLOW_INSECURE_ENDPOINTS: 'true',
-      SIRENA_WEB_PUSH_MAX_SUBSCRIPTIONS: String(subscriptionCount * 2),
-    },
-    processEnv: trust,
-    // As a long-running server has them: stored before it starts (the subscribe route limits each client to 30/min).
-    prepare: async (data) => {
-      // Into the delivery store the server opens (`sirena.db`), without an fsync per row: a bench's fixture, not a
-      // subscription a browser was promised.
-      const store = new SqliteDeliveryStore(join(data, 'sirena.db'))
-      store.db.pragma('synchronous = OFF')
-      const createdAt = new Date().toISOString()
-      for (const [i, s] of many.entries()) {
-        await store.putPushSubscription({
-          endpoint: service.url + s.path,
-          p256dh: s.p256dh,
-          auth: s.auth,
-          region: hromadas[i % hromadas.length]!,
-          lang: i % 5 === 0 ? 'en' : 'uk',
-          createdAt,
-          sinceSeq: 0,
-        })
-      }
-      await store.close()
-    },
-  })
-  try {
-    const client = new BenchClient(sirena.url)
-    const [admin, second] = sirena.adminTokens
+  // Real subscriptions are spread over a few push services (FCM, Mozilla, Apple, Windows): one origin each here.
+  const origins = [service.url, ...(await ask({ op: 'listen', count: originCount - 1 }, 'listening')).urls]
+  const createdAt = new Date().toISOString()
+  const records = many.map((s, i) => ({
+    endpoint: origins[i % origins.length]! + s.path,
+    p256dh: s.p256dh,
+    auth: s.auth,
+    region: hromadas[i % hromadas.length]!,
+    lang: i % 5 === 0 ? ('en' as const) : ('uk' as const),
+    createdAt,
+    sinceSeq: 0,
+  }))
+  const env = {
+    SIRENA_WEB_PUSH_ALLOW_INSECURE_ENDPOINTS: 'true',
+    SIRENA_WEB_PUSH_MAX_SUBSCRIPTIONS: String(subscriptionCount * 2),
+  }
+  const rows: Array<Array<string | number>> = []
+  let edgeRate = Number.NaN
+
+  /** Issues a nationwide alert on `edges[0]` and waits until every browser's push has decrypted. */
+  const nationwide = async (mode: string, edges: BenchSirena[]) => {
+    const client = new BenchClient(edges[0]!.url)
+    const [admin, second] = edges[0]!.adminTokens
     await ask({ op: 'reset' }, 'count')
-    const cpuBefore = processCpuMs(sirena.child.pid!)
+    const cpuBefore = edges.map((e) => processCpuMs(e.child.pid!))
     const issued = await client.expect(202, 'POST', '/api/v1/alerts', {
       token: admin,
       body: {
@@ -262,51 +264,135 @@ if (subscriptionCount > 0) {
     const confirmedAt = Date.now()
     await client.expect(201, 'POST', `/api/v1/alerts/${pendingId}/confirm`, { token: second })
     const c = await until((c) => c.distinct >= subscriptionCount, 300_000)
-    const cpuMs = processCpuMs(sirena.child.pid!) - cpuBefore
+    const cpuMs = edges.map((e, i) => processCpuMs(e.child.pid!) - cpuBefore[i]!)
     client.close()
+    const total = cpuMs.reduce((a, b) => a + b, 0)
     const seconds = (c.lastAt - confirmedAt) / 1000
-    printTable(
-      'A nationwide alert (every oblast) through one `sirena serve` edge, from the confirmation to the last push decrypted',
-      [
-        'subscriptions',
-        'hromadas',
-        'edges',
-        'seconds',
-        'pushes/s',
-        'edge CPU s',
-        'pushes/edge CPU-s',
-        'duplicates',
-        'push service CPU s',
-        'load avg',
-        'web-push at its rate (s)',
-      ],
-      [
-        [
-          subscriptionCount,
-          hromadas.length,
-          1,
-          seconds,
-          subscriptionCount / seconds,
-          cpuMs / 1000,
-          subscriptionCount / (cpuMs / 1000),
-          c.decrypted - c.distinct,
-          c.cpuMs / 1000,
-          loadavg()[0]!,
-          subscriptionCount / naiveRate,
-        ],
-      ],
-    )
-    // Sizing: an edge is one core of this rate (pushes spread evenly over the edges, as leases share them).
-    const edgeRate = subscriptionCount / (cpuMs / 1000)
-    const sizing = 5_000_000
-    printTable(
-      `Sizing for ${sizing.toLocaleString('en-US')} subscriptions at ${Math.round(edgeRate).toLocaleString('en-US')} pushes per edge CPU-second (measured above; one core per edge)`,
-      ['edges', 'seconds', 'minutes'],
-      [1, 2, 4, 8, 16].map((k) => [k, sizing / (k * edgeRate), sizing / (k * edgeRate) / 60]),
-    )
-  } finally {
-    await sirena.close()
+    rows.push([
+      mode,
+      edges.length,
+      origins.length,
+      seconds,
+      subscriptionCount / seconds,
+      cpuMs.map((ms) => (ms / 1000).toFixed(1)).join(' + '),
+      subscriptionCount / (total / 1000),
+      c.decrypted - c.distinct,
+      c.cpuMs / 1000,
+      loadavg()[0]!,
+    ])
+    return subscriptionCount / (total / 1000)
   }
+
+  {
+    const sirena = await startSirena({
+      admins: 2,
+      env,
+      processEnv: trust,
+      // As a long-running server has them: stored before it starts (the subscribe route limits each client to 30/min).
+      prepare: async (data) => {
+        // Into the delivery store the server opens (`sirena.db`), without an fsync per row: a bench's fixture, not a
+        // subscription a browser was promised.
+        const store = new SqliteDeliveryStore(join(data, 'sirena.db'))
+        store.db.pragma('synchronous = OFF')
+        for (const r of records) await store.putPushSubscription(r)
+        await store.close()
+      },
+    })
+    try {
+      edgeRate = await nationwide('embedded (SQLite)', [sirena])
+    } finally {
+      await sirena.close()
+    }
+  }
+  if (clusterPhase) {
+    const schema = `sirena_bench_push_${process.pid}`
+    const stream = `SIRENA_BENCH_PUSH_${process.pid}`
+    const clusterEnv = {
+      ...env,
+      SIRENA_MODE: 'cluster',
+      SIRENA_POSTGRES_URL: postgresUrl,
+      SIRENA_POSTGRES_SCHEMA: schema,
+      SIRENA_NATS_URL: natsUrl,
+      SIRENA_NATS_STREAM: stream,
+      SIRENA_NATS_SUBJECT: `sirena.bench.push.${process.pid}`,
+      SIRENA_MQTT_ENABLED: 'false',
+    }
+    const pgClient = new pg.Client({ connectionString: postgresUrl })
+    await pgClient.connect()
+    const edges: BenchSirena[] = []
+    try {
+      // The first edge makes the schema; the subscriptions go in before the second starts, which gives each push
+      // service its cursor at the head; the two edges then split the services' leases between them.
+      edges.push(await startSirena({ admins: 2, env: clusterEnv, processEnv: trust }))
+      for (let i = 0; i < records.length; i += 10_000) {
+        const part = records.slice(i, i + 10_000)
+        await pgClient.query(
+          `INSERT INTO "${schema}".push_subscriptions (endpoint, origin, p256dh, auth, region, lang, created_at, since_seq)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[])`,
+          [
+            part.map((r) => r.endpoint),
+            part.map((r) => new URL(r.endpoint).origin),
+            part.map((r) => r.p256dh),
+            part.map((r) => r.auth),
+            part.map((r) => r.region),
+            part.map((r) => r.lang),
+            part.map((r) => r.createdAt),
+            part.map(() => 0),
+          ],
+        )
+      }
+      edges.push(await startSirena({ env: clusterEnv, processEnv: trust }))
+      const holders = async () =>
+        (
+          await pgClient.query<{ holder: string | null }>(
+            `SELECT holder FROM "${schema}".channel_cursors WHERE target_id LIKE 'web-push:%' AND lease_until > now()`,
+          )
+        ).rows.map((r) => r.holder)
+      const stop = Date.now() + 60_000
+      for (;;) {
+        const h = await holders().catch(() => [])
+        if (h.length === origins.length && new Set(h).size === 2) break
+        if (Date.now() > stop) {
+          process.stderr.write(`push: the push services' leases did not split over both edges: ${JSON.stringify(h)}\n`)
+          break
+        }
+        await new Promise((r) => setTimeout(r, 250))
+      }
+      await nationwide('cluster (PostgreSQL, leases)', edges)
+    } finally {
+      for (const e of edges) await e.close()
+      await pgClient.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined)
+      await pgClient.end()
+      const nc = await connect({ servers: natsUrl }).catch(() => undefined)
+      if (nc) {
+        await (await jetstreamManager(nc)).streams.delete(stream).catch(() => false)
+        await nc.close()
+      }
+    }
+  }
+  printTable(
+    `A nationwide alert (every oblast) to ${subscriptionCount.toLocaleString('en-US')} browsers over ${hromadas.length} hromadas, from the confirmation to the last push decrypted`,
+    [
+      'mode',
+      'edges',
+      'push services',
+      'seconds',
+      'pushes/s',
+      'edge CPU s',
+      'pushes/edge CPU-s',
+      'duplicates',
+      'push service CPU s',
+      'load avg',
+    ],
+    rows,
+  )
+  // Sizing: an edge is one core of this rate (pushes spread over the edges, as leases share the push services).
+  const sizing = 5_000_000
+  printTable(
+    `Sizing for ${sizing.toLocaleString('en-US')} subscriptions at ${Math.round(edgeRate).toLocaleString('en-US')} pushes per edge CPU-second (embedded, measured above; one core per edge)`,
+    ['edges', 'seconds', 'minutes'],
+    [1, 2, 4, 8, 16].map((k) => [k, sizing / (k * edgeRate), sizing / (k * edgeRate) / 60]),
+  )
 }
 if (results.sirena.length > 0)
   process.stdout.write(
