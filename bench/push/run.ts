@@ -193,28 +193,29 @@ const perCpuSecond = (r: SenderReport) => r.pushes / (r.cpuMs / 1000)
 const perSecond = (r: SenderReport) => r.pushes / (r.wallMs / 1000)
 const sirenaRate = median(results.sirena.map(perCpuSecond))
 const naiveRate = median(results['web-push'].map(perCpuSecond))
-printTable(
-  `Pushes per CPU-second of the sender (median of ${rounds} rounds; ${concurrency} in flight; every push decrypted at the service)`,
-  ['sender', 'HTTP', 'pushes', 'CPU µs/push', 'pushes/CPU-s', 'pushes/s (wall)', 'vs web-push'],
-  modes
-    .filter((m) => results[m].length > 0)
-    .map((m) => {
-      const rate = median(results[m].map(perCpuSecond))
-      return [
-        {
-          sirena: 'Sirena PushSender',
-          'http2-only': 'its HTTP/2 alone (floor)',
-          'web-push': 'web-push sendNotification',
-        }[m],
-        [...versions[m]].join(', '),
-        results[m][0]!.pushes,
-        1e6 / rate,
-        rate,
-        median(results[m].map(perSecond)),
-        ratio(rate, naiveRate),
-      ]
-    }),
-)
+if (rounds > 0)
+  printTable(
+    `Pushes per CPU-second of the sender (median of ${rounds} rounds; ${concurrency} in flight; every push decrypted at the service)`,
+    ['sender', 'HTTP', 'pushes', 'CPU µs/push', 'pushes/CPU-s', 'pushes/s (wall)', 'vs web-push'],
+    modes
+      .filter((m) => results[m].length > 0)
+      .map((m) => {
+        const rate = median(results[m].map(perCpuSecond))
+        return [
+          {
+            sirena: 'Sirena PushSender',
+            'http2-only': 'its HTTP/2 alone (floor)',
+            'web-push': 'web-push sendNotification',
+          }[m],
+          [...versions[m]].join(', '),
+          results[m][0]!.pushes,
+          1e6 / rate,
+          rate,
+          median(results[m].map(perSecond)),
+          ratio(rate, naiveRate),
+        ]
+      }),
+  )
 
 // 2. A nationwide alert through `sirena serve`: one embedded edge, then two cluster edges on PostgreSQL.
 if (subscriptionCount > 0) {
@@ -245,6 +246,25 @@ if (subscriptionCount > 0) {
   }
   const rows: Array<Array<string | number>> = []
   let edgeRate = Number.NaN
+  let lookup: { places: number; recipients: number; cpuMs: number } | undefined
+
+  /**
+   * What the planner's recipient lookup costs for this alert, in this process: every region a nationwide alert
+   * concerns (each oblast, its raions and hromadas), at every push service, from the SQLite delivery store.
+   */
+  const timeLookup = async (store: SqliteDeliveryStore) => {
+    const places = [...new Set(oblasts.flatMap((o) => [o, ...catalogue.descendants(o).map((d) => d.id)]))]
+    const once = async () => {
+      let recipients = 0
+      for (const origin of origins) recipients += (await store.pushSubscriptionsFor(places, origin)).length
+      return recipients
+    }
+    await once()
+    const c = process.cpuUsage()
+    const recipients = await once()
+    const d = process.cpuUsage(c)
+    return { places: places.length, recipients, cpuMs: (d.user + d.system) / 1000 }
+  }
 
   /** Issues a nationwide alert on `edges[0]` and waits until every browser's push has decrypted. */
   const nationwide = async (mode: string, edges: BenchSirena[]) => {
@@ -295,6 +315,7 @@ if (subscriptionCount > 0) {
         const store = new SqliteDeliveryStore(join(data, 'sirena.db'))
         store.db.pragma('synchronous = OFF')
         for (const r of records) await store.putPushSubscription(r)
+        lookup = await timeLookup(store)
         await store.close()
       },
     })
@@ -386,6 +407,12 @@ if (subscriptionCount > 0) {
     ],
     rows,
   )
+  if (lookup)
+    printTable(
+      'Recipients of that alert looked up in the SQLite delivery store (by push service and region, indexed)',
+      ['regions', 'push services', 'recipients', 'CPU ms', 'CPU µs/recipient'],
+      [[lookup.places, origins.length, lookup.recipients, lookup.cpuMs, (lookup.cpuMs * 1000) / lookup.recipients]],
+    )
   // Sizing: an edge is one core of this rate (pushes spread over the edges, as leases share the push services).
   const sizing = 5_000_000
   printTable(
