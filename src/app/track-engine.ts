@@ -2,12 +2,13 @@ import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
 import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { defaultThreatMessages } from '../core/threat.ts'
+import { defaultThreatMessages, higherLevel } from '../core/threat.ts'
 import { checkTrackReport, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
 import type { Sirena } from './sirena.ts'
+import { earlierIso, type TrackEta, type TrackEtaReader } from './track-etas.ts'
 
 /** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
 export type TrackMode = 'auto' | 'recommend' | 'off'
@@ -69,7 +70,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * The board lives in memory: after a restart, alerts it raised stay on until the upstream's next reports or a person
  * end them, since an all-clear must never come from forgetting.
  */
-export class TrackEngine {
+export class TrackEngine implements TrackEtaReader {
   private readonly mutex = new Mutex()
   private readonly boards = new Map<CapStatus, TrackBoard>()
   /** hromada → the alert the engine raised or a duty officer accepted for it, per status. */
@@ -92,7 +93,10 @@ export class TrackEngine {
     const tick = this.options.tickMs ?? 5000
     this.timer = setInterval(() => {
       if (this.boards.size === 0) return
-      this.mutex.run(() => this.advance()).catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
+      this.mutex
+        .run(() => this.advance())
+        .then(() => this.changed())
+        .catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
     }, tick)
     this.timer.unref()
   }
@@ -109,6 +113,7 @@ export class TrackEngine {
   setMode(oblastId: string, mode: TrackMode): void {
     this.version++
     this.modes.set(oblastId, mode)
+    this.changed()
   }
 
   private board(status: CapStatus): TrackBoard {
@@ -133,7 +138,7 @@ export class TrackEngine {
       const at = r.type === 'observed' ? r.observedAt : r.at
       if (at > nowMs + 60_000) throw new SirenaError('invalid_body', `track ${r.id}: a time more than a minute ahead`)
     }
-    return this.mutex.run(async () => {
+    const outcome = await this.mutex.run(async () => {
       this.version++
       this.lastReporter = issuer.id
       const board = this.board(status)
@@ -148,6 +153,8 @@ export class TrackEngine {
       merged.allClear.push(...advanced.allClear)
       return { accepted: reports.length, ...(await this.apply(status, merged, issuer)) }
     })
+    this.changed()
+    return outcome
   }
 
   private async advance(): Promise<void> {
@@ -241,13 +248,17 @@ export class TrackEngine {
     issuer: Issuer,
     status: CapStatus,
     oblast: string,
-    warnings: Array<Pick<HromadaWarning, 'hromadaId' | 'trackIds' | 'earliestAt'>>,
+    warnings: Array<Pick<HromadaWarning, 'hromadaId' | 'trackIds' | 'earliestAt' | 'latestAt'>>,
     out: Omit<TrackReportOutcome, 'accepted'>,
     auditDetail: Record<string, unknown>,
   ) {
     const coverage = this.sirena.coverage(status)
     const regions = warnings.map((w) => w.hromadaId).filter((id) => coverage.status(id, 'air_raid') !== 'active')
     if (regions.length === 0) return
+    const threatWindow = windowOf(
+      warnings.filter((w) => regions.includes(w.hromadaId)),
+      Date.parse(this.sirena.now()),
+    )
     const trackIds = [...new Set(warnings.flatMap((w) => w.trackIds))]
     const board = this.boards.get(status)
     // The alert's headline names a kind among the tracks behind it: anything red before a drone.
@@ -266,6 +277,7 @@ export class TrackEngine {
           regions,
           message: alertMessage(kinds[0]),
           source: 'threat',
+          ...(threatWindow && { threatWindow }),
         },
         { auditDetail: { ...auditDetail, trackIds } },
       )
@@ -329,7 +341,7 @@ export class TrackEngine {
     if (issuer.role === 'upstream' || issuer.role === 'reader') {
       throw new SirenaError('forbidden', 'a duty officer accepts proposals, not an upstream or a reader')
     }
-    return this.mutex.run(async () => {
+    const accepted = await this.mutex.run(async () => {
       this.version++
       const out: Omit<TrackReportOutcome, 'accepted'> = {
         warned: [],
@@ -353,7 +365,12 @@ export class TrackEngine {
           issuer,
           status,
           ob,
-          ps.map((p) => ({ hromadaId: p.hromadaId, trackIds: p.trackIds, earliestAt: null })),
+          ps.map((p) => ({
+            hromadaId: p.hromadaId,
+            trackIds: p.trackIds,
+            earliestAt: p.earliestAt === null ? null : Date.parse(p.earliestAt),
+            latestAt: p.latestAt === null ? null : Date.parse(p.latestAt),
+          })),
           out,
           { via: 'track-proposal' },
         )
@@ -363,6 +380,8 @@ export class TrackEngine {
       await this.release(status, clears, out, issuer)
       return out
     })
+    this.changed()
+    return accepted
   }
 
   proposalsOf(status: CapStatus): Proposal[] {
@@ -424,24 +443,87 @@ export class TrackEngine {
     }
   }
 
+  /** region → the tracks' ETA over it (hromadas, and their raions and oblasts), by status, made once per view. */
+  private readonly etaIndex = new Map<CapStatus, { view: unknown; byRegion: Map<string, TrackEta> }>()
+
   /**
-   * The earliest ETA of the live tracks over a region (a hromada, or any hromada inside a raion or oblast), or null.
+   * The tracks' ETA over a region (a hromada, or any hromada inside a raion or oblast): the earliest and latest ETA,
+   * the highest level, and the kinds, or null when no live track reaches it.
    */
-  etaOf(regionId: string, status: CapStatus = 'Actual'): { eta: string; timeToShelterSeconds: number } | null {
+  etaOf(regionId: string, status: CapStatus = 'Actual'): TrackEta | null {
     if (!this.boards.has(status)) return null
-    const nowMs = Date.parse(this.sirena.now())
-    const catalogue = this.sirena.catalogue
-    let best: number | null = null
-    for (const h of this.view(status).hromadas) {
-      if (h.earliestEta === null || !catalogue.isWithin(h.id, regionId)) continue
-      const at = Date.parse(h.earliestEta)
-      if (best === null || at < best) best = at
+    const view = this.view(status)
+    let index = this.etaIndex.get(status)
+    if (index?.view !== view) {
+      index = { view, byRegion: this.indexEtas(status, view.hromadas) }
+      this.etaIndex.set(status, index)
     }
-    return best === null
-      ? null
-      : { eta: new Date(best).toISOString(), timeToShelterSeconds: Math.max(0, Math.floor((best - nowMs) / 1000)) }
+    return index.byRegion.get(regionId) ?? null
+  }
+
+  private indexEtas(status: CapStatus, hromadas: ReturnType<TrackEngine['computeView']>['hromadas']) {
+    const board = this.boards.get(status)
+    const byRegion = new Map<string, TrackEta>()
+    for (const h of hromadas) {
+      if (h.earliestEta === null) continue
+      const kinds = h.trackIds.flatMap((id) => board?.kindOf(id) ?? [])
+      for (const id of this.sirena.catalogue.withAncestors(h.id)) {
+        const prev = byRegion.get(id)
+        byRegion.set(id, {
+          earliestEta: earlierIso(prev?.earliestEta ?? null, h.earliestEta)!,
+          latestEta: laterIso(prev?.latestEta ?? null, h.latestEta),
+          level: higherLevel(prev?.level ?? null, h.level),
+          warned: (prev?.warned ?? false) || h.warned,
+          kinds: [...new Set([...(prev?.kinds ?? []), ...kinds])].sort(),
+          trackIds: [...new Set([...(prev?.trackIds ?? []), ...h.trackIds])].sort(),
+        })
+      }
+    }
+    return byRegion
+  }
+
+  private readonly changeListeners = new Set<() => void>()
+
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    return () => this.changeListeners.delete(listener)
+  }
+
+  /** Tells the readers of the port (MQTT state) that ETAs may have moved; a reader's failure is not the engine's. */
+  private changed() {
+    for (const l of this.changeListeners) {
+      try {
+        l()
+      } catch (err) {
+        this.sirena.logger.error({ err }, 'a track ETA reader failed')
+      }
+    }
   }
 }
+
+/**
+ * After the latest ETA, how long the threat window of a track alert lasts (CAP `expires`): the time a hromada takes
+ * to get the all-clear once a track has passed it (hold margin, dwell) with room to spare, since a late object is
+ * likelier than an early one.
+ */
+const windowMarginMs = 15 * 60_000
+
+/**
+ * When the threat is expected over the hromadas of one alert: from the earliest ETA (not before now: an object
+ * overhead is expected now) to the latest ETA plus the margin; null when no warning gives an ETA (a proposal accepted
+ * from an older server, say).
+ */
+function windowOf(warnings: Array<Pick<HromadaWarning, 'earliestAt' | 'latestAt'>>, nowMs: number) {
+  const earliest = warnings.flatMap((w) => (w.earliestAt === null ? [] : [w.earliestAt]))
+  if (earliest.length === 0) return null
+  const latest = warnings.flatMap((w) => [w.latestAt ?? w.earliestAt ?? nowMs])
+  const onset = Math.max(nowMs, Math.min(...earliest))
+  const expires = Math.max(onset, ...latest) + windowMarginMs
+  return { onset: new Date(onset).toISOString(), expires: new Date(expires).toISOString() }
+}
+
+const laterIso = (a: string | null, b: string | null): string | null =>
+  a === null ? b : b === null ? a : Date.parse(a) >= Date.parse(b) ? a : b
 
 const proposalKey = (status: CapStatus, action: Proposal['action'], hromadaId: string) =>
   `${status}|${action}|${hromadaId}`

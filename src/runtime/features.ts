@@ -53,7 +53,7 @@ export const threatsFeature =
     /** Tests shorten the engine's clocks (dwell, tick) here. */
     tuning: { tracks?: Partial<TrackEngineConfig>; tickMs?: number } = {},
   ): FeatureFactory =>
-  async ({ sirena }) => {
+  async ({ sirena, trackEtas }) => {
     const engine = new ThreatEngine(sirena, { autoRaise: config.threatAutoRaise })
     await engine.start()
     const modes = new Map<string, TrackMode>()
@@ -68,6 +68,7 @@ export const threatsFeature =
       samples: () => hromadaSamplesFromDataFiles(),
     })
     tracks.start()
+    trackEtas.provide(tracks)
     return {
       name: 'threats',
       routes: async ({ app }) => {
@@ -75,6 +76,7 @@ export const threatsFeature =
         await app.register(trackRoutes(sirena, tracks), { prefix: '/api/v1' })
       },
       close: () => {
+        trackEtas.provide(null)
         engine.stop()
         tracks.stop()
       },

@@ -1,3 +1,4 @@
+import { secondsUntil } from '../../app/track-etas.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { alertView } from '../../app/envelope.ts'
@@ -153,7 +154,11 @@ export const trackRoutes =
         const [regionId] = sirena.resolveRegions([request.params.id])
         if (!regionId) throw new SirenaError('unknown_region', `unknown region ${request.params.id}`)
         const eta = engine.etaOf(regionId, request.query.status ?? 'Actual')
-        return { region: regionId, eta: eta?.eta ?? null, timeToShelterSeconds: eta?.timeToShelterSeconds ?? null }
+        return {
+          region: regionId,
+          eta: eta?.earliestEta ?? null,
+          timeToShelterSeconds: secondsUntil(eta?.earliestEta ?? null, sirena.now()),
+        }
       },
     )
 
