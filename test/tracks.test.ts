@@ -265,3 +265,38 @@ describe('a region’s time to shelter from threat tracks over MQTT', () => {
     assert.deepEqual([after.timeToShelterSeconds, after.threatLevel], [null, null])
   })
 })
+
+describe('threat tracks across a restart', () => {
+  let dataDir: string
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sirena-track-restart-'))
+  })
+  after(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  test('an alert raised from a track stays on after a restart, and duty officers are shown it has no live track', async () => {
+    const config = loadConfig({ SIRENA_TRACK_AUTO_OBLASTS: 'UA-32' })
+    const features = [threatsFeature(config, { tracks: { clearDwellSeconds: 0 }, tickMs: 200 })]
+    const first = await startTestServer({ dataDir, features })
+    const { token: upstream } = await first.addIssuer({ role: 'upstream', jurisdiction: [regions.kyivOblast] })
+    const { token: officer } = await first.addIssuer({ jurisdiction: [regions.kyivOblast] })
+    const res = await first.call('POST', '/api/v1/threats/tracks', {
+      token: upstream,
+      body: { reports: [drone('r1')] },
+    })
+    const raised = res.json.alerts.map((a: any) => a.id).sort()
+    assert.ok(raised.length > 0, res.text)
+    const before = await first.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
+    assert.deepEqual(before.json.alertsWithoutTrack, [], 'a track stands behind each alert')
+    await first.close()
+
+    const second = await startTestServer({ dataDir, features })
+    try {
+      const after = await second.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
+      assert.equal(after.status, 200, after.text)
+      assert.deepEqual(after.json.alertsWithoutTrack.map((a: any) => a.id).sort(), raised)
+      for (const id of raised) assert.equal(second.sirena.state.active.has(id), true, 'forgetting ends nothing')
+    } finally {
+      await second.close()
+    }
+  })
+})

@@ -2,7 +2,7 @@ import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
 import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { defaultThreatMessages, higherLevel } from '../core/threat.ts'
+import { defaultThreatMessages, higherLevel, type ThreatKind } from '../core/threat.ts'
 import { checkTrackReport, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
@@ -35,6 +35,8 @@ export interface Proposal {
   latestAt: string | null
   level: string
   trackIds: string[]
+  /** The kinds of those tracks, for the duty officer: a drone 20 minutes out is not a ballistic missile. */
+  kinds: ThreatKind[]
   proposedAt: string
 }
 
@@ -237,6 +239,7 @@ export class TrackEngine implements TrackEtaReader {
       latestAt: iso(w.latestAt),
       level: w.level,
       trackIds: w.trackIds,
+      kinds: [...new Set(w.trackIds.flatMap((id) => this.boards.get(status)?.kindOf(id) ?? []))].sort(),
       proposedAt: now,
     }
     this.proposals.set(proposalKey(status, action, w.hromadaId), p)
@@ -386,6 +389,18 @@ export class TrackEngine implements TrackEtaReader {
 
   proposalsOf(status: CapStatus): Proposal[] {
     return [...this.proposals.values()].filter((p) => p.status === status)
+  }
+
+  /**
+   * Active alerts raised from tracks (`source: "threat"` without a threat report) that no track on the board stands
+   * behind: after a restart, every one until the upstream's reports warn its hromadas again. Nothing ends them by
+   * itself (an all-clear never comes from forgetting), so a duty officer is shown them to end by hand when safe.
+   */
+  alertsWithoutTrack(status: CapStatus): Alert[] {
+    const backed = new Set(this.alertOf.get(status)?.values() ?? [])
+    return this.sirena
+      .activeAlerts(status)
+      .filter((a) => a.source === 'threat' && a.threatId === undefined && !backed.has(a.id))
   }
 
   /** Views computed within the last second, by status: public reads are not rate-limited and cost a board walk. */

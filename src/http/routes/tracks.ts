@@ -1,9 +1,9 @@
-import { secondsUntil } from '../../app/track-etas.ts'
 import type { FastifyPluginAsync } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { alertView } from '../../app/envelope.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import type { TrackEngine, TrackReportOutcome } from '../../app/track-engine.ts'
+import { secondsUntil } from '../../app/track-etas.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { outsideJurisdiction } from '../../core/policy.ts'
 import { threatKinds } from '../../core/threat.ts'
@@ -175,7 +175,12 @@ export const trackRoutes =
       },
       async (request) => {
         const status = request.query.status ?? 'Actual'
-        return { now: sirena.now(), status, proposals: engine.proposalsOf(status) }
+        return {
+          now: sirena.now(),
+          status,
+          proposals: engine.proposalsOf(status),
+          alertsWithoutTrack: engine.alertsWithoutTrack(status).map(alertView),
+        }
       },
     )
 
