@@ -106,7 +106,10 @@ export const AlertViewSchema = Type.Object({
   threatWindow: Type.Optional(
     Type.Object(
       { onset: Time, expires: Time },
-      { description: 'When the threat is expected (alerts raised from threat tracks): earliest ETA, latest ETA + margin' },
+      {
+        description:
+          'When the threat is expected (alerts raised from threat tracks): earliest ETA, latest ETA + margin',
+      },
     ),
   ),
   issuerId: Type.String(),

@@ -32,7 +32,10 @@ export function regionThreatsView(
   let threatLevel: ThreatLevel | null = trackEta?.level ?? null
   for (const r of covering) threatLevel = higherLevel(threatLevel, r.threat.level)
   // The threat reports' and the tracks' ETAs are two views of the same danger: the earlier one is the time to shelter.
-  const shelterEta = earlierIso(earliestThreatEta(state, catalogue, regionId, now, 'Actual'), trackEta?.earliestEta ?? null)
+  const shelterEta = earlierIso(
+    earliestThreatEta(state, catalogue, regionId, now, 'Actual'),
+    trackEta?.earliestEta ?? null,
+  )
   return {
     threatLevel,
     shelterEta,

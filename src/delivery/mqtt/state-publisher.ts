@@ -85,7 +85,9 @@ export class MqttStatePublisher {
         .map(([t]) => t)
         .sort()
       const track = this.trackEtas?.etaOf(region.id, 'Actual') ?? null
-      const threatLevel = track ? higherLevel(levels.get(region.id) ?? null, track.level) : (levels.get(region.id) ?? null)
+      const threatLevel = track
+        ? higherLevel(levels.get(region.id) ?? null, track.level)
+        : (levels.get(region.id) ?? null)
       const prev = this.last.get(region.id)
       let shelterEta = earlierIso(
         earliestThreatEta(this.sirena.state, this.sirena.catalogue, region.id, now, 'Actual'),
