@@ -268,35 +268,90 @@ describe('a region’s time to shelter from threat tracks over MQTT', () => {
 
 describe('threat tracks across a restart', () => {
   let dataDir: string
-  before(() => {
+  const config = loadConfig({ SIRENA_TRACK_AUTO_OBLASTS: 'UA-32' })
+  const features = [threatsFeature(config, { tracks: { clearDwellSeconds: 0 }, tickMs: 200 })]
+  let upstream: string
+  let officer: string
+  let raised: string[]
+
+  before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sirena-track-restart-'))
+    const first = await startTestServer({ dataDir, features })
+    try {
+      upstream = (await first.addIssuer({ role: 'upstream', jurisdiction: [regions.kyivOblast] })).token
+      officer = (await first.addIssuer({ jurisdiction: [regions.kyivOblast] })).token
+      const res = await first.call('POST', '/api/v1/threats/tracks', {
+        token: upstream,
+        body: { reports: [drone('r1'), drone('r2', { lon: 30.9, lat: 50.2 })] },
+      })
+      raised = res.json.alerts.map((a: any) => a.id).sort()
+      assert.ok(raised.length > 0, res.text)
+      const before = await first.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
+      assert.deepEqual(before.json.alertsWithoutTrack, [], 'a track stands behind each alert')
+    } finally {
+      await first.close()
+    }
   })
   after(() => rmSync(dataDir, { recursive: true, force: true }))
 
-  test('an alert raised from a track stays on after a restart, and duty officers are shown it has no live track', async () => {
-    const config = loadConfig({ SIRENA_TRACK_AUTO_OBLASTS: 'UA-32' })
-    const features = [threatsFeature(config, { tracks: { clearDwellSeconds: 0 }, tickMs: 200 })]
-    const first = await startTestServer({ dataDir, features })
-    const { token: upstream } = await first.addIssuer({ role: 'upstream', jurisdiction: [regions.kyivOblast] })
-    const { token: officer } = await first.addIssuer({ jurisdiction: [regions.kyivOblast] })
-    const res = await first.call('POST', '/api/v1/threats/tracks', {
-      token: upstream,
-      body: { reports: [drone('r1')] },
-    })
-    const raised = res.json.alerts.map((a: any) => a.id).sort()
-    assert.ok(raised.length > 0, res.text)
-    const before = await first.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
-    assert.deepEqual(before.json.alertsWithoutTrack, [], 'a track stands behind each alert')
-    await first.close()
-
+  test('the board is rebuilt from the journal: the tracks are back, and their kill still gives the all-clear', async () => {
     const second = await startTestServer({ dataDir, features })
     try {
-      const after = await second.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
-      assert.equal(after.status, 200, after.text)
-      assert.deepEqual(after.json.alertsWithoutTrack.map((a: any) => a.id).sort(), raised)
-      for (const id of raised) assert.equal(second.sirena.state.active.has(id), true, 'forgetting ends nothing')
+      const view = await second.call('GET', '/api/v1/threats/tracks')
+      assert.deepEqual(view.json.tracks.map((t: any) => t.id).sort(), ['r1', 'r2'])
+      const proposals = await second.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
+      assert.deepEqual(proposals.json.alertsWithoutTrack, [], 'the engine took its alerts back')
+      assert.deepEqual(
+        second.sirena
+          .activeAlerts('Actual')
+          .filter((a) => a.source === 'threat')
+          .map((a) => a.id)
+          .sort(),
+        raised,
+        'no second alert for hromadas already warned',
+      )
+      const at = new Date().toISOString()
+      const res = await second.call('POST', '/api/v1/threats/tracks', {
+        token: upstream,
+        body: {
+          reports: [
+            { type: 'destroyed', id: 'r1', at },
+            { type: 'destroyed', id: 'r2', at },
+          ],
+        },
+      })
+      assert.equal(res.status, 200, res.text)
+      assert.deepEqual(res.json.ended.sort(), raised)
     } finally {
       await second.close()
+    }
+  })
+
+  test('without its journal, an alert raised from a track stays on and is shown as having no live track', async () => {
+    // Raise again, then lose the journal (a restart of an older version, or a disk replaced): nothing is forgotten
+    // into an all-clear, and the duty officer is told which alerts no track stands behind.
+    const third = await startTestServer({ dataDir, features })
+    let again: string[]
+    try {
+      assert.deepEqual(third.sirena.activeAlerts('Actual'), [], 'killed tracks raise nothing when rebuilt')
+      const res = await third.call('POST', '/api/v1/threats/tracks', {
+        token: upstream,
+        body: { reports: [drone('r3')] },
+      })
+      again = res.json.alerts.map((a: any) => a.id).sort()
+      assert.ok(again.length > 0, res.text)
+    } finally {
+      await third.close()
+    }
+    rmSync(join(dataDir, 'tracks.json'))
+    const fourth = await startTestServer({ dataDir, features })
+    try {
+      const after = await fourth.call('GET', '/api/v1/threats/tracks/proposals', { token: officer })
+      assert.equal(after.status, 200, after.text)
+      assert.deepEqual(after.json.alertsWithoutTrack.map((a: any) => a.id).sort(), again)
+      for (const id of again) assert.equal(fourth.sirena.state.active.has(id), true, 'forgetting ends nothing')
+    } finally {
+      await fourth.close()
     }
   })
 })

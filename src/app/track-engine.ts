@@ -9,6 +9,14 @@ import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
 import type { Sirena } from './sirena.ts'
 import { earlierIso, type TrackEta, type TrackEtaReader } from './track-etas.ts'
+import {
+  type JournalEntry,
+  journalEndedForMs,
+  journalEntryAfter,
+  journalReports,
+  type TrackJournal,
+  type TrackJournalSnapshot,
+} from './track-journal.ts'
 
 /** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
 export type TrackMode = 'auto' | 'recommend' | 'off'
@@ -23,6 +31,8 @@ export interface TrackEngineOptions {
   samples: () => HromadaSamples
   /** How often the boards move on between reports, ms. */
   tickMs?: number
+  /** Where the boards' reports and the alerts they raised are kept across a restart; without it, memory only. */
+  journal?: TrackJournal
 }
 
 /** A warning or an all-clear the engine proposes to a duty officer (recommend mode). */
@@ -69,8 +79,9 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * alert ends with its last hromada. A hromada already under an air-raid alert of that status is left to it. In a
  * `recommend` oblast the same decisions are kept as proposals until a duty officer accepts them.
  *
- * The board lives in memory: after a restart, alerts it raised stay on until the upstream's next reports or a person
- * end them, since an all-clear must never come from forgetting.
+ * The boards live in memory and in a journal (`TrackJournal`): after a restart they are rebuilt from it and the engine
+ * takes its alerts back. Without the journal, alerts it raised stay on until the upstream's next reports or a person
+ * end them (listed by `alertsWithoutTrack`), since an all-clear must never come from forgetting.
  */
 export class TrackEngine implements TrackEtaReader {
   private readonly mutex = new Mutex()
@@ -83,6 +94,10 @@ export class TrackEngine implements TrackEtaReader {
   private readonly modes: Map<string, TrackMode>
   private timer: NodeJS.Timeout | null = null
   private samples: HromadaSamples | null = null
+  /** Per status, each track's latest fix and its end: what rebuilds the board after a restart. */
+  private readonly journal = new Map<CapStatus, Map<string, JournalEntry>>()
+  private lastSaved = ''
+  private saving: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly sirena: Sirena,
@@ -97,15 +112,116 @@ export class TrackEngine implements TrackEtaReader {
       if (this.boards.size === 0) return
       this.mutex
         .run(() => this.advance())
-        .then(() => this.changed())
+        .then(() => {
+          this.changed()
+          this.persist()
+        })
         .catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
     }, tick)
     this.timer.unref()
   }
 
-  stop(): void {
+  /** Stops the timer and waits for the journal's last write. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    this.persist()
+    await this.saving
+  }
+
+  /**
+   * Rebuilds the boards from the journal, before `start`: each track's latest fix and its end are reported again, the
+   * engine's alerts that are still on are taken back (so that their hromadas get their all-clear as usual), and what
+   * the rebuilt boards decide is applied as after any report: a hromada warned and not under an alert gets one (auto)
+   * or a proposal (recommend), one already under the engine's alert is left to it.
+   */
+  async restore(): Promise<void> {
+    const snapshot = await this.options.journal?.load()
+    if (!snapshot) return
+    const nowMs = Date.parse(this.sirena.now())
+    await this.mutex.run(async () => {
+      this.version++
+      this.lastReporter = snapshot.lastReporter
+      for (const [alertId, issuerId] of snapshot.raisedBy) {
+        if (this.sirena.state.active.has(alertId)) this.raisedBy.set(alertId, issuerId)
+      }
+      for (const { status, reports, alertOf } of snapshot.boards) {
+        const byHromada = new Map(alertOf.filter(([, alertId]) => this.sirena.state.active.has(alertId)))
+        this.alertOf.set(status, byHromada)
+        const board = this.board(status)
+        const entries = new Map<string, JournalEntry>()
+        this.journal.set(status, entries)
+        for (const r of reports) {
+          try {
+            checkTrackReport(r)
+            board.report(r, nowMs)
+            entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
+          } catch (err) {
+            if (!isSirenaError(err)) throw err
+            this.sirena.logger.warn({ track: r.id, code: err.code }, 'a journalled track report no longer applies')
+          }
+        }
+        board.advance(nowMs)
+        // What counts is where the rebuilt board stands, not the steps of the replay (a fix warns, its kill clears): a
+        // warned hromada the engine's alert already covers needs nothing, one it does not gets an alert or a proposal,
+        // and one under the engine's alert that no track holds any more gets its all-clear, as it would have live.
+        const warned = board.hromadas(nowMs).filter((h) => h.warned)
+        const warnedIds = new Set(warned.map((h) => h.hromadaId))
+        const allClear = [...byHromada.keys()]
+          .filter((id) => !warnedIds.has(id))
+          .map((id) => ({
+            hromadaId: id,
+            oblastId: this.sirena.catalogue.get(id)?.oblast ?? id,
+            earliestAt: null,
+            latestAt: null,
+            level: 'yellow' as const,
+            trackIds: [],
+          }))
+        await this.apply(status, { warn: warned.filter((h) => !byHromada.has(h.hromadaId)), allClear }, null)
+      }
+    })
+    this.sirena.logger.info(
+      { tracks: snapshot.boards.reduce((n, b) => n + b.reports.length, 0), savedAt: snapshot.savedAt },
+      'threat tracks restored from the journal',
+    )
+    this.changed()
+    this.persist()
+  }
+
+  /** Writes the journal when it changed, one write at a time; a failed write is logged and retried with the next. */
+  private persist(): void {
+    const journal = this.options.journal
+    if (!journal) return
+    const nowMs = Date.parse(this.sirena.now())
+    const boards: TrackJournalSnapshot['boards'] = []
+    for (const [status, entries] of this.journal) {
+      for (const [id, e] of entries) {
+        const endedAt = e.destroyedAt ?? e.lostAt
+        if (endedAt !== null && nowMs - endedAt > journalEndedForMs) entries.delete(id)
+      }
+      const active = this.sirena.state.active
+      boards.push({
+        status,
+        reports: [...entries].flatMap(([id, e]) => journalReports(id, e)),
+        alertOf: [...(this.alertOf.get(status) ?? [])].filter(([, alertId]) => active.has(alertId)),
+      })
+    }
+    const body = JSON.stringify({ lastReporter: this.lastReporter, boards, raisedBy: [...this.raisedBy] })
+    if (body === this.lastSaved) return
+    this.lastSaved = body
+    const snapshot: TrackJournalSnapshot = {
+      version: 1,
+      savedAt: this.sirena.now(),
+      lastReporter: this.lastReporter,
+      boards,
+      raisedBy: [...this.raisedBy],
+    }
+    this.saving = this.saving
+      .then(() => journal.save(snapshot))
+      .catch((err) => {
+        this.lastSaved = ''
+        this.sirena.logger.error({ err }, 'could not write the track journal')
+      })
   }
 
   modeOf(oblastId: string): TrackMode {
@@ -145,10 +261,13 @@ export class TrackEngine implements TrackEtaReader {
       this.lastReporter = issuer.id
       const board = this.board(status)
       const merged: BoardChanges = { warn: [], allClear: [] }
+      const entries = this.journal.get(status) ?? new Map<string, JournalEntry>()
+      this.journal.set(status, entries)
       for (const r of reports) {
         const c = board.report(r, nowMs)
         merged.warn.push(...c.warn)
         merged.allClear.push(...c.allClear)
+        entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
       }
       const advanced = board.advance(nowMs)
       merged.warn.push(...advanced.warn)
@@ -156,6 +275,7 @@ export class TrackEngine implements TrackEtaReader {
       return { accepted: reports.length, ...(await this.apply(status, merged, issuer)) }
     })
     this.changed()
+    this.persist()
     return outcome
   }
 
@@ -384,6 +504,7 @@ export class TrackEngine implements TrackEtaReader {
       return out
     })
     this.changed()
+    this.persist()
     return accepted
   }
 

@@ -32,6 +32,8 @@ export interface FeatureContext {
    * and the MQTT state read it. Empty (every ETA null) when no feature provides one.
    */
   trackEtas: TrackEtaSlot
+  /** The server's data directory (the runtime's, whatever config a feature was made with), for a feature's own files. */
+  dataDir: string
 }
 
 /**

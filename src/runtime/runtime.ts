@@ -127,7 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const devices = new DeviceDirectory(store, () => sirena.now())
   const trackEtas = new TrackEtaSlot()
   for (const make of options.features ?? defaultFeatures(config))
-    features.push(await make({ sirena, delivery, hub, devices, metrics, logger, trackEtas }))
+    features.push(await make({ sirena, delivery, hub, devices, metrics, logger, trackEtas, dataDir: config.data }))
   const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger, outbox)
   const http = await buildHttpApp(sirena, config, logger, {
     hub,
