@@ -2,13 +2,13 @@ import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
 import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { defaultThreatMessages, higherLevel, type ThreatKind } from '../core/threat.ts'
+import { defaultThreatMessages, higherLevel, type ThreatKind, type ThreatLevel } from '../core/threat.ts'
 import { checkTrackReport, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
 import type { Sirena } from './sirena.ts'
-import { earlierIso, type TrackEta, type TrackEtaReader } from './track-etas.ts'
+import type { TrackEta, TrackEtaReader } from './track-etas.ts'
 import {
   type JournalEntry,
   journalEndedForMs,
@@ -599,21 +599,50 @@ export class TrackEngine implements TrackEtaReader {
 
   private indexEtas(status: CapStatus, hromadas: ReturnType<TrackEngine['computeView']>['hromadas']) {
     const board = this.boards.get(status)
-    const byRegion = new Map<string, TrackEta>()
+    // Gathered in mutable sets and made into views once: a raion or oblast collects hundreds of hromadas.
+    const acc = new Map<
+      string,
+      {
+        earliest: number
+        latest: number | null
+        level: ThreatLevel
+        warned: boolean
+        kinds: Set<ThreatKind>
+        trackIds: Set<string>
+      }
+    >()
     for (const h of hromadas) {
       if (h.earliestEta === null) continue
-      const kinds = h.trackIds.flatMap((id) => board?.kindOf(id) ?? [])
+      const earliest = Date.parse(h.earliestEta)
+      const latest = h.latestEta === null ? null : Date.parse(h.latestEta)
       for (const id of this.sirena.catalogue.withAncestors(h.id)) {
-        const prev = byRegion.get(id)
-        byRegion.set(id, {
-          earliestEta: earlierIso(prev?.earliestEta ?? null, h.earliestEta)!,
-          latestEta: laterIso(prev?.latestEta ?? null, h.latestEta),
-          level: higherLevel(prev?.level ?? null, h.level),
-          warned: (prev?.warned ?? false) || h.warned,
-          kinds: [...new Set([...(prev?.kinds ?? []), ...kinds])].sort(),
-          trackIds: [...new Set([...(prev?.trackIds ?? []), ...h.trackIds])].sort(),
-        })
+        let a = acc.get(id)
+        if (!a) {
+          a = { earliest, latest, level: h.level, warned: h.warned, kinds: new Set(), trackIds: new Set() }
+          acc.set(id, a)
+        } else {
+          a.earliest = Math.min(a.earliest, earliest)
+          if (latest !== null) a.latest = a.latest === null ? latest : Math.max(a.latest, latest)
+          a.level = higherLevel(a.level, h.level)
+          a.warned ||= h.warned
+        }
+        for (const t of h.trackIds) {
+          a.trackIds.add(t)
+          const kind = board?.kindOf(t)
+          if (kind) a.kinds.add(kind)
+        }
       }
+    }
+    const byRegion = new Map<string, TrackEta>()
+    for (const [id, a] of acc) {
+      byRegion.set(id, {
+        earliestEta: new Date(a.earliest).toISOString(),
+        latestEta: iso(a.latest),
+        level: a.level,
+        warned: a.warned,
+        kinds: [...a.kinds].sort(),
+        trackIds: [...a.trackIds].sort(),
+      })
     }
     return byRegion
   }
@@ -657,9 +686,6 @@ function windowOf(warnings: Array<Pick<HromadaWarning, 'earliestAt' | 'latestAt'
   const expires = Math.max(onset, ...latest) + windowMarginMs
   return { onset: new Date(onset).toISOString(), expires: new Date(expires).toISOString() }
 }
-
-const laterIso = (a: string | null, b: string | null): string | null =>
-  a === null ? b : b === null ? a : Date.parse(a) >= Date.parse(b) ? a : b
 
 const proposalKey = (status: CapStatus, action: Proposal['action'], hromadaId: string) =>
   `${status}|${action}|${hromadaId}`
