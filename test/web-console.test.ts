@@ -170,6 +170,57 @@ describe('the operator console in a browser', { skip: skipBrowser }, () => {
     assert.match(notice.text.uk, /Працює протиповітряна оборона/)
   })
 
+  test('a duty officer sees the track engine’s proposals with ETAs and what is flying, and accepts an oblast with one click', async () => {
+    const upstream = await server.addIssuer({
+      name: 'Повітряні сили',
+      role: 'upstream',
+      jurisdiction: [regions.kyivOblast, regions.kyivCity],
+    })
+    // A Shahed-type drone south-east of Kyiv, heading north-west at 50 m/s; both units are in recommend mode.
+    const drone = {
+      type: 'observed',
+      id: 'console-d1',
+      kind: 'drone',
+      lon: 30.85,
+      lat: 50.25,
+      headingDeg: 315,
+      speedMps: 50,
+      uncertaintyM: 500,
+      observedAt: new Date().toISOString(),
+    }
+    const report = await server.call('POST', '/api/v1/threats/tracks', {
+      token: upstream.token,
+      body: { reports: [drone] },
+    })
+    assert.equal(report.status, 200, report.text)
+    assert.equal(report.json.alerts.length, 0, 'recommend mode raises nothing by itself')
+    const proposed = (
+      await server.call('GET', '/api/v1/threats/tracks/proposals', { token: operator.token })
+    ).json.proposals.filter((p: any) => p.oblastId === regions.kyivOblast && p.action === 'warn')
+    assert.ok(proposed.length > 0)
+
+    await page.getByRole('tab', { name: /Треки загроз/ }).click()
+    const oblast = page.locator(`.track-oblast[data-oblast="${regions.kyivOblast}"]`)
+    await oblast.waitFor()
+    assert.equal(await oblast.locator('.track-proposal').count(), proposed.length)
+    const first = oblast.locator(`.track-proposal[data-hromada="${proposed[0].hromadaId}"]`)
+    assert.match(await text(first), /Тривога .+ · о \d\d:\d\d \(за .+\) · ударні БпЛА/)
+    // Kyiv city is a unit of its own, outside this officer's jurisdiction: its proposals are shown, not theirs to accept.
+    const city = page.locator(`.track-oblast[data-oblast="${regions.kyivCity}"]`)
+    assert.equal(await city.getByRole('button').isDisabled(), true)
+    assert.deepEqual(await seriousViolations(page), [])
+
+    await oblast.getByRole('button', { name: /Прийняти для: Київська область/ }).click()
+    assert.match(await text(page.locator('.track-proposals .outcome')), /тривог оголошено — 1/)
+    await oblast.waitFor({ state: 'detached' })
+    const raised = (await server.call('GET', '/api/v1/alerts')).json.alerts.find(
+      (a: any) => a.source === 'threat' && a.regions.includes(proposed[0].hromadaId),
+    )
+    assert.equal(raised?.issuerId, operator.id, 'raised in the name of the officer who accepted')
+    assert.ok(raised.threatWindow, 'with the window the threat is expected in')
+    assert.equal(await regionStatus(proposed[0].hromadaId), 'active')
+  })
+
   test('the audit shows accepted and refused actions with who and why; the hash chain verifies in the browser', async () => {
     const second = await open(supervisor.token)
     await second.getByRole('tab', { name: 'Аудит' }).click()

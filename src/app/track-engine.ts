@@ -2,12 +2,21 @@ import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
 import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { defaultThreatMessages } from '../core/threat.ts'
+import { defaultThreatMessages, higherLevel, type ThreatKind, type ThreatLevel } from '../core/threat.ts'
 import { checkTrackReport, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
 import type { Sirena } from './sirena.ts'
+import type { TrackEta, TrackEtaReader } from './track-etas.ts'
+import {
+  type JournalEntry,
+  journalEndedForMs,
+  journalEntryAfter,
+  journalReports,
+  type TrackJournal,
+  type TrackJournalSnapshot,
+} from './track-journal.ts'
 
 /** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
 export type TrackMode = 'auto' | 'recommend' | 'off'
@@ -22,6 +31,8 @@ export interface TrackEngineOptions {
   samples: () => HromadaSamples
   /** How often the boards move on between reports, ms. */
   tickMs?: number
+  /** Where the boards' reports and the alerts they raised are kept across a restart; without it, memory only. */
+  journal?: TrackJournal
 }
 
 /** A warning or an all-clear the engine proposes to a duty officer (recommend mode). */
@@ -34,6 +45,8 @@ export interface Proposal {
   latestAt: string | null
   level: string
   trackIds: string[]
+  /** The kinds of those tracks, for the duty officer: a drone 20 minutes out is not a ballistic missile. */
+  kinds: ThreatKind[]
   proposedAt: string
 }
 
@@ -66,10 +79,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
  * alert ends with its last hromada. A hromada already under an air-raid alert of that status is left to it. In a
  * `recommend` oblast the same decisions are kept as proposals until a duty officer accepts them.
  *
- * The board lives in memory: after a restart, alerts it raised stay on until the upstream's next reports or a person
- * end them, since an all-clear must never come from forgetting.
+ * The boards live in memory and in a journal (`TrackJournal`): after a restart they are rebuilt from it and the engine
+ * takes its alerts back. Without the journal, alerts it raised stay on until the upstream's next reports or a person
+ * end them (listed by `alertsWithoutTrack`), since an all-clear must never come from forgetting.
  */
-export class TrackEngine {
+export class TrackEngine implements TrackEtaReader {
   private readonly mutex = new Mutex()
   private readonly boards = new Map<CapStatus, TrackBoard>()
   /** hromada → the alert the engine raised or a duty officer accepted for it, per status. */
@@ -80,6 +94,10 @@ export class TrackEngine {
   private readonly modes: Map<string, TrackMode>
   private timer: NodeJS.Timeout | null = null
   private samples: HromadaSamples | null = null
+  /** Per status, each track's latest fix and its end: what rebuilds the board after a restart. */
+  private readonly journal = new Map<CapStatus, Map<string, JournalEntry>>()
+  private lastSaved = ''
+  private saving: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly sirena: Sirena,
@@ -92,14 +110,118 @@ export class TrackEngine {
     const tick = this.options.tickMs ?? 5000
     this.timer = setInterval(() => {
       if (this.boards.size === 0) return
-      this.mutex.run(() => this.advance()).catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
+      this.mutex
+        .run(() => this.advance())
+        .then(() => {
+          this.changed()
+          this.persist()
+        })
+        .catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
     }, tick)
     this.timer.unref()
   }
 
-  stop(): void {
+  /** Stops the timer and waits for the journal's last write. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
+    this.persist()
+    await this.saving
+  }
+
+  /**
+   * Rebuilds the boards from the journal, before `start`: each track's latest fix and its end are reported again, the
+   * engine's alerts that are still on are taken back (so that their hromadas get their all-clear as usual), and what
+   * the rebuilt boards decide is applied as after any report: a hromada warned and not under an alert gets one (auto)
+   * or a proposal (recommend), one already under the engine's alert is left to it.
+   */
+  async restore(): Promise<void> {
+    const snapshot = await this.options.journal?.load()
+    if (!snapshot) return
+    const nowMs = Date.parse(this.sirena.now())
+    await this.mutex.run(async () => {
+      this.version++
+      this.lastReporter = snapshot.lastReporter
+      for (const [alertId, issuerId] of snapshot.raisedBy) {
+        if (this.sirena.state.active.has(alertId)) this.raisedBy.set(alertId, issuerId)
+      }
+      for (const { status, reports, alertOf } of snapshot.boards) {
+        const byHromada = new Map(alertOf.filter(([, alertId]) => this.sirena.state.active.has(alertId)))
+        this.alertOf.set(status, byHromada)
+        const board = this.board(status)
+        const entries = new Map<string, JournalEntry>()
+        this.journal.set(status, entries)
+        for (const r of reports) {
+          try {
+            checkTrackReport(r)
+            board.report(r, nowMs)
+            entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
+          } catch (err) {
+            if (!isSirenaError(err)) throw err
+            this.sirena.logger.warn({ track: r.id, code: err.code }, 'a journalled track report no longer applies')
+          }
+        }
+        board.advance(nowMs)
+        // What counts is where the rebuilt board stands, not the steps of the replay (a fix warns, its kill clears): a
+        // warned hromada the engine's alert already covers needs nothing, one it does not gets an alert or a proposal,
+        // and one under the engine's alert that no track holds any more gets its all-clear, as it would have live.
+        const warned = board.hromadas(nowMs).filter((h) => h.warned)
+        const warnedIds = new Set(warned.map((h) => h.hromadaId))
+        const allClear = [...byHromada.keys()]
+          .filter((id) => !warnedIds.has(id))
+          .map((id) => ({
+            hromadaId: id,
+            oblastId: this.sirena.catalogue.get(id)?.oblast ?? id,
+            earliestAt: null,
+            latestAt: null,
+            level: 'yellow' as const,
+            trackIds: [],
+          }))
+        await this.apply(status, { warn: warned.filter((h) => !byHromada.has(h.hromadaId)), allClear }, null)
+      }
+    })
+    this.sirena.logger.info(
+      { tracks: snapshot.boards.reduce((n, b) => n + b.reports.length, 0), savedAt: snapshot.savedAt },
+      'threat tracks restored from the journal',
+    )
+    this.changed()
+    this.persist()
+  }
+
+  /** Writes the journal when it changed, one write at a time; a failed write is logged and retried with the next. */
+  private persist(): void {
+    const journal = this.options.journal
+    if (!journal) return
+    const nowMs = Date.parse(this.sirena.now())
+    const boards: TrackJournalSnapshot['boards'] = []
+    for (const [status, entries] of this.journal) {
+      for (const [id, e] of entries) {
+        const endedAt = e.destroyedAt ?? e.lostAt
+        if (endedAt !== null && nowMs - endedAt > journalEndedForMs) entries.delete(id)
+      }
+      const active = this.sirena.state.active
+      boards.push({
+        status,
+        reports: [...entries].flatMap(([id, e]) => journalReports(id, e)),
+        alertOf: [...(this.alertOf.get(status) ?? [])].filter(([, alertId]) => active.has(alertId)),
+      })
+    }
+    const body = JSON.stringify({ lastReporter: this.lastReporter, boards, raisedBy: [...this.raisedBy] })
+    if (body === this.lastSaved) return
+    this.lastSaved = body
+    const snapshot: TrackJournalSnapshot = {
+      version: 1,
+      savedAt: this.sirena.now(),
+      lastReporter: this.lastReporter,
+      boards,
+      raisedBy: [...this.raisedBy],
+    }
+    this.saving = this.saving
+      .then(() => journal.save(snapshot))
+      .catch((err) => {
+        this.lastSaved = ''
+        this.sirena.logger.error({ err }, 'could not write the track journal')
+      })
   }
 
   modeOf(oblastId: string): TrackMode {
@@ -109,6 +231,7 @@ export class TrackEngine {
   setMode(oblastId: string, mode: TrackMode): void {
     this.version++
     this.modes.set(oblastId, mode)
+    this.changed()
   }
 
   private board(status: CapStatus): TrackBoard {
@@ -133,21 +256,27 @@ export class TrackEngine {
       const at = r.type === 'observed' ? r.observedAt : r.at
       if (at > nowMs + 60_000) throw new SirenaError('invalid_body', `track ${r.id}: a time more than a minute ahead`)
     }
-    return this.mutex.run(async () => {
+    const outcome = await this.mutex.run(async () => {
       this.version++
       this.lastReporter = issuer.id
       const board = this.board(status)
       const merged: BoardChanges = { warn: [], allClear: [] }
+      const entries = this.journal.get(status) ?? new Map<string, JournalEntry>()
+      this.journal.set(status, entries)
       for (const r of reports) {
         const c = board.report(r, nowMs)
         merged.warn.push(...c.warn)
         merged.allClear.push(...c.allClear)
+        entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
       }
       const advanced = board.advance(nowMs)
       merged.warn.push(...advanced.warn)
       merged.allClear.push(...advanced.allClear)
       return { accepted: reports.length, ...(await this.apply(status, merged, issuer)) }
     })
+    this.changed()
+    this.persist()
+    return outcome
   }
 
   private async advance(): Promise<void> {
@@ -230,6 +359,7 @@ export class TrackEngine {
       latestAt: iso(w.latestAt),
       level: w.level,
       trackIds: w.trackIds,
+      kinds: [...new Set(w.trackIds.flatMap((id) => this.boards.get(status)?.kindOf(id) ?? []))].sort(),
       proposedAt: now,
     }
     this.proposals.set(proposalKey(status, action, w.hromadaId), p)
@@ -241,13 +371,17 @@ export class TrackEngine {
     issuer: Issuer,
     status: CapStatus,
     oblast: string,
-    warnings: Array<Pick<HromadaWarning, 'hromadaId' | 'trackIds' | 'earliestAt'>>,
+    warnings: Array<Pick<HromadaWarning, 'hromadaId' | 'trackIds' | 'earliestAt' | 'latestAt'>>,
     out: Omit<TrackReportOutcome, 'accepted'>,
     auditDetail: Record<string, unknown>,
   ) {
     const coverage = this.sirena.coverage(status)
     const regions = warnings.map((w) => w.hromadaId).filter((id) => coverage.status(id, 'air_raid') !== 'active')
     if (regions.length === 0) return
+    const threatWindow = windowOf(
+      warnings.filter((w) => regions.includes(w.hromadaId)),
+      Date.parse(this.sirena.now()),
+    )
     const trackIds = [...new Set(warnings.flatMap((w) => w.trackIds))]
     const board = this.boards.get(status)
     // The alert's headline names a kind among the tracks behind it: anything red before a drone.
@@ -266,6 +400,7 @@ export class TrackEngine {
           regions,
           message: alertMessage(kinds[0]),
           source: 'threat',
+          ...(threatWindow && { threatWindow }),
         },
         { auditDetail: { ...auditDetail, trackIds } },
       )
@@ -329,7 +464,7 @@ export class TrackEngine {
     if (issuer.role === 'upstream' || issuer.role === 'reader') {
       throw new SirenaError('forbidden', 'a duty officer accepts proposals, not an upstream or a reader')
     }
-    return this.mutex.run(async () => {
+    const accepted = await this.mutex.run(async () => {
       this.version++
       const out: Omit<TrackReportOutcome, 'accepted'> = {
         warned: [],
@@ -353,7 +488,12 @@ export class TrackEngine {
           issuer,
           status,
           ob,
-          ps.map((p) => ({ hromadaId: p.hromadaId, trackIds: p.trackIds, earliestAt: null })),
+          ps.map((p) => ({
+            hromadaId: p.hromadaId,
+            trackIds: p.trackIds,
+            earliestAt: p.earliestAt === null ? null : Date.parse(p.earliestAt),
+            latestAt: p.latestAt === null ? null : Date.parse(p.latestAt),
+          })),
           out,
           { via: 'track-proposal' },
         )
@@ -363,10 +503,25 @@ export class TrackEngine {
       await this.release(status, clears, out, issuer)
       return out
     })
+    this.changed()
+    this.persist()
+    return accepted
   }
 
   proposalsOf(status: CapStatus): Proposal[] {
     return [...this.proposals.values()].filter((p) => p.status === status)
+  }
+
+  /**
+   * Active alerts raised from tracks (`source: "threat"` without a threat report) that no track on the board stands
+   * behind: after a restart, every one until the upstream's reports warn its hromadas again. Nothing ends them by
+   * itself (an all-clear never comes from forgetting), so a duty officer is shown them to end by hand when safe.
+   */
+  alertsWithoutTrack(status: CapStatus): Alert[] {
+    const backed = new Set(this.alertOf.get(status)?.values() ?? [])
+    return this.sirena
+      .activeAlerts(status)
+      .filter((a) => a.source === 'threat' && a.threatId === undefined && !backed.has(a.id))
   }
 
   /** Views computed within the last second, by status: public reads are not rate-limited and cost a board walk. */
@@ -424,23 +579,112 @@ export class TrackEngine {
     }
   }
 
+  /** region → the tracks' ETA over it (hromadas, and their raions and oblasts), by status, made once per view. */
+  private readonly etaIndex = new Map<CapStatus, { view: unknown; byRegion: Map<string, TrackEta> }>()
+
   /**
-   * The earliest ETA of the live tracks over a region (a hromada, or any hromada inside a raion or oblast), or null.
+   * The tracks' ETA over a region (a hromada, or any hromada inside a raion or oblast): the earliest and latest ETA,
+   * the highest level, and the kinds, or null when no live track reaches it.
    */
-  etaOf(regionId: string, status: CapStatus = 'Actual'): { eta: string; timeToShelterSeconds: number } | null {
+  etaOf(regionId: string, status: CapStatus = 'Actual'): TrackEta | null {
     if (!this.boards.has(status)) return null
-    const nowMs = Date.parse(this.sirena.now())
-    const catalogue = this.sirena.catalogue
-    let best: number | null = null
-    for (const h of this.view(status).hromadas) {
-      if (h.earliestEta === null || !catalogue.isWithin(h.id, regionId)) continue
-      const at = Date.parse(h.earliestEta)
-      if (best === null || at < best) best = at
+    const view = this.view(status)
+    let index = this.etaIndex.get(status)
+    if (index?.view !== view) {
+      index = { view, byRegion: this.indexEtas(status, view.hromadas) }
+      this.etaIndex.set(status, index)
     }
-    return best === null
-      ? null
-      : { eta: new Date(best).toISOString(), timeToShelterSeconds: Math.max(0, Math.floor((best - nowMs) / 1000)) }
+    return index.byRegion.get(regionId) ?? null
   }
+
+  private indexEtas(status: CapStatus, hromadas: ReturnType<TrackEngine['computeView']>['hromadas']) {
+    const board = this.boards.get(status)
+    // Gathered in mutable sets and made into views once: a raion or oblast collects hundreds of hromadas.
+    const acc = new Map<
+      string,
+      {
+        earliest: number
+        latest: number | null
+        level: ThreatLevel
+        warned: boolean
+        kinds: Set<ThreatKind>
+        trackIds: Set<string>
+      }
+    >()
+    for (const h of hromadas) {
+      if (h.earliestEta === null) continue
+      const earliest = Date.parse(h.earliestEta)
+      const latest = h.latestEta === null ? null : Date.parse(h.latestEta)
+      for (const id of this.sirena.catalogue.withAncestors(h.id)) {
+        let a = acc.get(id)
+        if (!a) {
+          a = { earliest, latest, level: h.level, warned: h.warned, kinds: new Set(), trackIds: new Set() }
+          acc.set(id, a)
+        } else {
+          a.earliest = Math.min(a.earliest, earliest)
+          if (latest !== null) a.latest = a.latest === null ? latest : Math.max(a.latest, latest)
+          a.level = higherLevel(a.level, h.level)
+          a.warned ||= h.warned
+        }
+        for (const t of h.trackIds) {
+          a.trackIds.add(t)
+          const kind = board?.kindOf(t)
+          if (kind) a.kinds.add(kind)
+        }
+      }
+    }
+    const byRegion = new Map<string, TrackEta>()
+    for (const [id, a] of acc) {
+      byRegion.set(id, {
+        earliestEta: new Date(a.earliest).toISOString(),
+        latestEta: iso(a.latest),
+        level: a.level,
+        warned: a.warned,
+        kinds: [...a.kinds].sort(),
+        trackIds: [...a.trackIds].sort(),
+      })
+    }
+    return byRegion
+  }
+
+  private readonly changeListeners = new Set<() => void>()
+
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    return () => this.changeListeners.delete(listener)
+  }
+
+  /** Tells the readers of the port (MQTT state) that ETAs may have moved; a reader's failure is not the engine's. */
+  private changed() {
+    for (const l of this.changeListeners) {
+      try {
+        l()
+      } catch (err) {
+        this.sirena.logger.error({ err }, 'a track ETA reader failed')
+      }
+    }
+  }
+}
+
+/**
+ * After the latest ETA, how long the threat window of a track alert lasts (CAP `expires`): the time a hromada takes
+ * to get the all-clear once a track has passed it (hold margin, dwell) with room to spare, since a late object is
+ * likelier than an early one.
+ */
+const windowMarginMs = 15 * 60_000
+
+/**
+ * When the threat is expected over the hromadas of one alert: from the earliest ETA (not before now: an object
+ * overhead is expected now) to the latest ETA plus the margin; null when no warning gives an ETA (a proposal accepted
+ * from an older server, say).
+ */
+function windowOf(warnings: Array<Pick<HromadaWarning, 'earliestAt' | 'latestAt'>>, nowMs: number) {
+  const earliest = warnings.flatMap((w) => (w.earliestAt === null ? [] : [w.earliestAt]))
+  if (earliest.length === 0) return null
+  const latest = warnings.flatMap((w) => [w.latestAt ?? w.earliestAt ?? nowMs])
+  const onset = Math.max(nowMs, Math.min(...earliest))
+  const expires = Math.max(onset, ...latest) + windowMarginMs
+  return { onset: new Date(onset).toISOString(), expires: new Date(expires).toISOString() }
 }
 
 const proposalKey = (status: CapStatus, action: Proposal['action'], hromadaId: string) =>

@@ -49,7 +49,8 @@ const started = (id: string, regions: string[], o: Partial<Alert> = {}): EventPa
     regions,
     message: o.message ?? defaultMessages[o.type ?? 'air_raid'],
     instructions: defaultInstructions[o.type ?? 'air_raid'],
-    source: 'operator',
+    source: o.source ?? 'operator',
+    ...(o.threatWindow && { threatWindow: o.threatWindow }),
     issuerId: 'kyiv-city-duty',
     confirmedBy: null,
     startedAt: '2025-09-03T01:00:00.000Z',
@@ -199,6 +200,43 @@ describe('CAP messages from the event log', () => {
     assert.match(all!.message.infos[1]!.headline ?? '', /and \d+ more$/)
   })
 
+  // Two hromadas of Kyiv oblast a drone track was expected over, as the track engine raises them.
+  const bilaTserkva = 'UA32020010000093088'
+  const volodarka = 'UA32020030000029575'
+  const window = { onset: '2025-09-03T01:12:00.000Z', expires: '2025-09-03T01:41:30.000Z' }
+  const fromTracks = alertMessages(
+    [
+      event(10, started('t-1', [bilaTserkva, volodarka], { source: 'threat', threatWindow: window })),
+      event(20, { type: 'alert.updated', alertId: 't-1', regions: [volodarka] }),
+      event(30, { type: 'alert.ended', alertId: 't-1', endedAt: '2025-09-03T01:30:00.250Z' }),
+    ],
+    options,
+  ).map((m) => m.message)
+
+  test('an alert raised from threat tracks carries its onset and expiry, and one area per hromada warned', () => {
+    for (const info of fromTracks[0]!.infos) {
+      assert.equal(info.onset, '2025-09-03T01:12:00+00:00')
+      assert.equal(info.expires, '2025-09-03T01:41:30+00:00')
+      assert.deepEqual(
+        info.areas.map((a) => a.geocodes[0]!.value),
+        [bilaTserkva, volodarka],
+      )
+    }
+    assert.deepEqual(
+      fromTracks[1]!.infos[0]!.areas.map((a) => a.geocodes[0]!.value),
+      [volodarka],
+      'an update keeps the window over the hromadas still warned',
+    )
+    assert.equal(fromTracks[1]!.infos[0]!.onset, '2025-09-03T01:12:00+00:00')
+  })
+
+  test('the all-clear of a track alert, and any alert without a window, carry no onset or expiry', () => {
+    assert.equal(fromTracks[2]!.infos[0]!.onset, undefined)
+    assert.equal(fromTracks[2]!.infos[0]!.expires, undefined)
+    assert.equal(messages[0]!.infos[0]!.onset, undefined)
+    assert.equal(messages[0]!.infos[0]!.expires, undefined)
+  })
+
   describe('as signed documents', () => {
     let dir: string
     let signer: CapSigner
@@ -221,7 +259,7 @@ describe('CAP messages from the event log', () => {
         ],
         options,
       ).map((m) => m.message)
-      for (const m of [...messages, ...exercise]) {
+      for (const m of [...messages, ...exercise, ...fromTracks]) {
         const xml = signer.sign(buildCapXml(m))
         const report = await xmllintSchema(xml)
         assert.ok(report.valid, `${m.msgType}: ${report.report}`)

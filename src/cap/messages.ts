@@ -4,7 +4,7 @@
  * reason in `note`). Each message references every earlier one, and its identity is fixed by the event (sender,
  * alert id, seq; `sent` is the event time), so the same log always yields the same documents.
  */
-import type { AlertType, CapStatus, LocalizedText } from '../core/alert.ts'
+import type { AlertType, CapStatus, LocalizedText, ThreatWindow } from '../core/alert.ts'
 import type { LogEvent } from '../core/events.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
 import { geocodeNames } from './areas.ts'
@@ -60,6 +60,7 @@ interface AlertAtEvent {
   regions: string[]
   message: LocalizedText
   instructions: LocalizedText
+  threatWindow?: ThreatWindow
 }
 
 export interface SequencedMessage {
@@ -147,6 +148,11 @@ function info(
       headline: headline(kind.event[lang], names, lang),
       description: alert.message[lang],
       instruction: alert.instructions[lang],
+      // An alert raised from threat tracks says when the threat is expected over its hromadas (the areas).
+      ...(alert.threatWindow && {
+        onset: capDateTime(alert.threatWindow.onset),
+        expires: capDateTime(alert.threatWindow.expires),
+      }),
     }
   }
   const isAllClear = ending === 'all_clear'

@@ -14,6 +14,16 @@ export interface LocalizedText {
 /** Where an alert came from: an operator at a console, a CAP upstream, the threat engine, or a history import. */
 export type AlertSource = 'operator' | 'cap' | 'threat' | `import:${string}`
 
+/**
+ * When the threat behind an alert is expected over its regions (CAP `onset` and `expires`): set by the track engine,
+ * from the earliest ETA over the hromadas it warns and the latest plus a margin. Only an expectation: the alert stays
+ * on until its all-clear, whatever `expires` says.
+ */
+export interface ThreatWindow {
+  onset: string
+  expires: string
+}
+
 export interface Alert {
   id: string
   type: AlertType
@@ -25,6 +35,8 @@ export interface Alert {
   source: AlertSource
   /** The threat this alert was raised for, when the threat engine raised it (absent otherwise). */
   threatId?: string
+  /** When the threat is expected (tracks only; absent otherwise). */
+  threatWindow?: ThreatWindow
   issuerId: string
   /** The second person who confirmed it, when the two-person rule applied. */
   confirmedBy: string | null

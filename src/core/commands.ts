@@ -1,4 +1,4 @@
-import type { Alert, AlertSource, AlertType, CapStatus, LocalizedText } from './alert.ts'
+import type { Alert, AlertSource, AlertType, CapStatus, LocalizedText, ThreatWindow } from './alert.ts'
 import { defaultInstructions, defaultMessages } from './alert.ts'
 import { SirenaError } from './errors.ts'
 import type { EventDraft } from './events.ts'
@@ -28,6 +28,8 @@ export type Command =
       source: AlertSource
       /** Set by the threat engine: the active threat this alert is raised for. */
       threatId?: string
+      /** Set by the track engine: when the threat is expected over the regions. */
+      threatWindow?: ThreatWindow
     }
   | {
       kind: 'update'
@@ -113,6 +115,7 @@ export function decide(ctx: DecideContext, cmd: Command): Decision {
       if (cmd.threatId !== undefined && reportedThreat(state, cmd.threatId, now).threat.status !== cmd.status) {
         throw new SirenaError('invalid_body', 'an alert raised for a threat carries the threat’s status')
       }
+      const threatWindow = cmd.threatWindow && checkThreatWindow(cmd.threatWindow)
       const { confirmationReason } = authoriseIssue(catalogue, issuer, cmd.type, regions)
       if (confirmationReason && !ctx.confirmedBy) return { kind: 'needs_confirmation', reason: confirmationReason }
       return draft({
@@ -126,6 +129,7 @@ export function decide(ctx: DecideContext, cmd: Command): Decision {
           instructions: fill(cmd.instructions, defaultInstructions[cmd.type]),
           source: cmd.source,
           ...(cmd.threatId !== undefined && { threatId: cmd.threatId }),
+          ...(threatWindow && { threatWindow }),
           issuerId: issuer.id,
           confirmedBy: ctx.confirmedBy ?? null,
           startedAt: now,
@@ -208,4 +212,14 @@ export function commandScope(state: SirenaState, cmd: Command): { type: AlertTyp
       return { type: a?.type ?? null, regions: a?.regions ?? [] }
     }
   }
+}
+
+/** A threat window of two ISO times, onset not after expiry, normalised to UTC. */
+function checkThreatWindow(w: ThreatWindow): ThreatWindow {
+  const onset = Date.parse(w.onset)
+  const expires = Date.parse(w.expires)
+  if (Number.isNaN(onset) || Number.isNaN(expires) || onset > expires) {
+    throw new SirenaError('invalid_body', 'a threat window needs an onset and an expiry, the onset first')
+  }
+  return { onset: new Date(onset).toISOString(), expires: new Date(expires).toISOString() }
 }

@@ -42,9 +42,29 @@ export function threatEta(catalogue: RegionCatalogue, threat: Threat, regionId: 
 }
 
 /**
- * Seconds left to reach a shelter in a region: until the earliest ETA among the active threats that target it, never
- * negative (0 is "now"), or null when no active threat targets it. A threat that targets the region with no ETA for it
- * counts as overhead now: without a time, the safe answer is the earliest one.
+ * When the first active threat that targets a region is expected over it (ISO), or null when none targets it. A threat
+ * that targets the region with no ETA for it counts as overhead now: without a time, the safe answer is the earliest
+ * one.
+ */
+export function earliestThreatEta(
+  state: SirenaState,
+  catalogue: RegionCatalogue,
+  regionId: string,
+  now: string,
+  status: CapStatus = 'Actual',
+): string | null {
+  let earliest: string | null = null
+  for (const r of activeThreats(state, now, status)) {
+    if (!threatCovers(catalogue, r.threat, regionId)) continue
+    const at = threatEta(catalogue, r.threat, regionId) ?? now
+    if (earliest === null || ms(at) < ms(earliest)) earliest = at
+  }
+  return earliest
+}
+
+/**
+ * Seconds left to reach a shelter in a region: until the earliest ETA among the active threats that target it (see
+ * `earliestThreatEta`), never negative (0 is "now"), or null when no active threat targets it.
  */
 export function timeToShelterSeconds(
   state: SirenaState,
@@ -53,15 +73,8 @@ export function timeToShelterSeconds(
   now: string,
   status: CapStatus = 'Actual',
 ): number | null {
-  const t = ms(now)
-  let earliest: number | null = null
-  for (const r of activeThreats(state, now, status)) {
-    if (!threatCovers(catalogue, r.threat, regionId)) continue
-    const eta = threatEta(catalogue, r.threat, regionId)
-    const at = eta === null ? t : ms(eta)
-    if (earliest === null || at < earliest) earliest = at
-  }
-  return earliest === null ? null : Math.max(0, Math.floor((earliest - t) / 1000))
+  const eta = earliestThreatEta(state, catalogue, regionId, now, status)
+  return eta === null ? null : Math.max(0, Math.floor((ms(eta) - ms(now)) / 1000))
 }
 
 /** The highest level among the active threats that target a region, or null. */

@@ -35,6 +35,15 @@ export const defaultThreatMessages: Record<ThreatKind, LocalizedText> = {
   aircraft: { uk: 'Активність ворожої авіації.', en: 'Enemy aircraft activity.' },
 }
 
+/** The short name of each kind, for a list of what is flying (the duty officer's proposals). */
+export const threatKindLabels: Record<ThreatKind, LocalizedText> = {
+  drone: { uk: 'ударні БпЛА', en: 'attack drones' },
+  cruise_missile: { uk: 'крилаті ракети', en: 'cruise missiles' },
+  ballistic_missile: { uk: 'балістична ракета', en: 'ballistic missile' },
+  guided_bomb: { uk: 'керовані авіабомби', en: 'guided bombs' },
+  aircraft: { uk: 'ворожа авіація', en: 'enemy aircraft' },
+}
+
 export interface Threat {
   /** The upstream's own id for the threat (its track id), or one Sirena gave it. */
   id: string

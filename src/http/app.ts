@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Sirena } from '../app/sirena.ts'
+import type { TrackEtaReader } from '../app/track-etas.ts'
 import type { Config } from '../config.ts'
 import type { StreamHub } from '../delivery/stream/stream-hub.ts'
 import { CachedResponse } from './cached-response.ts'
@@ -35,6 +36,8 @@ export interface HttpDeps {
   metrics: Metrics
   sinks: SinkDirectory
   routes: RouteContribution[]
+  /** The threat tracks' ETAs, for a region's time to shelter; none when no track engine runs. */
+  trackEtas?: TrackEtaReader
 }
 
 type HttpConfig = Pick<Config, 'bodyLimitBytes' | 'rateLimitPerMinute' | 'trustedProxies'>
@@ -110,7 +113,7 @@ export async function buildHttpApp(
       })
       // Cached public reads cost microseconds and are not limited per address: hundreds of residents behind one
       // carrier NAT poll them. Their expensive routes (history, the log) take the limit route by route.
-      await api.register(publicApi(sirena, cache))
+      await api.register(publicApi(sirena, cache, deps.trackEtas))
       await api.register(mapRoutes(sirena, cache))
       await api.register(streamRoutes(sirena, hub))
       await api.register(channelsRoutes(sirena, deps.sinks))

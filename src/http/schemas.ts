@@ -76,7 +76,8 @@ export const ErrorSchema = Type.Object({
 // What the native API answers with. `views.ts` builds them from the core's types and checks at compile time that the
 // two agree; the web app's types (`web/shared/types.ts`) are these, so the browser reads what the server writes.
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+const Nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description === undefined ? {} : { description })
 const Time = Type.String({ description: 'ISO 8601, UTC' })
 const LocalizedTextView = Type.Object({ uk: Type.String(), en: Type.String() })
 
@@ -102,6 +103,15 @@ export const AlertViewSchema = Type.Object({
     Type.TemplateLiteral('import:${string}'),
   ]),
   threatId: Type.Optional(Type.String({ description: 'The threat the threat engine raised this alert for' })),
+  threatWindow: Type.Optional(
+    Type.Object(
+      { onset: Time, expires: Time },
+      {
+        description:
+          'When the threat is expected (alerts raised from threat tracks): earliest ETA, latest ETA + margin',
+      },
+    ),
+  ),
   issuerId: Type.String(),
   confirmedBy: Nullable(Type.String()),
   startedAt: Time,
@@ -161,7 +171,22 @@ export type RegionView = Static<typeof RegionViewSchema>
 /** What a region's page shows of the threats: the level, the time left to reach a shelter, each threat's ETA there. */
 export const RegionThreatsViewSchema = Type.Object({
   threatLevel: Nullable(literalUnion(threatLevels)),
-  timeToShelterSeconds: Nullable(Type.Integer({ description: 'Until the earliest ETA over the region; 0 is now' })),
+  shelterEta: Nullable(
+    Time,
+    'The earliest time a threat is expected over the region: the threat reports’ ETAs and the live tracks’',
+  ),
+  timeToShelterSeconds: Nullable(Type.Integer({ description: 'Until shelterEta; 0 is now' })),
+  trackEta: Nullable(
+    Type.Object({
+      earliestEta: Time,
+      latestEta: Nullable(Time),
+      level: literalUnion(threatLevels),
+      warned: Type.Boolean({ description: 'The track engine warns the region (or a hromada in it) now' }),
+      kinds: Type.Array(literalUnion(threatKinds)),
+      trackIds: Type.Array(Type.String()),
+    }),
+    'Where the live threat tracks stand over the region (any hromada in it), or null when none reaches it',
+  ),
   threats: Type.Array(
     Type.Object({
       id: Type.String(),

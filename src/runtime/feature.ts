@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { DeviceDirectory } from '../app/device-directory.ts'
 import type { Sirena } from '../app/sirena.ts'
+import type { TrackEtaSlot } from '../app/track-etas.ts'
 import type { DeliveryStore } from '../core/delivery-state.ts'
 import type { Outbox } from '../delivery/outbox/outbox.ts'
 import type { Sink } from '../delivery/sink.ts'
@@ -16,8 +17,8 @@ export interface Delivery {
 
 /**
  * What a feature is built from: the service, the live stream (for features that describe it), the MQTT device
- * directory, the delivery state and this edge's outbox, the metrics registry features add their own counters to, and
- * the logger.
+ * directory, the delivery state and this edge's outbox, the metrics registry features add their own counters to, the
+ * logger, and the ports between features (the tracks' ETAs).
  */
 export interface FeatureContext {
   sirena: Sirena
@@ -26,6 +27,13 @@ export interface FeatureContext {
   devices: DeviceDirectory
   metrics: Metrics
   logger: Logger
+  /**
+   * The threat tracks' ETAs per region: the threats feature provides its track engine here, the native region API
+   * and the MQTT state read it. Empty (every ETA null) when no feature provides one.
+   */
+  trackEtas: TrackEtaSlot
+  /** The server's data directory (the runtime's, whatever config a feature was made with), for a feature's own files. */
+  dataDir: string
 }
 
 /**

@@ -12,6 +12,7 @@ import { webExtension } from '../web-server/index.ts'
 import { outboxChannels } from './channels.ts'
 import type { FeatureFactory } from './feature.ts'
 import { mqttChannel } from './mqtt.ts'
+import { trackJournalFile } from './track-journal-file.ts'
 
 /**
  * Everything the server runs beside the native API, and every sink an event leaves through:
@@ -53,7 +54,7 @@ export const threatsFeature =
     /** Tests shorten the engine's clocks (dwell, tick) here. */
     tuning: { tracks?: Partial<TrackEngineConfig>; tickMs?: number } = {},
   ): FeatureFactory =>
-  async ({ sirena }) => {
+  async ({ sirena, trackEtas, dataDir }) => {
     const engine = new ThreatEngine(sirena, { autoRaise: config.threatAutoRaise })
     await engine.start()
     const modes = new Map<string, TrackMode>()
@@ -66,17 +67,21 @@ export const threatsFeature =
       defaultMode: config.trackMode ?? 'recommend',
       modes,
       samples: () => hromadaSamplesFromDataFiles(),
+      journal: trackJournalFile(dataDir, sirena.logger),
     })
+    await tracks.restore()
     tracks.start()
+    trackEtas.provide(tracks)
     return {
       name: 'threats',
       routes: async ({ app }) => {
         await app.register(threatRoutes(sirena, engine), { prefix: '/api/v1' })
         await app.register(trackRoutes(sirena, tracks), { prefix: '/api/v1' })
       },
-      close: () => {
+      close: async () => {
+        trackEtas.provide(null)
         engine.stop()
-        tracks.stop()
+        await tracks.stop()
       },
     }
   }

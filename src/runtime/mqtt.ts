@@ -53,7 +53,7 @@ type MqttConfig = Pick<Config, 'mqttPort' | 'mqttHost' | 'mqttUrl' | 'mqttTopicP
  */
 export const mqttChannel =
   (config: MqttConfig): FeatureFactory =>
-  async ({ sirena, devices, metrics }) => {
+  async ({ sirena, devices, metrics, trackEtas }) => {
     const log = sirena.logger.child({ channel: 'mqtt' })
     const t = topics(config.mqttTopicPrefix)
     const registry = new SirenRegistry()
@@ -220,7 +220,7 @@ export const mqttChannel =
         for (const [state, n] of counts) this.set({ state }, n)
       },
     })
-    const publisher = new MqttStatePublisher(sirena, t, publish)
+    const publisher = new MqttStatePublisher(sirena, t, publish, trackEtas)
     const key = publicKeyView(signingKey)
     const sink: Sink = {
       name: 'mqtt',

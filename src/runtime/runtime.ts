@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino'
 import { DeviceDirectory } from '../app/device-directory.ts'
 import { LogReader } from '../app/log-reader.ts'
 import { Sirena } from '../app/sirena.ts'
+import { TrackEtaSlot } from '../app/track-etas.ts'
 import { MemoryEventBus } from '../bus/memory-bus.ts'
 import { Health } from '../cluster/health.ts'
 import { waitForLog } from '../cluster/waiting-room.ts'
@@ -124,13 +125,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const delivery = { store: deliveryStore, outbox }
   const features: Feature[] = []
   const devices = new DeviceDirectory(store, () => sirena.now())
+  const trackEtas = new TrackEtaSlot()
   for (const make of options.features ?? defaultFeatures(config))
-    features.push(await make({ sirena, delivery, hub, devices, metrics, logger }))
+    features.push(await make({ sirena, delivery, hub, devices, metrics, logger, trackEtas, dataDir: config.data }))
   const sinks = new Sinks([hub, ...features.flatMap((f) => f.sinks ?? [])], logger, outbox)
   const http = await buildHttpApp(sirena, config, logger, {
     hub,
     metrics,
     sinks,
+    trackEtas,
     routes: [
       ...features.flatMap((f) => (f.routes ? [f.routes] : [])),
       health.routes(() =>

@@ -1,9 +1,10 @@
 import type { Sirena } from '../../app/sirena.ts'
+import { earlierIso, secondsUntil, type TrackEtaReader } from '../../app/track-etas.ts'
 import type { AlertType } from '../../core/alert.ts'
 import type { RegionStatus } from '../../core/coverage.ts'
 import { isHistoricalImport } from '../../core/events.ts'
-import type { ThreatLevel } from '../../core/threat.ts'
-import { nextThreatExpiry, threatLevelsByRegion } from '../../core/threat-queries.ts'
+import { higherLevel, type ThreatLevel } from '../../core/threat.ts'
+import { earliestThreatEta, nextThreatExpiry, threatLevelsByRegion } from '../../core/threat-queries.ts'
 import type { Topics } from './topics.ts'
 
 export type Publish = (topic: string, payload: string, options: { retain: boolean; qos: 0 | 1 }) => void
@@ -13,7 +14,17 @@ interface Published {
   types: string
   since: string | null
   threatLevel: ThreatLevel | null
+  shelterEta: string | null
 }
+
+/**
+ * A track's ETA moves with every fix. The retained state is republished when the time to shelter appears, goes, or
+ * moves by at least this much, not on every fix: devices count down from `shelterEta` themselves.
+ */
+const shelterEtaStepMs = 30_000
+
+const sameEta = (a: string | null, b: string | null) =>
+  a === b || (a !== null && b !== null && Math.abs(Date.parse(a) - Date.parse(b)) < shelterEtaStepMs)
 
 const letter: Record<RegionStatus, string> = { active: 'A', partial: 'P', none: 'N' }
 
@@ -31,13 +42,20 @@ export class MqttStatePublisher {
     private readonly sirena: Sirena,
     private readonly topics: Topics,
     private readonly publish: Publish,
+    /** The threat tracks' ETAs, for the time to shelter; without it only the threat reports' count. */
+    private readonly trackEtas?: TrackEtaReader,
   ) {}
 
   start() {
     this.sync(0)
-    this.unsubscribe = this.sirena.onEvent((e) => {
+    const stopEvents = this.sirena.onEvent((e) => {
       if (!isHistoricalImport(e)) this.sync(e.seq)
     })
+    const stopTracks = this.trackEtas?.onChange(() => this.sync(0))
+    this.unsubscribe = () => {
+      stopEvents()
+      stopTracks?.()
+    }
   }
 
   stop() {
@@ -66,21 +84,39 @@ export class MqttStatePublisher {
         .filter(([, s]) => s === 'active')
         .map(([t]) => t)
         .sort()
-      const threatLevel = levels.get(region.id) ?? null
-      const next: Published = { status: c.status, types: types.join(','), since: c.since, threatLevel }
+      const track = this.trackEtas?.etaOf(region.id, 'Actual') ?? null
+      const threatLevel = track
+        ? higherLevel(levels.get(region.id) ?? null, track.level)
+        : (levels.get(region.id) ?? null)
       const prev = this.last.get(region.id)
+      let shelterEta = earlierIso(
+        earliestThreatEta(this.sirena.state, this.sirena.catalogue, region.id, now, 'Actual'),
+        track?.earliestEta ?? null,
+      )
+      // Within the step, the published ETA stands: a fix that moves it a few seconds does not rewrite the topic.
+      if (prev && sameEta(prev.shelterEta, shelterEta)) shelterEta = prev.shelterEta
+      const next: Published = { status: c.status, types: types.join(','), since: c.since, threatLevel, shelterEta }
       if (
         prev &&
         prev.status === next.status &&
         prev.types === next.types &&
         prev.since === next.since &&
-        prev.threatLevel === next.threatLevel
+        prev.threatLevel === next.threatLevel &&
+        prev.shelterEta === next.shelterEta
       )
         continue
       this.last.set(region.id, next)
       this.publish(
         this.topics.regionState(region.id),
-        JSON.stringify({ status: c.status, types, since: c.since, threatLevel, seq: seq || this.sirena.state.seq }),
+        JSON.stringify({
+          status: c.status,
+          types,
+          since: c.since,
+          threatLevel,
+          shelterEta,
+          timeToShelterSeconds: secondsUntil(shelterEta, now),
+          seq: seq || this.sirena.state.seq,
+        }),
         { retain: true, qos: 1 },
       )
       if (region.level === 'oblast' && region.uid !== undefined && prev?.status !== next.status) {

@@ -2,12 +2,13 @@ import type { FastifyPluginAsync } from 'fastify'
 import { Type } from 'typebox'
 import { alertView } from '../../app/envelope.ts'
 import type { Sirena } from '../../app/sirena.ts'
+import type { TrackEtaReader } from '../../app/track-etas.ts'
 import { type CapStatus, isCapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { type Region, regionLevels } from '../../core/regions.ts'
 import { alertFromEvents } from '../../core/state.ts'
 import { type CachedResponse, sendCached } from '../cached-response.ts'
-import type { PublicState, RegionDetail, RegionHistory } from '../schemas.ts'
+import { type PublicState, type RegionDetail, RegionDetailSchema, type RegionHistory } from '../schemas.ts'
 import { regionThreatsView } from '../threat-views.ts'
 import { coverageView, regionView } from '../views.ts'
 
@@ -31,7 +32,7 @@ function isoTime(value: string | undefined, name: string): string | undefined {
  * rate-limited; the reads that go to the store (a region's history, the log) are.
  */
 export const publicApi =
-  (sirena: Sirena, cache: CachedResponse): FastifyPluginAsync =>
+  (sirena: Sirena, cache: CachedResponse, trackEtas?: TrackEtaReader): FastifyPluginAsync =>
   async (app) => {
     const tags = ['public']
     const region = (id: string): Region => {
@@ -108,7 +109,8 @@ export const publicApi =
         schema: {
           tags,
           querystring: StatusQuery,
-          summary: 'One region by any id, with its status and the alerts covering it',
+          summary: 'One region by any id, with its status, the alerts covering it and its time to shelter',
+          response: { 200: RegionDetailSchema },
         },
       },
       async (request) => {
@@ -127,7 +129,7 @@ export const publicApi =
             .children(r.id)
             .map((c) => ({ id: c.id, name: c.name, status: sirena.coverage(status).status(c.id) })),
           latestNotice: notice ?? null,
-          ...regionThreatsView(sirena.state, sirena.catalogue, r.id, sirena.now()),
+          ...regionThreatsView(sirena.state, sirena.catalogue, r.id, sirena.now(), trackEtas),
           seq: sirena.state.seq,
         } satisfies RegionDetail
       },

@@ -3,6 +3,7 @@ import { type Static, Type } from 'typebox'
 import { alertView } from '../../app/envelope.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import type { TrackEngine, TrackReportOutcome } from '../../app/track-engine.ts'
+import { secondsUntil } from '../../app/track-etas.ts'
 import { SirenaError } from '../../core/errors.ts'
 import { outsideJurisdiction } from '../../core/policy.ts'
 import { threatKinds } from '../../core/threat.ts'
@@ -153,7 +154,11 @@ export const trackRoutes =
         const [regionId] = sirena.resolveRegions([request.params.id])
         if (!regionId) throw new SirenaError('unknown_region', `unknown region ${request.params.id}`)
         const eta = engine.etaOf(regionId, request.query.status ?? 'Actual')
-        return { region: regionId, eta: eta?.eta ?? null, timeToShelterSeconds: eta?.timeToShelterSeconds ?? null }
+        return {
+          region: regionId,
+          eta: eta?.earliestEta ?? null,
+          timeToShelterSeconds: secondsUntil(eta?.earliestEta ?? null, sirena.now()),
+        }
       },
     )
 
@@ -170,7 +175,12 @@ export const trackRoutes =
       },
       async (request) => {
         const status = request.query.status ?? 'Actual'
-        return { now: sirena.now(), status, proposals: engine.proposalsOf(status) }
+        return {
+          now: sirena.now(),
+          status,
+          proposals: engine.proposalsOf(status),
+          alertsWithoutTrack: engine.alertsWithoutTrack(status).map(alertView),
+        }
       },
     )
 

@@ -20,17 +20,19 @@ import type { PendingView } from './PendingQueue.tsx'
 import { PendingQueue } from './PendingQueue.tsx'
 import { type IssuerName, type Session, SessionContext, savedToken, saveToken, sessionCall, signIn } from './session.ts'
 import { consoleText } from './strings.ts'
+import { TrackProposals } from './TrackProposals.tsx'
 
 const levelKeys: Record<Level, MessageKey> = { oblast: 'levelOblast', raion: 'levelRaion', hromada: 'levelHromada' }
 /** Pending actions are not events, so other consoles learn of them by asking; often enough for a 3 a.m. queue. */
 const pendingPollMs = 4_000
 
-type Tab = 'issue' | 'active' | 'pending' | 'notice' | 'fleet' | 'audit' | 'log'
-const allTabs: readonly Tab[] = ['issue', 'active', 'pending', 'notice', 'fleet', 'audit', 'log']
+type Tab = 'issue' | 'active' | 'pending' | 'tracks' | 'notice' | 'fleet' | 'audit' | 'log'
+const allTabs: readonly Tab[] = ['issue', 'active', 'pending', 'tracks', 'notice', 'fleet', 'audit', 'log']
 const tabKeys = {
   issue: 'tabIssue',
   active: 'tabActive',
   pending: 'tabPending',
+  tracks: 'tabTracks',
   notice: 'tabNotice',
   fleet: 'tabFleet',
   audit: 'tabAudit',
@@ -348,6 +350,14 @@ function SignedIn({ token, me, signOut }: { token: string; me: Issuer; signOut: 
                 <ActiveAlerts data={data} version={live.version} inJurisdiction={inJurisdiction} />
               ) : tab === 'pending' ? (
                 <PendingQueue data={data} pending={pending} refresh={refreshPending} />
+              ) : tab === 'tracks' ? (
+                <TrackProposals
+                  data={data}
+                  view={view}
+                  version={live.version}
+                  inJurisdiction={inJurisdiction}
+                  onPending={refreshPending}
+                />
               ) : tab === 'notice' ? (
                 <NoticeForm data={data} selected={selected} setSelected={setSelected} inJurisdiction={inJurisdiction} />
               ) : tab === 'fleet' ? (

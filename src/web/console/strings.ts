@@ -20,6 +20,30 @@ export const consoleText = {
   tabNotice: { uk: 'Повідомлення', en: 'Notice' },
   tabAudit: { uk: 'Аудит', en: 'Audit' },
   tabLog: { uk: 'Журнал подій', en: 'Event log' },
+  tabTracks: { uk: 'Треки загроз', en: 'Threat tracks' },
+  tracksNone: {
+    uk: 'Немає пропозицій: жоден трек не загрожує областям у режимі рекомендацій.',
+    en: 'No proposals: no track threatens an oblast in recommend mode.',
+  },
+  tracksWarn: { uk: 'Тривога', en: 'Alert' },
+  tracksAllClear: { uk: 'Відбій', en: 'All clear' },
+  tracksEta: { uk: 'о {time} (за {left})', en: 'at {time} (in {left})' },
+  tracksOverhead: { uk: 'уже над громадою', en: 'overhead now' },
+  tracksNoEta: { uk: 'час невідомий', en: 'no ETA' },
+  tracksAccept: { uk: 'Прийняти для: {oblast} ({count})', en: 'Accept for {oblast} ({count})' },
+  tracksAccepted: {
+    uk: 'Прийнято: тривог оголошено — {alerts}, завершено — {ended}.',
+    en: 'Accepted: {alerts} alerts raised, {ended} ended.',
+  },
+  tracksAwaitSecond: {
+    uk: '{regions}: очікує підтвердження другою особою.',
+    en: '{regions}: awaits a second person’s confirmation.',
+  },
+  tracksOrphansTitle: { uk: 'Тривоги від треків без живого треку', en: 'Track alerts with no live track' },
+  tracksOrphansHelp: {
+    uk: 'Після перезапуску сервер не памʼятає треків. Ці тривоги не завершаться самі: завершіть їх вручну (вкладка «Активні»), коли буде безпечно, або дочекайтеся нових даних від джерела.',
+    en: 'After a restart the server remembers no tracks. These alerts will not end by themselves: end them by hand (the Active tab) when it is safe, or wait for the source’s next reports.',
+  },
   mapShows: { uk: 'Мапа показує', en: 'Map shows' },
   regions: { uk: 'Регіони', en: 'Regions' },
   pickHelp: {

@@ -71,15 +71,18 @@ export function countdownOf(view: TracksView | null, id: string, nowMs = Date.no
   return Math.max(0, Math.floor((Date.parse(h.earliestEta) - nowMs) / 1000))
 }
 
-/** The earliest ETA of the live tracks over a region (GET /api/v1/threats/tracks/regions/:id), polled, or null. */
+/**
+ * When a threat is first expected over a region, polled from `GET /api/v1/regions/:id` (`shelterEta`: the earlier of
+ * the threat reports' ETA and the live tracks'), or null.
+ */
 export function useShelterEta(regionId: string, everyMs = 5000): string | null {
   const [eta, setEta] = useState<string | null>(null)
   useEffect(() => {
     let stopped = false
     setEta(null)
     const poll = () =>
-      getJson<{ eta: string | null }>(`/api/v1/threats/tracks/regions/${encodeURIComponent(regionId)}`).then(
-        (v) => !stopped && setEta(v.eta),
+      getJson<{ shelterEta: string | null }>(`/api/v1/regions/${encodeURIComponent(regionId)}`).then(
+        (v) => !stopped && setEta(v.shelterEta),
         () => {},
       )
     poll()
