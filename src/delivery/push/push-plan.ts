@@ -18,6 +18,8 @@ export interface PushPayload extends NotificationText {
   region: string
   lang: 'uk' | 'en'
   time: string
+  /** For an alert raised by threat tracks: when the threat may first arrive, so an app can count down to it. */
+  shelterBy?: string
 }
 
 /** One push to one browser. */
@@ -178,6 +180,7 @@ export class PushPlanner {
           region: sub.region,
           lang: sub.lang,
           time: alert.endedAt ?? alert.updatedAt,
+          ...(alert.threatWindow && !ending ? { shelterBy: alert.threatWindow.onset } : {}),
         }
         payloads.set(key, payload)
       }

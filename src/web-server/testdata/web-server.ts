@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { PushDelivery } from '../../delivery/push/push-delivery.ts'
 import type { PushSubscriptionStore } from '../../delivery/push/push-store.ts'
+import type { FeatureFactory } from '../../runtime/feature.ts'
 import { startTestServer, type TestServer } from '../../testdata/harness.ts'
 import { type WebExtensionOptions, webExtension } from '../index.ts'
 
@@ -18,6 +19,8 @@ export async function startWebServer(
     maxSubscriptions?: number
     dataDir?: string
     channelsEnabled?: boolean
+    /** Features to run beside the web one (the threats feature, to push alerts that tracks raise). */
+    alongside?: FeatureFactory[]
   } = {},
 ): Promise<WebTestServer> {
   const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'sirena-web-'))
@@ -40,7 +43,7 @@ export async function startWebServer(
     },
   )
   const server = await startTestServer({
-    features: [ext],
+    features: [ext, ...(o.alongside ?? [])],
     dataDir,
     env: {
       SIRENA_CHANNELS_ENABLED: String(o.channelsEnabled ?? true),

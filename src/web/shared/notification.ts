@@ -24,6 +24,8 @@ export interface AlertForNotification {
   instructions: LocalizedText
   startedAt: string
   endedAt?: string | null
+  /** Set when threat tracks raised the alert: `onset` is the earliest a threat may arrive. */
+  threatWindow?: { onset: string }
 }
 
 export type AlertChange = 'started' | 'extended' | 'ended' | 'cancelled'
@@ -36,6 +38,8 @@ const words = {
   lasted: { uk: 'Тривога тривала', en: 'The alert lasted' },
   falseAlarm: { uk: 'Помилкова тривога: її оголосили помилково.', en: 'False alarm: it was issued in error.' },
   notice: { uk: 'Повідомлення', en: 'Notice' },
+  shelterBy: { uk: 'Будьте в укритті до', en: 'Be in shelter by' },
+  kyivTime: { uk: 'за київським часом', en: 'Kyiv time' },
   stillActive: {
     uk: 'Інша тривога тут ще триває — залишайтеся в укритті.',
     en: 'Another alert is still active here — stay in shelter.',
@@ -77,8 +81,25 @@ export function alertNotification(
       requireInteraction: false,
     }
   }
-  const body = [text(alert.message, lang), text(alert.instructions, lang)].filter(Boolean).join(' ')
+  const body = [shelterBy(alert, lang), text(alert.message, lang), text(alert.instructions, lang)]
+    .filter(Boolean)
+    .join(' ')
   return { ...base, title: `${alertTypeLabels[alert.type][lang]}: ${place}`, body, requireInteraction: true }
+}
+
+/**
+ * "Be in shelter by 02:14 (Kyiv time)." for an alert raised by threat tracks: a clock time, not a countdown, because a
+ * push may sit in a phone's queue for minutes before it is shown. Kyiv time whatever the phone's zone: the alert is
+ * about a place in Ukraine.
+ */
+function shelterBy(alert: AlertForNotification, lang: Lang): string {
+  if (!alert.threatWindow) return ''
+  const time = new Date(alert.threatWindow.onset).toLocaleTimeString(lang === 'uk' ? 'uk-UA' : 'en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: 'Europe/Kyiv',
+  })
+  return `${words.shelterBy[lang]} ${time} (${words.kyivTime[lang]}).`
 }
 
 export function noticeNotification(
