@@ -2,22 +2,12 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { loadConfig } from '../src/config.ts'
 import { threatsFeature } from '../src/runtime/features.ts'
+import { droneTowardsKyiv } from '../src/testdata/drone-report.ts'
 import { regions } from '../src/testdata/harness.ts'
 import { FakeBrowser, FakePushService } from '../src/web-server/testdata/fake-push-service.ts'
 import { startWebServer, type WebTestServer } from '../src/web-server/testdata/web-server.ts'
 
-/** A Shahed-type drone south-east of Kyiv, heading north-west for the city at 50 m/s. */
-const drone = {
-  type: 'observed',
-  id: 'push-d1',
-  kind: 'drone',
-  lon: 30.85,
-  lat: 50.25,
-  headingDeg: 315,
-  speedMps: 50,
-  uncertaintyM: 500,
-  observedAt: new Date().toISOString(),
-}
+const drone = droneTowardsKyiv('push-d1')
 
 describe('a push for an alert that threat tracks raised', () => {
   let server: WebTestServer

@@ -8,21 +8,10 @@ import { loadConfig } from '../src/config.ts'
 import { loadRegionCatalogue } from '../src/geo/catalogue-file.ts'
 import { threatsFeature } from '../src/runtime/features.ts'
 import { mqttChannel } from '../src/runtime/mqtt.ts'
+import { droneTowardsKyiv } from '../src/testdata/drone-report.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 
-/** A Shahed-type drone south-east of Kyiv, heading north-west for the city at 50 m/s. */
-const drone = (id: string, over: Record<string, unknown> = {}) => ({
-  type: 'observed',
-  id,
-  kind: 'drone',
-  lon: 30.85,
-  lat: 50.25,
-  headingDeg: 315,
-  speedMps: 50,
-  uncertaintyM: 500,
-  observedAt: new Date().toISOString(),
-  ...over,
-})
+const drone = droneTowardsKyiv
 
 const catalogue = loadRegionCatalogue()
 

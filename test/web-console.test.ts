@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'playwright-core'
+import { droneTowardsKyiv } from '../src/testdata/drone-report.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 import { ensureWebBuild, launchBrowser, seriousViolations, skipBrowser, text } from './web-browser.ts'
 
@@ -177,17 +178,7 @@ describe('the operator console in a browser', { skip: skipBrowser }, () => {
       jurisdiction: [regions.kyivOblast, regions.kyivCity],
     })
     // A Shahed-type drone south-east of Kyiv, heading north-west at 50 m/s; both units are in recommend mode.
-    const drone = {
-      type: 'observed',
-      id: 'console-d1',
-      kind: 'drone',
-      lon: 30.85,
-      lat: 50.25,
-      headingDeg: 315,
-      speedMps: 50,
-      uncertaintyM: 500,
-      observedAt: new Date().toISOString(),
-    }
+    const drone = droneTowardsKyiv('console-d1')
     const report = await server.call('POST', '/api/v1/threats/tracks', {
       token: upstream.token,
       body: { reports: [drone] },

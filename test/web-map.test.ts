@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { droneTowardsKyiv } from '../src/testdata/drone-report.ts'
 import { regions, startTestServer, type TestServer } from '../src/testdata/harness.ts'
 import { ensureWebBuild, launchBrowser, seriousViolations, skipBrowser, text } from './web-browser.ts'
 
@@ -182,19 +183,7 @@ describe('the public map in a browser', { skip: skipBrowser }, () => {
     const res = await server.call('POST', '/api/v1/threats/tracks', {
       token: upstream,
       body: {
-        reports: [
-          {
-            type: 'observed',
-            id: 'map-d1',
-            kind: 'drone',
-            lon: 30.85,
-            lat: 50.25,
-            headingDeg: 315,
-            speedMps: 50,
-            uncertaintyM: 500,
-            observedAt: new Date().toISOString(),
-          },
-        ],
+        reports: [droneTowardsKyiv('map-d1')],
       },
     })
     assert.equal(res.status, 200, res.text)

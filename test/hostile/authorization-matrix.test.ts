@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { loadConfig } from '../../src/config.ts'
 import { outboxChannels } from '../../src/runtime/channels.ts'
 import { threatsFeature } from '../../src/runtime/features.ts'
+import { droneTowardsKyiv } from '../../src/testdata/drone-report.ts'
 import { regions, startTestServer, type TestServer } from '../../src/testdata/harness.ts'
 
 /**
@@ -208,19 +209,7 @@ const actions: Record<string, () => Promise<[method: string, path: string, body?
     'POST',
     '/api/v1/threats/tracks',
     {
-      reports: [
-        {
-          type: 'observed',
-          id: 'authz-1',
-          kind: 'drone',
-          lon: 30.85,
-          lat: 50.25,
-          headingDeg: 315,
-          speedMps: 50,
-          uncertaintyM: 500,
-          observedAt: new Date().toISOString(),
-        },
-      ],
+      reports: [droneTowardsKyiv('authz-1')],
     },
   ],
   'set an oblast’s track mode': async () => ['PUT', '/api/v1/threats/tracks/modes/UA-46', { mode: 'recommend' }],
