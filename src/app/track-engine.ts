@@ -3,7 +3,7 @@ import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
 import { defaultThreatMessages, higherLevel, type ThreatKind, type ThreatLevel } from '../core/threat.ts'
-import { checkTrackReport, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
+import { checkTrackReport, type Proposal, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
@@ -33,21 +33,6 @@ export interface TrackEngineOptions {
   tickMs?: number
   /** Where the boards' reports and the alerts they raised are kept across a restart; without it, memory only. */
   journal?: TrackJournal
-}
-
-/** A warning or an all-clear the engine proposes to a duty officer (recommend mode). */
-export interface Proposal {
-  action: 'warn' | 'all_clear'
-  status: CapStatus
-  hromadaId: string
-  oblastId: string
-  earliestAt: string | null
-  latestAt: string | null
-  level: string
-  trackIds: string[]
-  /** The kinds of those tracks, for the duty officer: a drone 20 minutes out is not a ballistic missile. */
-  kinds: ThreatKind[]
-  proposedAt: string
 }
 
 export interface NotRaised {

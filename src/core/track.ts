@@ -1,3 +1,4 @@
+import type { CapStatus } from './alert.ts'
 import { SirenaError } from './errors.ts'
 import { isThreatKind, type ThreatKind, threatIdPattern, threatKinds } from './threat.ts'
 
@@ -178,4 +179,19 @@ export function checkTrackReport(r: TrackReport): TrackReport {
       throw new SirenaError('invalid_body', 'impact.at must be a time')
   }
   return r
+}
+
+/** A warning or an all-clear the engine proposes to a duty officer (recommend mode). */
+export interface Proposal {
+  action: 'warn' | 'all_clear'
+  status: CapStatus
+  hromadaId: string
+  oblastId: string
+  earliestAt: string | null
+  latestAt: string | null
+  level: string
+  trackIds: string[]
+  /** The kinds of those tracks, for the duty officer: a drone 20 minutes out is not a ballistic missile. */
+  kinds: ThreatKind[]
+  proposedAt: string
 }

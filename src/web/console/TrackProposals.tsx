@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { CapStatus } from '../../core/alert.ts'
-import { type ThreatKind, threatKindLabels } from '../../core/threat.ts'
+import { threatKindLabels } from '../../core/threat.ts'
+import type { Proposal } from '../../core/track.ts'
 import { regionNames } from '../shared/AlertCard.tsx'
 import type { ApiError } from '../shared/api.ts'
 import { formatTime, useNow } from '../shared/format.ts'
@@ -12,18 +13,7 @@ import { useSession } from './session.ts'
 import { consoleText } from './strings.ts'
 
 /** As `GET /api/v1/threats/tracks/proposals` returns one. */
-export interface ProposalView {
-  action: 'warn' | 'all_clear'
-  status: CapStatus
-  hromadaId: string
-  oblastId: string
-  earliestAt: string | null
-  latestAt: string | null
-  level: string
-  trackIds: string[]
-  kinds: ThreatKind[]
-  proposedAt: string
-}
+export type ProposalView = Proposal
 
 interface Proposals {
   proposals: ProposalView[]
