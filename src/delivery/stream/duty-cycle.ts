@@ -25,3 +25,18 @@ export class DutyCycle {
     this.nextAt = Number.NEGATIVE_INFINITY
   }
 }
+
+/** Where a slice of a pass began: on the clock, and in the process's CPU time. */
+export function startSlice(): { wall: number; cpu: NodeJS.CpuUsage } {
+  return { wall: performance.now(), cpu: process.cpuUsage() }
+}
+
+/**
+ * The work of a slice (ms): the CPU time the process spent in it, at most its time on the clock. CPU time, because on
+ * a machine busy with other processes the clock also counts the time this one was not running at all, and pacing by
+ * it would hold the next pass back for other processes' work.
+ */
+export function sliceWork(slice: { wall: number; cpu: NodeJS.CpuUsage }): number {
+  const used = process.cpuUsage(slice.cpu)
+  return Math.min(performance.now() - slice.wall, (used.user + used.system) / 1000)
+}

@@ -6,8 +6,9 @@ import type { Sirena } from '../../app/sirena.ts'
 import type { CapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
 import type { Sink, SinkStatus } from '../sink.ts'
-import { DutyCycle } from './duty-cycle.ts'
-import { type Frame, FrameBatch, httpChunk } from './frames.ts'
+import { DutyCycle, sliceWork, startSlice } from './duty-cycle.ts'
+import { type Frame, FrameBatch } from './frames.ts'
+import { sseSink } from './sse-sink.ts'
 import { ReplayLimiter, type ReplayLimits, type Resume } from './stream-replay.ts'
 
 /**
@@ -86,9 +87,6 @@ interface Audience {
  */
 export const actualOnly: ReadonlySet<CapStatus> = new Set(['Actual'])
 
-const heartbeatFrame = Buffer.from(': heartbeat\n\n')
-const heartbeatChunk = httpChunk(heartbeatFrame)
-
 /**
  * A fifth of the event loop for a saturated fan-out: a writing edge keeps at least 80% of its rate under a full
  * fan-out (docs/cluster.md), and a pass to 10,000 sockets (about 100 ms) is followed by at most 400 ms in which new
@@ -102,21 +100,6 @@ export const defaultSliceMs = 4
  * whose alert has left memory cost a log read each, so a page stays small.
  */
 const catchUpPage = 100
-
-/** Where a slice of a pass began: on the clock, and in the process's CPU time. */
-function startSlice(): { wall: number; cpu: NodeJS.CpuUsage } {
-  return { wall: performance.now(), cpu: process.cpuUsage() }
-}
-
-/**
- * The work of a slice (ms): the CPU time the process spent in it, at most its time on the clock. CPU time, because on
- * a machine busy with other processes the clock also counts the time this one was not running at all, and pacing by
- * it would hold the next pass back for other processes' work.
- */
-function sliceWork(slice: { wall: number; cpu: NodeJS.CpuUsage }): number {
-  const used = process.cpuUsage(slice.cpu)
-  return Math.min(performance.now() - slice.wall, (used.user + used.system) / 1000)
-}
 
 export class StreamHub implements Sink {
   readonly name = 'stream'
@@ -421,32 +404,4 @@ export class StreamHub implements Sink {
 function resyncFrame(seq: number): Frame {
   const json = JSON.stringify({ type: 'resync', seq, ...new SirenaError('stream_resync_required').toJSON() })
   return { json, sse: Buffer.from(`id: ${seq}\nevent: resync\ndata: ${json}\n\n`) }
-}
-
-/**
- * An SSE response as a sink. Once the headers are out, frames go straight to the socket as whole HTTP chunks, one
- * `write` each (`FrameBatch.sseChunk`); `res.end()` still closes the body with its last chunk. An HTTP/1.0 client
- * has no chunked encoding and gets the frames bare; a response without its socket goes through `res.write`.
- */
-function sseSink(res: ServerResponse): StreamSink {
-  const socket = res.socket
-  const direct = socket !== null && res.headersSent
-  const chunked = (res as ServerResponse & { chunkedEncoding?: boolean }).chunkedEncoding === true
-  return {
-    send: (batch) => {
-      if (!direct) res.write(batch.sse)
-      else socket.write(chunked ? batch.sseChunk : batch.sse)
-    },
-    heartbeat: () => {
-      if (!direct) res.write(heartbeatFrame)
-      else socket.write(chunked ? heartbeatChunk : heartbeatFrame)
-    },
-    buffered: () => res.writableLength,
-    get closed() {
-      return res.destroyed
-    },
-    destroy: () => res.destroy(),
-    end: () => res.end(),
-    onClose: (listener) => res.on('close', listener),
-  }
 }
