@@ -2,7 +2,7 @@ import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
 import { defaultMessages } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { defaultThreatMessages, higherLevel, type ThreatKind, type ThreatLevel } from '../core/threat.ts'
+import { defaultThreatMessages } from '../core/threat.ts'
 import { checkTrackReport, type Proposal, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
@@ -17,6 +17,7 @@ import {
   type TrackJournal,
   type TrackJournalSnapshot,
 } from './track-journal.ts'
+import { type BoardView, boardView, iso, regionEtas } from './track-view.ts'
 
 /** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
 export type TrackMode = 'auto' | 'recommend' | 'off'
@@ -51,8 +52,6 @@ export interface TrackReportOutcome {
   notRaised: NotRaised[]
   proposals: Proposal[]
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /**
  * Turns threat tracks into warnings: one `TrackBoard` (core) per CAP status, so that a drill's tracks never warn a
@@ -510,10 +509,7 @@ export class TrackEngine implements TrackEtaReader {
   }
 
   /** Views computed within the last second, by status: public reads are not rate-limited and cost a board walk. */
-  private readonly viewCache = new Map<
-    CapStatus,
-    { at: number; version: number; view: ReturnType<TrackEngine['computeView']> }
-  >()
+  private readonly viewCache = new Map<CapStatus, { at: number; version: number; view: BoardView }>()
   private version = 0
 
   /** Live tracks with their corridors, and every hromada they reach with its ETAs, of one status. */
@@ -526,42 +522,11 @@ export class TrackEngine implements TrackEtaReader {
     return view
   }
 
-  private computeView(status: CapStatus, nowMs: number) {
-    const board = this.boards.get(status)
-    return {
-      tracks: (board?.tracksView(nowMs) ?? []).map((t) => ({
-        id: t.id,
-        kind: t.fix.kind,
-        lon: t.fix.lon,
-        lat: t.fix.lat,
-        headingDeg: t.fix.headingDeg,
-        speedMps: t.fix.speedMps,
-        altitudeM: t.fix.altitudeM ?? null,
-        uncertaintyM: t.fix.uncertaintyM,
-        observedAt: new Date(t.fix.observedAt).toISOString(),
-        impact: t.fix.impact
-          ? { lon: t.fix.impact.lon, lat: t.fix.impact.lat, cepM: t.fix.impact.cepM, at: iso(t.fix.impact.at ?? null) }
-          : null,
-        lostAt: iso(t.lostAt),
-        destroyedAt: iso(t.destroyedAt),
-        stale: t.stale,
-        corridor: { type: 'Polygon' as const, coordinates: [t.outline] },
-        horizonSeconds: Math.round(t.horizonSeconds),
-      })),
-      hromadas: (board?.hromadas(nowMs) ?? []).map((h) => ({
-        id: h.hromadaId,
-        oblast: h.oblastId,
-        mode: this.modeOf(h.oblastId),
-        warned: h.warned,
-        warnedSince: iso(h.warnedSince),
-        level: h.level,
-        earliestEta: iso(h.earliestAt),
-        latestEta: iso(h.latestAt),
-        timeToShelterSeconds: h.earliestAt === null ? null : Math.max(0, Math.floor((h.earliestAt - nowMs) / 1000)),
-        trackIds: h.trackIds,
-        alertId: this.alertOf.get(status)?.get(h.hromadaId) ?? null,
-      })),
-    }
+  private computeView(status: CapStatus, nowMs: number): BoardView {
+    return boardView(this.boards.get(status), nowMs, {
+      modeOf: (oblast) => this.modeOf(oblast),
+      alertOf: (hromada) => this.alertOf.get(status)?.get(hromada) ?? null,
+    })
   }
 
   /** region → the tracks' ETA over it (hromadas, and their raions and oblasts), by status, made once per view. */
@@ -576,60 +541,18 @@ export class TrackEngine implements TrackEtaReader {
     const view = this.view(status)
     let index = this.etaIndex.get(status)
     if (index?.view !== view) {
-      index = { view, byRegion: this.indexEtas(status, view.hromadas) }
+      const board = this.boards.get(status)
+      index = {
+        view,
+        byRegion: regionEtas(
+          view.hromadas,
+          (id) => this.sirena.catalogue.withAncestors(id),
+          (t) => board?.kindOf(t),
+        ),
+      }
       this.etaIndex.set(status, index)
     }
     return index.byRegion.get(regionId) ?? null
-  }
-
-  private indexEtas(status: CapStatus, hromadas: ReturnType<TrackEngine['computeView']>['hromadas']) {
-    const board = this.boards.get(status)
-    // Gathered in mutable sets and made into views once: a raion or oblast collects hundreds of hromadas.
-    const acc = new Map<
-      string,
-      {
-        earliest: number
-        latest: number | null
-        level: ThreatLevel
-        warned: boolean
-        kinds: Set<ThreatKind>
-        trackIds: Set<string>
-      }
-    >()
-    for (const h of hromadas) {
-      if (h.earliestEta === null) continue
-      const earliest = Date.parse(h.earliestEta)
-      const latest = h.latestEta === null ? null : Date.parse(h.latestEta)
-      for (const id of this.sirena.catalogue.withAncestors(h.id)) {
-        let a = acc.get(id)
-        if (!a) {
-          a = { earliest, latest, level: h.level, warned: h.warned, kinds: new Set(), trackIds: new Set() }
-          acc.set(id, a)
-        } else {
-          a.earliest = Math.min(a.earliest, earliest)
-          if (latest !== null) a.latest = a.latest === null ? latest : Math.max(a.latest, latest)
-          a.level = higherLevel(a.level, h.level)
-          a.warned ||= h.warned
-        }
-        for (const t of h.trackIds) {
-          a.trackIds.add(t)
-          const kind = board?.kindOf(t)
-          if (kind) a.kinds.add(kind)
-        }
-      }
-    }
-    const byRegion = new Map<string, TrackEta>()
-    for (const [id, a] of acc) {
-      byRegion.set(id, {
-        earliestEta: new Date(a.earliest).toISOString(),
-        latestEta: iso(a.latest),
-        level: a.level,
-        warned: a.warned,
-        kinds: [...a.kinds].sort(),
-        trackIds: [...a.trackIds].sort(),
-      })
-    }
-    return byRegion
   }
 
   private readonly changeListeners = new Set<() => void>()

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { httpChunk } from './frames.ts'
-import type { StreamSink } from './stream-hub.ts'
+import type { StreamSink } from './stream-sink.ts'
 
 const heartbeatFrame = Buffer.from(': heartbeat\n\n')
 const heartbeatChunk = httpChunk(heartbeatFrame)

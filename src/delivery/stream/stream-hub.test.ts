@@ -3,7 +3,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { regions, startTestServer, type TestServer } from '../../testdata/harness.ts'
-import type { StreamSink } from './stream-hub.ts'
+import type { StreamSink } from './stream-sink.ts'
 
 /** The `alert.id`s of the `alert.started` frames a subscription receives, in order. */
 function startedAlerts(url: string) {

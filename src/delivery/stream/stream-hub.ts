@@ -10,6 +10,7 @@ import { DutyCycle, sliceWork, startSlice } from './duty-cycle.ts'
 import { type Frame, FrameBatch } from './frames.ts'
 import { sseSink } from './sse-sink.ts'
 import { ReplayLimiter, type ReplayLimits, type Resume } from './stream-replay.ts'
+import type { StreamSink } from './stream-sink.ts'
 
 /**
  * Live fan-out to server-sent-event subscribers. Built for 10,000+ subscribers per process: each event is serialised
@@ -37,20 +38,6 @@ export interface StreamOptions {
 export interface StreamMetrics {
   dropped: { inc(): void }
   subscribers: { set(value: number): void }
-}
-
-/** Where a subscriber's frames go: an SSE response or a WebSocket. */
-export interface StreamSink {
-  /** Writes the batch's frames, in order, in as few writes as the transport allows. */
-  send(batch: FrameBatch): void
-  heartbeat(): void
-  /** Bytes queued but not yet handed to the kernel. */
-  buffered(): number
-  readonly closed: boolean
-  /** Drops a subscriber that fell behind; it resumes from the log. */
-  destroy(): void
-  end(): void
-  onClose(listener: () => void): void
 }
 
 interface Subscriber {

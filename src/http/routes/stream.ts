@@ -3,7 +3,8 @@ import { Type } from 'typebox'
 import type { Sirena } from '../../app/sirena.ts'
 import { type CapStatus, capStatuses, isCapStatus } from '../../core/alert.ts'
 import { SirenaError } from '../../core/errors.ts'
-import { actualOnly, type StreamHub, type StreamSink } from '../../delivery/stream/stream-hub.ts'
+import { actualOnly, type StreamHub } from '../../delivery/stream/stream-hub.ts'
+import type { StreamSink } from '../../delivery/stream/stream-sink.ts'
 import { upgradeRouteConfig } from '../client-errors.ts'
 
 const statusDescription =
