@@ -9,14 +9,7 @@ import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
 import type { Sirena } from './sirena.ts'
 import type { TrackEta, TrackEtaReader } from './track-etas.ts'
-import {
-  type JournalEntry,
-  journalEndedForMs,
-  journalEntryAfter,
-  journalReports,
-  type TrackJournal,
-  type TrackJournalSnapshot,
-} from './track-journal.ts'
+import { type TrackJournal, TrackJournalWriter } from './track-journal.ts'
 import { type BoardView, boardView, iso, regionEtas } from './track-view.ts'
 
 /** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
@@ -79,15 +72,18 @@ export class TrackEngine implements TrackEtaReader {
   private timer: NodeJS.Timeout | null = null
   private samples: HromadaSamples | null = null
   /** Per status, each track's latest fix and its end: what rebuilds the board after a restart. */
-  private readonly journal = new Map<CapStatus, Map<string, JournalEntry>>()
-  private lastSaved = ''
-  private saving: Promise<void> = Promise.resolve()
+  private readonly journal: TrackJournalWriter | null
 
   constructor(
     private readonly sirena: Sirena,
     private readonly options: TrackEngineOptions,
   ) {
     this.modes = new Map(options.modes)
+    this.journal = options.journal
+      ? new TrackJournalWriter(options.journal, (err) =>
+          sirena.logger.error({ err }, 'could not write the track journal'),
+        )
+      : null
   }
 
   start(): void {
@@ -110,7 +106,7 @@ export class TrackEngine implements TrackEtaReader {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     this.persist()
-    await this.saving
+    await this.journal?.flushed()
   }
 
   /**
@@ -133,13 +129,11 @@ export class TrackEngine implements TrackEtaReader {
         const byHromada = new Map(alertOf.filter(([, alertId]) => this.sirena.state.active.has(alertId)))
         this.alertOf.set(status, byHromada)
         const board = this.board(status)
-        const entries = new Map<string, JournalEntry>()
-        this.journal.set(status, entries)
         for (const r of reports) {
           try {
             checkTrackReport(r)
             board.report(r, nowMs)
-            entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
+            this.journal?.record(status, r)
           } catch (err) {
             if (!isSirenaError(err)) throw err
             this.sirena.logger.warn({ track: r.id, code: err.code }, 'a journalled track report no longer applies')
@@ -172,40 +166,14 @@ export class TrackEngine implements TrackEtaReader {
     this.persist()
   }
 
-  /** Writes the journal when it changed, one write at a time; a failed write is logged and retried with the next. */
+  /** Writes the journal when it changed (see `TrackJournalWriter`). */
   private persist(): void {
-    const journal = this.options.journal
-    if (!journal) return
-    const nowMs = Date.parse(this.sirena.now())
-    const boards: TrackJournalSnapshot['boards'] = []
-    for (const [status, entries] of this.journal) {
-      for (const [id, e] of entries) {
-        const endedAt = e.destroyedAt ?? e.lostAt
-        if (endedAt !== null && nowMs - endedAt > journalEndedForMs) entries.delete(id)
-      }
-      const active = this.sirena.state.active
-      boards.push({
-        status,
-        reports: [...entries].flatMap(([id, e]) => journalReports(id, e)),
-        alertOf: [...(this.alertOf.get(status) ?? [])].filter(([, alertId]) => active.has(alertId)),
-      })
-    }
-    const body = JSON.stringify({ lastReporter: this.lastReporter, boards, raisedBy: [...this.raisedBy] })
-    if (body === this.lastSaved) return
-    this.lastSaved = body
-    const snapshot: TrackJournalSnapshot = {
-      version: 1,
-      savedAt: this.sirena.now(),
+    const active = this.sirena.state.active
+    this.journal?.save(Date.parse(this.sirena.now()), this.sirena.now(), {
       lastReporter: this.lastReporter,
-      boards,
+      alertOf: (status) => [...(this.alertOf.get(status) ?? [])].filter(([, alertId]) => active.has(alertId)),
       raisedBy: [...this.raisedBy],
-    }
-    this.saving = this.saving
-      .then(() => journal.save(snapshot))
-      .catch((err) => {
-        this.lastSaved = ''
-        this.sirena.logger.error({ err }, 'could not write the track journal')
-      })
+    })
   }
 
   modeOf(oblastId: string): TrackMode {
@@ -245,13 +213,11 @@ export class TrackEngine implements TrackEtaReader {
       this.lastReporter = issuer.id
       const board = this.board(status)
       const merged: BoardChanges = { warn: [], allClear: [] }
-      const entries = this.journal.get(status) ?? new Map<string, JournalEntry>()
-      this.journal.set(status, entries)
       for (const r of reports) {
         const c = board.report(r, nowMs)
         merged.warn.push(...c.warn)
         merged.allClear.push(...c.allClear)
-        entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
+        this.journal?.record(status, r)
       }
       const advanced = board.advance(nowMs)
       merged.warn.push(...advanced.warn)

@@ -51,3 +51,68 @@ export function journalReports(id: string, e: JournalEntry): TrackReport[] {
     ...(e.destroyedAt !== null ? [{ type: 'destroyed' as const, id, at: e.destroyedAt }] : []),
   ]
 }
+
+/**
+ * The engine's side of the journal: each track's entry per status, folded from every accepted report, and the
+ * writes, one at a time and only when something changed. A failed write is logged by the caller's `onError` and
+ * retried with the next save.
+ */
+export class TrackJournalWriter {
+  private readonly entries = new Map<CapStatus, Map<string, JournalEntry>>()
+  private lastSaved = ''
+  private saving: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly journal: TrackJournal,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  record(status: CapStatus, r: TrackReport): void {
+    const entries = this.entries.get(status) ?? new Map<string, JournalEntry>()
+    this.entries.set(status, entries)
+    entries.set(r.id, journalEntryAfter(entries.get(r.id), r))
+  }
+
+  /**
+   * Saves what the boards' reports are now, with the engine's alerts (`alertOf`, still-active ones only) and who
+   * raised them; ended tracks older than `journalEndedForMs` are forgotten first.
+   */
+  save(
+    nowMs: number,
+    now: string,
+    state: {
+      lastReporter: string | null
+      alertOf: (status: CapStatus) => Array<[hromadaId: string, alertId: string]>
+      raisedBy: Array<[alertId: string, issuerId: string]>
+    },
+  ): void {
+    const boards: TrackJournalSnapshot['boards'] = []
+    for (const [status, entries] of this.entries) {
+      for (const [id, e] of entries) {
+        const endedAt = e.destroyedAt ?? e.lostAt
+        if (endedAt !== null && nowMs - endedAt > journalEndedForMs) entries.delete(id)
+      }
+      boards.push({
+        status,
+        reports: [...entries].flatMap(([id, e]) => journalReports(id, e)),
+        alertOf: state.alertOf(status),
+      })
+    }
+    const content = { lastReporter: state.lastReporter, boards, raisedBy: state.raisedBy }
+    const body = JSON.stringify(content)
+    if (body === this.lastSaved) return
+    this.lastSaved = body
+    const snapshot: TrackJournalSnapshot = { version: 1, savedAt: now, ...content }
+    this.saving = this.saving
+      .then(() => this.journal.save(snapshot))
+      .catch((err) => {
+        this.lastSaved = ''
+        this.onError(err)
+      })
+  }
+
+  /** Resolves once the writes started so far are done. */
+  flushed(): Promise<void> {
+    return this.saving
+  }
+}
