@@ -68,7 +68,7 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
   private readonly ttlMs: number
   private readonly mutex = new Mutex()
   private readonly listeners = new Set<EventListener>()
-  private readonly coverageCache = new Map<CapStatus, CoverageIndex>()
+  private readonly coverageCache = new Map<CapStatus, { index: CoverageIndex; seq: number }>()
   private readonly issuers: IssuerDirectory
   private readonly published: PublishQueue
   private unsubscribeBus: (() => void) | null = null
@@ -171,7 +171,6 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
       const alertId = alertIdOf(e)
       const before = alertId === undefined ? undefined : this.state.active.get(alertId)
       applyEvent(this.current, e)
-      this.coverageCache.clear()
       const described = describeEvent(e, before, alertId === undefined ? undefined : this.alertById(alertId))
       for (const l of this.listeners) {
         try {
@@ -193,10 +192,13 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
   coverage(status: CapStatus = 'Actual'): CoverageIndex {
     let c = this.coverageCache.get(status)
     if (!c) {
-      c = new CoverageIndex(this.catalogue, this.state.active.values(), status)
+      c = { index: new CoverageIndex(this.catalogue, this.state.active.values(), status), seq: this.state.seq }
       this.coverageCache.set(status, c)
+    } else if (c.seq !== this.state.seq) {
+      c.index.sync(this.state.active)
+      c.seq = this.state.seq
     }
-    return c
+    return c.index
   }
 
   activeAlerts(status?: CapStatus): Alert[] {

@@ -209,6 +209,20 @@ test('coverage is active exactly under an Actual alert, whole subtrees at a time
   )
 })
 
+test('coverage kept up to date event by event equals coverage built afresh, alert order included', () => {
+  fc.assert(
+    fc.property(steps, (all) => {
+      const kept = new CoverageIndex(catalogue, [], 'Actual')
+      run(new MemoryLog(), all, (log) => {
+        kept.sync(log.state.active)
+        const afresh = new CoverageIndex(catalogue, log.state.active.values(), 'Actual')
+        assert.deepStrictEqual([...kept.entries()].sort(), [...afresh.entries()].sort())
+      })
+    }),
+    fcOptions,
+  )
+})
+
 test('no sequence of refused commands changes the state', () => {
   fc.assert(
     fc.property(steps, steps, (prefix, attempts) => {
