@@ -105,6 +105,13 @@ async function startProcess(argv: string[], env: Record<string, string>, urlOf: 
   return { child, url, ms: nowMs() - t0 } satisfies Started
 }
 
+/** The node flags `npm start` runs the server with (package.json), so that the bench starts it exactly so. */
+const npmStartNodeFlags: string[] = (() => {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  const words = pkg.scripts.start.split(/\s+/)
+  return words.slice(words.indexOf('node') + 1, words.indexOf('bin/sirena.mjs'))
+})()
+
 const sirenaUrl = (out: string) => /"url":"(http:[^"]+)".*"msg":"Sirena is listening"/.exec(out)?.[1]
 
 function startSirena(data: string, o: { sources?: boolean; adminToken?: string } = {}): Promise<Started> {
@@ -115,7 +122,18 @@ function startSirena(data: string, o: { sources?: boolean; adminToken?: string }
     ...(o.adminToken ? { SIRENA_ADMIN_TOKEN: o.adminToken } : {}),
   }
   return startProcess(
-    [process.execPath, 'bin/sirena.mjs', 'serve', '--host', '127.0.0.1', '--port', '0', '--data', data],
+    [
+      process.execPath,
+      ...npmStartNodeFlags,
+      'bin/sirena.mjs',
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data',
+      data,
+    ],
     env,
     sirenaUrl,
   )
