@@ -1,8 +1,9 @@
+import type { DescribedEvent } from '../../app/described-event.ts'
 import type { Sirena } from '../../app/sirena.ts'
 import { earlierIso, secondsUntil, type TrackEtaReader } from '../../app/track-etas.ts'
 import type { AlertType } from '../../core/alert.ts'
 import type { RegionStatus } from '../../core/coverage.ts'
-import { isHistoricalImport } from '../../core/events.ts'
+import type { Region } from '../../core/regions.ts'
 import { higherLevel, type ThreatLevel } from '../../core/threat.ts'
 import { earliestThreatEta, nextThreatExpiry, threatLevelsByRegion } from '../../core/threat-queries.ts'
 import type { Topics } from './topics.ts'
@@ -48,8 +49,8 @@ export class MqttStatePublisher {
 
   start() {
     this.sync(0)
-    const stopEvents = this.sirena.onEvent((e) => {
-      if (!isHistoricalImport(e)) this.sync(e.seq)
+    const stopEvents = this.sirena.onEvent((e, _state, described) => {
+      if (!described.historical) this.sync(e.seq, this.touchedBy(described))
     })
     const stopTracks = this.trackEtas?.onChange(() => this.sync(0))
     this.unsubscribe = () => {
@@ -74,11 +75,30 @@ export class MqttStatePublisher {
     this.expiryTimer.unref()
   }
 
-  private sync(seq: number) {
+  /**
+   * The regions whose topics an alert event can change: its regions (before and after), everything under them, and
+   * their ancestors (which turn partial). A busy night has dozens of alerts in force; walking all 1,632 regions for
+   * each event cost more with each of them. Other events (threats, whose regions an update may drop) sync everything.
+   */
+  private touchedBy(described: DescribedEvent): Region[] | undefined {
+    if (!described.alert && !described.alertBefore) return undefined
+    const catalogue = this.sirena.catalogue
+    const touched = new Set<Region>()
+    for (const id of described.regions) {
+      const region = catalogue.get(id)
+      if (!region) continue
+      touched.add(region)
+      for (const r of catalogue.descendants(id)) touched.add(r)
+      for (const r of catalogue.ancestors(id)) touched.add(r)
+    }
+    return [...touched]
+  }
+
+  private sync(seq: number, regions: readonly Region[] = this.sirena.catalogue.regions) {
     const coverage = this.sirena.coverage('Actual')
     const now = this.sirena.now()
     const levels = threatLevelsByRegion(this.sirena.state, this.sirena.catalogue, now, 'Actual')
-    for (const region of this.sirena.catalogue.regions) {
+    for (const region of regions) {
       const c = coverage.get(region.id)
       const types = (Object.entries(c.byType) as Array<[AlertType, RegionStatus]>)
         .filter(([, s]) => s === 'active')
