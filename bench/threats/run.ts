@@ -228,7 +228,7 @@ function runScenario(file: string) {
   const ob = overWarningHours(oblast, truth.near)
   const ra = overWarningHours(raion, truth.near)
   const or = overWarningHours(oracle, truth.near)
-  const fewer = (base: number) => (base > 0 ? `${Math.round((1 - ours / base) * 100)}% fewer` : '—')
+  const fewer = (base: number) => (base > 0 ? `${((1 - ours / base) * 100).toFixed(1)}% fewer` : '—')
   costs.sort((a, b) => a - b)
   printTable(
     `${scenario.name}: ${flights.length} tracks, ${reports.length} reports, ${truth.arrival.size} hromadas passed over, ${truth.near.size} near (≤ ${args.nearKm} km)`,
