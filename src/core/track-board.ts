@@ -58,6 +58,14 @@ export interface HromadaWarning {
   trackIds: string[]
 }
 
+export interface HromadaExplanation {
+  /** Since when no track has held it (it waits out the dwell), or null while one does. */
+  quietSince: number | null
+  /** The tracks that held it during this warning (one that let go longer than the dwell ago, while another held it, is dropped). */
+  heldBy: string[]
+  tracks: Array<{ id: string; kind: ThreatKind; lost: boolean; raisesHere: boolean; holdsHere: boolean }>
+}
+
 export interface BoardChanges {
   warn: HromadaWarning[]
   allClear: HromadaWarning[]
@@ -225,6 +233,32 @@ export class TrackBoard {
     return out
   }
 
+  /** Whether one track's reach raises a warning over a hromada now, and whether it holds one already given. */
+  private judge(track: LiveTrack, reach: HromadaReach, now: number) {
+    const p = this.config.kinds[track.fix.kind]
+    const raise = raiseWindow(p, this.config)
+    const hold = holdWindow(p, this.config)
+    const raisesHere = Number.isFinite(reach.earliestAt) && (raise === null || reach.earliestAt - now <= raise)
+    return { raisesHere, holdsHere: raisesHere || hold === null || reach.holdEarliestAt - now <= hold }
+  }
+
+  /**
+   * Why a hromada is warned now, for diagnosis (the bench's breakdown): each live track that reaches it, whether it
+   * raises or only holds the warning there, and since when no track has held it (the dwell), or null.
+   */
+  explain(hromadaId: string, now: number): HromadaExplanation | null {
+    const h = this.samples.hromadaIds.indexOf(hromadaId)
+    const w = this.warned.get(h)
+    if (!w) return null
+    const tracks = this.reachOf(h, now).map(({ id, track, reach }) => ({
+      id,
+      kind: track.fix.kind,
+      lost: track.lostAt !== null,
+      ...this.judge(track, reach, now),
+    }))
+    return { quietSince: w.quietSince, heldBy: [...w.heldBy.keys()], tracks }
+  }
+
   private decide(now: number, candidates: Iterable<number>): BoardChanges {
     const changes: BoardChanges = { warn: [], allClear: [] }
     const seen = new Set<number>()
@@ -237,11 +271,7 @@ export class TrackBoard {
       let level: ThreatLevel | null = null
       const holders: string[] = []
       for (const { id, track, reach } of reaching) {
-        const p = this.config.kinds[track.fix.kind]
-        const raise = raiseWindow(p, this.config)
-        const hold = holdWindow(p, this.config)
-        const raisesHere = Number.isFinite(reach.earliestAt) && (raise === null || reach.earliestAt - now <= raise)
-        const holdsHere = hold === null || reach.holdEarliestAt - now <= hold
+        const { raisesHere, holdsHere } = this.judge(track, reach, now)
         if (raisesHere) raises = true
         if (raisesHere || holdsHere) {
           holds = true

@@ -91,6 +91,21 @@ test('a destroyed track lets go at once where nothing of it can land, and after 
   assert.deepEqual(board.warnedHromadas(), [])
 })
 
+test('explain says which track raises or holds a warning, and that a hromada around a kill waits out the dwell', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  const where = idOf(31.01, 50.01)
+  assert.deepEqual(board.explain(where, t0), {
+    quietSince: null,
+    heldBy: ['d1'],
+    tracks: [{ id: 'd1', kind: 'drone', lost: false, raisesHere: true, holdsHere: true }],
+  })
+  assert.equal(board.explain(idOf(30.5, 50.01), t0), null, 'behind it: not warned')
+  board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min)
+  assert.deepEqual(board.explain(where, t0 + min), { quietSince: t0 + min, heldBy: ['d1'], tracks: [] })
+  assert.equal(board.explain(idOf(31.5, 50.01), t0 + min), null, 'let go at the kill')
+})
+
 test('with the end area covering everything, a destroyed track lets go only after the dwell, as before', () => {
   const board = new TrackBoard(samples, { ...config, endAreaRadiusM: 1e7 })
   assert.ok(board.report(drone(), t0).warn.length > 0)
