@@ -175,12 +175,30 @@ function runScenario(file: string) {
   const on: Intervals = new Map()
   const since = new Map<number, number>()
   const costs: number[] = []
-  const apply = (c: { warn: Array<{ hromadaId: string }>; allClear: Array<{ hromadaId: string }> }, now: number) => {
-    for (const w of c.warn) since.set(index.get(w.hromadaId)!, now)
+  // A hromada warned again within 2 minutes of its all-clear: by a track that warned it before (a flap), or only by
+  // tracks new to it (a new object, often the next bomb of a wave).
+  const churn = { sameTrack: 0, newTrack: 0 }
+  const clearedAt = new Map<number, number>()
+  const warnedBy = new Map<number, Set<string>>()
+  const apply = (
+    c: { warn: Array<{ hromadaId: string; trackIds: string[] }>; allClear: Array<{ hromadaId: string }> },
+    now: number,
+  ) => {
+    for (const w of c.warn) {
+      const h = index.get(w.hromadaId)!
+      since.set(h, now)
+      const cleared = clearedAt.get(h)
+      if (cleared !== undefined && now - cleared < 120_000) {
+        if (w.trackIds.some((id) => warnedBy.get(h)?.has(id))) churn.sameTrack++
+        else churn.newTrack++
+      }
+      warnedBy.set(h, new Set(w.trackIds))
+    }
     for (const w of c.allClear) {
       const h = index.get(w.hromadaId)!
       add(on, h, [since.get(h)!, now])
       since.delete(h)
+      clearedAt.set(h, now)
     }
   }
   const start = reports[0]!.at
@@ -228,7 +246,7 @@ function runScenario(file: string) {
   const ob = overWarningHours(oblast, truth.near)
   const ra = overWarningHours(raion, truth.near)
   const or = overWarningHours(oracle, truth.near)
-  const fewer = (base: number) => (base > 0 ? `${Math.round((1 - ours / base) * 100)}% fewer` : '—')
+  const fewer = (base: number) => (base > 0 ? `${((1 - ours / base) * 100).toFixed(1)}% fewer` : '—')
   costs.sort((a, b) => a - b)
   printTable(
     `${scenario.name}: ${flights.length} tracks, ${reports.length} reports, ${truth.arrival.size} hromadas passed over, ${truth.near.size} near (≤ ${args.nearKm} km)`,
@@ -253,6 +271,13 @@ function runScenario(file: string) {
       [
         'lead time reached, min / median',
         leads.length ? `${mmss(leads[0]!)} / ${mmss(percentile(leads, 50))}` : '—',
+        '',
+        '',
+        '',
+      ],
+      [
+        'warned again within 2 min of its all-clear: same track / new tracks only',
+        `${churn.sameTrack} / ${churn.newTrack}`,
         '',
         '',
         '',

@@ -1,7 +1,14 @@
 import { SirenaError } from './errors.ts'
 import { higherLevel, levelOfKind, type ThreatKind, type ThreatLevel } from './threat.ts'
 import type { TrackEngineConfig, TrackKindParams, TrackObservation, TrackReport } from './track.ts'
-import { type Corridor, type HromadaReach, type HromadaSamples, trackCorridor } from './track-corridor.ts'
+import {
+  type Corridor,
+  type HromadaReach,
+  type HromadaSamples,
+  hromadasNear,
+  speedBounds,
+  trackCorridor,
+} from './track-corridor.ts'
 
 /**
  * The warning board: every live track's corridor, and which hromadas are warned because of them.
@@ -14,6 +21,9 @@ import { type Corridor, type HromadaReach, type HromadaSamples, trackCorridor } 
  *   it is destroyed, when it was lost `lostHoldSeconds` ago, or when the hromada fell out of its corridor (it has
  *   passed, or turned away). A track that merely goes quiet never stops counting: its corridor grows until it is
  *   stale and then holds, so expiry never gives an all-clear.
+ * - **A destroyed track ends at once**: a hromada that only destroyed tracks held within the dwell time gets its
+ *   all-clear without the dwell, unless it lies in one's end area (around where it was destroyed, see
+ *   `endAreaRadiusM`), where debris and the blast land. A ballistic missile's end area is its whole corridor.
  *
  * Deterministic: time comes in as epoch ms, maps iterate in insertion order, and nothing reads a clock.
  */
@@ -24,6 +34,8 @@ interface LiveTrack {
   destroyedAt: number | null
   corridor: Corridor
   computedAt: number
+  /** Once destroyed: the hromadas that keep the dwell (debris, the blast); null means all of them. */
+  endArea?: Set<number> | null
 }
 
 interface Warned {
@@ -31,6 +43,8 @@ interface Warned {
   /** When the last holding track let it go; null while a track holds it. */
   quietSince: number | null
   level: ThreatLevel
+  /** Track id → the last time it held this hromada, for the tracks that did during this warning. */
+  heldBy: Map<string, number>
 }
 
 /** A hromada the board warns (or warned), with why. */
@@ -42,6 +56,14 @@ export interface HromadaWarning {
   latestAt: number | null
   level: ThreatLevel
   trackIds: string[]
+}
+
+export interface HromadaExplanation {
+  /** Since when no track has held it (it waits out the dwell), or null while one does. */
+  quietSince: number | null
+  /** The tracks that held it during this warning (one that let go longer than the dwell ago, while another held it, is dropped). */
+  heldBy: string[]
+  tracks: Array<{ id: string; kind: ThreatKind; lost: boolean; raisesHere: boolean; holdsHere: boolean }>
 }
 
 export interface BoardChanges {
@@ -114,6 +136,7 @@ export class TrackBoard {
     if (r.type === 'lost') track.lostAt ??= r.at
     else {
       track.destroyedAt = r.at
+      track.endArea = this.endAreaOf(track.fix, r.at)
       this.end(r.id, 'destroyed')
     }
     return this.decide(now, [...track.corridor.reach.keys()])
@@ -142,6 +165,35 @@ export class TrackBoard {
       if (t.destroyedAt === null) this.end(id, 'lost')
     }
     return changes
+  }
+
+  /**
+   * Where a destroyed object's debris and blast may land: around its last fix, as far as it could have flown since.
+   * A ballistic missile's warhead and debris carry on along its trajectory, so it keeps the dwell over its whole
+   * corridor (null).
+   */
+  private endAreaOf(fix: TrackObservation, at: number): Set<number> | null {
+    if (fix.kind === 'ballistic_missile') return null
+    const { max: vmax } = speedBounds(this.config.kinds[fix.kind], fix.speedMps)
+    const flown = vmax * Math.max(0, (at - fix.observedAt) / 1000)
+    return hromadasNear(this.samples, fix.lon, fix.lat, this.config.endAreaRadiusM + fix.uncertaintyM + flown)
+  }
+
+  /**
+   * Whether a hromada no track holds may skip the dwell: at least one track that held it was destroyed (by now), it
+   * lies outside the end area of each, and every other track that held it let go at least the dwell time ago (a track
+   * already dropped from the board counts as one that may come back).
+   */
+  private onlyDestroyedHeld(w: Warned, h: number, now: number): boolean {
+    let any = false
+    for (const [id, at] of w.heldBy) {
+      const t = this.tracks.get(id)
+      if (t && t.destroyedAt !== null && t.destroyedAt <= now) {
+        if (!t.endArea || t.endArea.has(h)) return false
+        any = true
+      } else if (now - at < this.config.clearDwellSeconds * 1000) return false
+    }
+    return any
   }
 
   private end(id: string, how: 'lost' | 'destroyed') {
@@ -181,6 +233,32 @@ export class TrackBoard {
     return out
   }
 
+  /** Whether one track's reach raises a warning over a hromada now, and whether it holds one already given. */
+  private judge(track: LiveTrack, reach: HromadaReach, now: number) {
+    const p = this.config.kinds[track.fix.kind]
+    const raise = raiseWindow(p, this.config)
+    const hold = holdWindow(p, this.config)
+    const raisesHere = Number.isFinite(reach.earliestAt) && (raise === null || reach.earliestAt - now <= raise)
+    return { raisesHere, holdsHere: raisesHere || hold === null || reach.holdEarliestAt - now <= hold }
+  }
+
+  /**
+   * Why a hromada is warned now, for diagnosis (the bench's breakdown): each live track that reaches it, whether it
+   * raises or only holds the warning there, and since when no track has held it (the dwell), or null.
+   */
+  explain(hromadaId: string, now: number): HromadaExplanation | null {
+    const h = this.samples.hromadaIds.indexOf(hromadaId)
+    const w = this.warned.get(h)
+    if (!w) return null
+    const tracks = this.reachOf(h, now).map(({ id, track, reach }) => ({
+      id,
+      kind: track.fix.kind,
+      lost: track.lostAt !== null,
+      ...this.judge(track, reach, now),
+    }))
+    return { quietSince: w.quietSince, heldBy: [...w.heldBy.keys()], tracks }
+  }
+
   private decide(now: number, candidates: Iterable<number>): BoardChanges {
     const changes: BoardChanges = { warn: [], allClear: [] }
     const seen = new Set<number>()
@@ -191,30 +269,35 @@ export class TrackBoard {
       let raises = false
       let holds = false
       let level: ThreatLevel | null = null
-      for (const { track, reach } of reaching) {
-        const p = this.config.kinds[track.fix.kind]
-        const raise = raiseWindow(p, this.config)
-        const hold = holdWindow(p, this.config)
-        const raisesHere = Number.isFinite(reach.earliestAt) && (raise === null || reach.earliestAt - now <= raise)
-        const holdsHere = hold === null || reach.holdEarliestAt - now <= hold
+      const holders: string[] = []
+      for (const { id, track, reach } of reaching) {
+        const { raisesHere, holdsHere } = this.judge(track, reach, now)
         if (raisesHere) raises = true
         if (raisesHere || holdsHere) {
           holds = true
+          holders.push(id)
           level = higherLevel(level, levelOfKind(track.fix.kind))
         }
       }
       const w = this.warned.get(h)
       if (!w) {
         if (!raises) continue
-        const warned: Warned = { since: now, quietSince: null, level: level ?? 'red' }
+        const warned: Warned = {
+          since: now,
+          quietSince: null,
+          level: level ?? 'red',
+          heldBy: new Map(holders.map((id) => [id, now])),
+        }
         this.warned.set(h, warned)
         changes.warn.push(this.warningOf(h, now, warned.level))
       } else if (holds) {
         w.quietSince = null
         if (level !== null) w.level = higherLevel(w.level, level)
+        for (const [id, at] of w.heldBy) if (now - at >= this.config.clearDwellSeconds * 1000) w.heldBy.delete(id)
+        for (const id of holders) w.heldBy.set(id, now)
       } else {
         w.quietSince ??= now
-        if (now - w.quietSince >= this.config.clearDwellSeconds * 1000) {
+        if (now - w.quietSince >= this.config.clearDwellSeconds * 1000 || this.onlyDestroyedHeld(w, h, now)) {
           this.warned.delete(h)
           changes.allClear.push(this.warningOf(h, now, w.level))
         }

@@ -309,3 +309,25 @@ export function trackCorridor(
   }
   return { reach, outline, horizonSeconds: tMax }
 }
+
+/**
+ * Every hromada with a sample within `radiusM` of a point, widened by the sampling's coverage radius, so that a hromada
+ * any point of which lies within `radiusM` is in the set (and some a little farther).
+ */
+export function hromadasNear(samples: HromadaSamples, lon: number, lat: number, radiusM: number): Set<number> {
+  const r = radiusM + samples.coverageRadiusM
+  const [minX, minY, maxX, maxY] = bboxOf([[lon, lat]], r)
+  const found = samples.search(minX, minY, maxX, maxY)
+  const out = new Set<number>()
+  for (let k = 0; k < found.length; k++) {
+    const h = found[k]!
+    for (let i = samples.firstSample[h]!; i < samples.firstSample[h + 1]!; i++) {
+      const [d] = polar(lon, lat, 0, samples.coords[2 * i]!, samples.coords[2 * i + 1]!)
+      if (d <= r) {
+        out.add(h)
+        break
+      }
+    }
+  }
+  return out
+}

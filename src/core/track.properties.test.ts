@@ -244,6 +244,123 @@ test('warnings and all-clears alternate per hromada, and once every track is des
   )
 })
 
+test('a kill lets go sooner only away from where the object ended: never a hromada near a kill, never one a dwell everywhere would not have warned', () => {
+  const stepArb = fc.record({
+    id: fc.constantFrom('a', 'b', 'c'),
+    kind: fc.constantFrom(...threatKinds),
+    lon: fc.double({ min: bounds.lon0 + 1, max: bounds.lon1 - 1, noNaN: true }),
+    lat: fc.double({ min: bounds.lat0 + 1, max: bounds.lat1 - 1, noNaN: true }),
+    headingDeg: fc.double({ min: 0, max: 359, noNaN: true }),
+    speedShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    uncertaintyM: fc.double({ min: 0, max: 5000, noNaN: true }),
+    dt: fc.integer({ min: 5, max: 90 }),
+    event: fc.constantFrom('observed', 'observed', 'destroyed', 'lost'),
+  })
+  const dwell = config.clearDwellSeconds * 1000
+  fc.assert(
+    fc.property(fc.array(stepArb, { minLength: 2, maxLength: 20 }), (steps) => {
+      const board = new TrackBoard(samples, config)
+      // The same board with an end area that covers everything: every all-clear waits for the dwell, as before.
+      const dwelling = new TrackBoard(samples, { ...config, endAreaRadiusM: 1e7 })
+      const last = new Map<string, TrackObservation>()
+      const kills: Array<{ fix: TrackObservation; at: number }> = []
+      const killed = new Set<string>()
+      const check = (now: number) => {
+        board.advance(now)
+        dwelling.advance(now)
+        const wider = new Set(dwelling.warnedHromadas())
+        const ours = board.warnedHromadas()
+        for (const h of ours) assert.ok(wider.has(h), `${h} warned only with the end area`)
+        const sooner = [...wider].filter((h) => !ours.includes(h))
+        for (const { fix, at } of kills) {
+          if (now - at >= dwell) continue
+          const r = config.endAreaRadiusM + fix.uncertaintyM + samples.coverageRadiusM
+          for (const id of sooner) {
+            const h = samples.hromadaIds.indexOf(id)
+            for (let i = samples.firstSample[h]!; i < samples.firstSample[h + 1]!; i++) {
+              const dx =
+                (samples.coords[2 * i]! - fix.lon) *
+                111_320 *
+                Math.cos(((samples.coords[2 * i + 1]! + fix.lat) / 2) * rad)
+              const dy = (samples.coords[2 * i + 1]! - fix.lat) * 110_574
+              assert.ok(Math.hypot(dx, dy) > r - 1, `${id} cleared early ${Math.hypot(dx, dy)} m from a kill`)
+            }
+          }
+        }
+      }
+      let now = epoch
+      for (const s of steps) {
+        for (let t = 5_000; t < s.dt * 1000; t += 5_000) check(now + t)
+        now += s.dt * 1000
+        if (killed.has(s.id)) continue
+        if (s.event === 'observed') {
+          const p = config.kinds[s.kind]
+          const speedMps = p.minSpeedMps + s.speedShare * (p.maxSpeedMps - p.minSpeedMps)
+          const fix: TrackObservation = { ...s, speedMps, observedAt: now }
+          last.set(s.id, fix)
+          board.report({ type: 'observed', ...fix }, now)
+          dwelling.report({ type: 'observed', ...fix }, now)
+        } else if (last.has(s.id)) {
+          if (s.event === 'destroyed' && board.kindOf(s.id) !== undefined) {
+            killed.add(s.id)
+            kills.push({ fix: last.get(s.id)!, at: now })
+          }
+          for (const b of [board, dwelling]) b.report({ type: s.event, id: s.id, at: now }, now)
+        }
+        check(now)
+      }
+    }),
+    fcOptions,
+  )
+})
+
+test('a lone track destroyed: the hromadas around where it ended keep the dwell, the rest get the all-clear at once', () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        kind: fc.constantFrom(...coneKinds),
+        lon: fc.double({ min: bounds.lon0 + 1, max: bounds.lon1 - 1, noNaN: true }),
+        lat: fc.double({ min: bounds.lat0 + 1, max: bounds.lat1 - 1, noNaN: true }),
+        headingDeg: fc.double({ min: 0, max: 359, noNaN: true }),
+        speedShare: fc.double({ min: 0, max: 1, noNaN: true }),
+        uncertaintyM: fc.double({ min: 0, max: 5000, noNaN: true }),
+        killAfter: fc.integer({ min: 0, max: 300 }),
+      }),
+      (k) => {
+        const p = config.kinds[k.kind]
+        const speedMps = p.minSpeedMps + k.speedShare * (p.maxSpeedMps - p.minSpeedMps)
+        const fix: TrackObservation = { ...k, id: 'k', speedMps, observedAt: epoch }
+        const board = new TrackBoard(samples, config)
+        const warned = board.report({ type: 'observed', ...fix }, epoch).warn.map((w) => w.hromadaId)
+        for (let t = 5_000; t < k.killAfter * 1000; t += 5_000) board.advance(epoch + t)
+        const before = new Set(board.warnedHromadas())
+        const at = epoch + k.killAfter * 1000
+        const cleared = new Set(board.report({ type: 'destroyed', id: 'k', at }, at).allClear.map((w) => w.hromadaId))
+        // Where it may have ended: within the end area of its last fix, plus as far as it could have flown since.
+        const r = config.endAreaRadiusM + k.uncertaintyM + speedBounds(p, speedMps).max * k.killAfter
+        const nearest = (id: string) => {
+          const h = samples.hromadaIds.indexOf(id)
+          let best = Number.POSITIVE_INFINITY
+          for (let i = samples.firstSample[h]!; i < samples.firstSample[h + 1]!; i++) {
+            const lat = samples.coords[2 * i + 1]!
+            const dx = (samples.coords[2 * i]! - k.lon) * 111_320 * Math.cos(((lat + k.lat) / 2) * rad)
+            best = Math.min(best, Math.hypot(dx, (lat - k.lat) * 110_574))
+          }
+          return best
+        }
+        assert.ok(warned.length > 0)
+        for (const id of before) {
+          const d = nearest(id)
+          if (d <= r + 1) assert.ok(!cleared.has(id), `${id}, ${d.toFixed(0)} m from the last fix, cleared at once`)
+          // The engine widens the end area by the sampling's coverage too: beyond that, nothing may wait.
+          if (d > r + samples.coverageRadiusM + 1) assert.ok(cleared.has(id), `${id}, ${d.toFixed(0)} m away, kept`)
+        }
+      },
+    ),
+    fcOptions,
+  )
+})
+
 test('the same reports at the same times give the same decisions', () => {
   fc.assert(
     fc.property(flight('cruise_missile'), (f) => {

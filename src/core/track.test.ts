@@ -69,14 +69,102 @@ test('a ballistic missile with a predicted impact warns the impact ellipse at on
   assert.ok(along > 3000 * 3 && along < 3000 * 5, 'a 99.9% ellipse is about 3.2 CEP, stretched along the flight')
 })
 
-test('a destroyed track lets its hromadas go after the dwell time, not before', () => {
+test('a destroyed track lets go at once where nothing of it can land, and after the dwell around where it ended', () => {
   const board = new TrackBoard(samples, config)
-  const warned = board.report(drone(), t0).warn.length
-  assert.ok(warned > 0)
-  assert.deepEqual(board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min).allClear, [])
+  const warned = new Set(board.report(drone(), t0).warn.map((w) => w.hromadaId))
+  const where = idOf(31.01, 50.01)
+  const ahead = idOf(31.5, 50.01)
+  assert.ok(warned.has(where) && warned.has(ahead))
+  const cleared = new Set(
+    board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min).allClear.map((w) => w.hromadaId),
+  )
+  assert.ok(cleared.has(ahead), '36 km from the kill: nothing of the drone can land there')
+  assert.ok(!cleared.has(where), 'debris falls around the last fix: that hromada keeps the dwell')
   assert.deepEqual(board.advance(t0 + min + config.clearDwellSeconds * 1000 - 1).allClear, [])
-  assert.equal(board.advance(t0 + min + config.clearDwellSeconds * 1000).allClear.length, warned)
+  assert.deepEqual(
+    new Set([
+      ...cleared,
+      ...board.advance(t0 + min + config.clearDwellSeconds * 1000).allClear.map((w) => w.hromadaId),
+    ]),
+    warned,
+  )
   assert.deepEqual(board.warnedHromadas(), [])
+})
+
+test('explain says which track raises or holds a warning, and that a hromada around a kill waits out the dwell', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  const where = idOf(31.01, 50.01)
+  assert.deepEqual(board.explain(where, t0), {
+    quietSince: null,
+    heldBy: ['d1'],
+    tracks: [{ id: 'd1', kind: 'drone', lost: false, raisesHere: true, holdsHere: true }],
+  })
+  assert.equal(board.explain(idOf(30.5, 50.01), t0), null, 'behind it: not warned')
+  board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min)
+  assert.deepEqual(board.explain(where, t0 + min), { quietSince: t0 + min, heldBy: ['d1'], tracks: [] })
+  assert.equal(board.explain(idOf(31.5, 50.01), t0 + min), null, 'let go at the kill')
+})
+
+test('with the end area covering everything, a destroyed track lets go only after the dwell, as before', () => {
+  const board = new TrackBoard(samples, { ...config, endAreaRadiusM: 1e7 })
+  assert.ok(board.report(drone(), t0).warn.length > 0)
+  assert.deepEqual(board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min).allClear, [])
+})
+
+test('a hromada another live track still holds stays warned when one track is destroyed', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  board.report(drone({ id: 'd2', lat: 50.02 }), t0)
+  const ahead = idOf(31.5, 50.01)
+  board.report({ type: 'destroyed', id: 'd1', at: t0 + min }, t0 + min)
+  assert.ok(board.isWarned(ahead))
+  board.advance(t0 + 5 * min)
+  assert.ok(board.isWarned(ahead), 'd2 still flies towards it')
+})
+
+test('a hromada a live track let go of within the dwell keeps the dwell when the other track holding it is destroyed', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  const ahead = idOf(31.5, 50.01)
+  // d2 flies the same way, then turns back west: it lets go of the hromada ahead, d1 still holds it.
+  board.report(drone({ id: 'd2', lat: 50.02 }), t0)
+  board.report(drone({ id: 'd2', lat: 50.02, headingDeg: 270, observedAt: t0 + 10_000 }), t0 + 10_000)
+  board.advance(t0 + 10_000)
+  assert.ok(board.isWarned(ahead))
+  board.report({ type: 'destroyed', id: 'd1', at: t0 + 20_000 }, t0 + 20_000)
+  assert.ok(board.isWarned(ahead), 'd2 left it only 10 s ago: its corridor could swing back')
+  board.advance(t0 + 10_000 + config.clearDwellSeconds * 1000)
+  assert.ok(!board.isWarned(ahead))
+})
+
+test('a kill reported long after the last fix keeps the dwell as far as the object could have flown since', () => {
+  const board = new TrackBoard(samples, config)
+  board.report(drone(), t0)
+  const ahead = idOf(31.5, 50.01)
+  // 10 minutes without a fix at up to 60 m/s: it may have been 36 km on, over the hromada ahead.
+  const { allClear } = board.report({ type: 'destroyed', id: 'd1', at: t0 + 10 * min }, t0 + 10 * min)
+  assert.ok(!allClear.some((w) => w.hromadaId === ahead))
+  assert.ok(board.isWarned(ahead))
+})
+
+test('a destroyed ballistic missile keeps the dwell over its whole impact area', () => {
+  const board = new TrackBoard(samples, config)
+  const bm: TrackReport = {
+    type: 'observed',
+    id: 'b1',
+    kind: 'ballistic_missile',
+    lon: 34,
+    lat: 49,
+    headingDeg: 300,
+    speedMps: 2000,
+    uncertaintyM: 1000,
+    observedAt: t0,
+    impact: { lon: 32, lat: 50, cepM: 3000 },
+  }
+  assert.ok(board.report(bm, t0).warn.length > 0)
+  assert.deepEqual(board.report({ type: 'destroyed', id: 'b1', at: t0 + 5_000 }, t0 + 5_000).allClear, [])
+  assert.ok(board.advance(t0 + 5_000 + config.clearDwellSeconds * 1000).allClear.length > 0)
 })
 
 test('a lost track keeps its hromadas warned for its kind’s lost hold, then lets them go', () => {

@@ -61,6 +61,13 @@ export interface TrackEngineConfig {
   holdMarginM: number
   /** A hromada no track holds any more gets the all-clear only after this many seconds of that. */
   clearDwellSeconds: number
+  /**
+   * Where a destroyed track ended: hromadas within this many metres of its last fix (widened by the fix's uncertainty,
+   * the sampling's coverage and how far it could have flown between the fix and the kill) keep the dwell, since debris
+   * and the blast land there. Farther out, a hromada that only destroyed tracks held gets its all-clear at once: the
+   * dwell guards against a live track's corridor swinging back, and a destroyed object cannot come back.
+   */
+  endAreaRadiusM: number
   /** A track with no fix for this long stops growing its corridor (it is stale); it never clears anything by that. */
   staleAfterSeconds: number
   /** A ballistic impact area contains this share of impacts (an ellipse from the CEP). */
@@ -134,6 +141,7 @@ export const defaultTrackEngineConfig: TrackEngineConfig = {
   holdMarginSeconds: 3 * min,
   holdMarginM: 5000,
   clearDwellSeconds: 60,
+  endAreaRadiusM: 5000,
   staleAfterSeconds: 2 * min,
   impactProbability: 0.999,
   impactElongation: 1.5,
