@@ -34,8 +34,6 @@ interface LiveTrack {
   destroyedAt: number | null
   corridor: Corridor
   computedAt: number
-  /** Once destroyed: the hromadas that keep the dwell (debris, the blast); null means all of them. */
-  endArea?: Set<number> | null
 }
 
 interface Warned {
@@ -104,6 +102,12 @@ export class TrackBoard {
    * repeated loss or kill is a no-op. The oldest are forgotten past `rememberEnded`.
    */
   private readonly ended = new Map<string, 'lost' | 'destroyed'>()
+  /**
+   * Tracks destroyed within the dwell time: when, and the hromadas that keep the dwell (debris, the blast; null means
+   * all of them). Kept apart from `tracks`, which drops a destroyed track at the next `advance`, while a hromada it
+   * held near where it ended must still wait out the dwell.
+   */
+  private readonly kills = new Map<string, { at: number; endArea: Set<number> | null }>()
   /** hromada index → ids of the tracks whose corridor reaches it. */
   private readonly covering = new Map<number, Set<string>>()
   private readonly warned = new Map<number, Warned>()
@@ -136,7 +140,7 @@ export class TrackBoard {
     if (r.type === 'lost') track.lostAt ??= r.at
     else {
       track.destroyedAt = r.at
-      track.endArea = this.endAreaOf(track.fix, r.at)
+      this.kills.set(r.id, { at: r.at, endArea: this.endAreaOf(track.fix, r.at) })
       this.end(r.id, 'destroyed')
     }
     return this.decide(now, [...track.corridor.reach.keys()])
@@ -158,6 +162,8 @@ export class TrackBoard {
       }
     }
     const changes = this.decide(now, [...this.covering.keys(), ...this.warned.keys()])
+    // Past the dwell a kill holds nothing back: the tracks it held a hromada with let go at least that long ago.
+    for (const [id, kill] of this.kills) if (now - kill.at >= this.config.clearDwellSeconds * 1000) this.kills.delete(id)
     for (const [id, t] of this.tracks) {
       if (this.counts(t, now)) continue
       this.setCorridor(id, t.corridor, undefined)
@@ -181,20 +187,25 @@ export class TrackBoard {
 
   /**
    * Whether a hromada no track holds may skip the dwell: at least one track that held it was destroyed (by now), it
-   * lies outside the end area of each, and every other track that held it let go at least the dwell time ago (a track
-   * already dropped from the board counts as one that may come back).
+   * lies outside the end area of each, and every other track that held it has stopped counting (lost past its hold, or
+   * dropped from the board) and let go at least the dwell time ago.
    */
   private onlyDestroyedHeld(w: Warned, h: number, now: number): boolean {
     let any = false
     for (const [id, at] of w.heldBy) {
-      const t = this.tracks.get(id)
-      if (t && t.destroyedAt !== null && t.destroyedAt <= now) {
-        if (!t.endArea || t.endArea.has(h)) return false
+      const kill = this.kills.get(id)
+      if (kill && kill.at <= now) {
+        if (!kill.endArea || kill.endArea.has(h)) return false
         any = true
-      } else if (now - at < this.config.clearDwellSeconds * 1000) return false
+      } else {
+        // A track still counting may swing back over it however long ago it let go: that is what the dwell is for.
+        const live = this.tracks.get(id)
+        if ((live && this.counts(live, now)) || now - at < this.config.clearDwellSeconds * 1000) return false
+      }
     }
     return any
   }
+
 
   private end(id: string, how: 'lost' | 'destroyed') {
     this.ended.delete(id)

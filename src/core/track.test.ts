@@ -123,7 +123,7 @@ test('a hromada another live track still holds stays warned when one track is de
   assert.ok(board.isWarned(ahead), 'd2 still flies towards it')
 })
 
-test('a hromada a live track let go of within the dwell keeps the dwell when the other track holding it is destroyed', () => {
+test('a hromada a live track let go of keeps the whole dwell when the other track holding it is destroyed', () => {
   const board = new TrackBoard(samples, config)
   board.report(drone(), t0)
   const ahead = idOf(31.5, 50.01)
@@ -134,7 +134,10 @@ test('a hromada a live track let go of within the dwell keeps the dwell when the
   assert.ok(board.isWarned(ahead))
   board.report({ type: 'destroyed', id: 'd1', at: t0 + 20_000 }, t0 + 20_000)
   assert.ok(board.isWarned(ahead), 'd2 left it only 10 s ago: its corridor could swing back')
+  // However long ago d2 let go, it still flies and may come back: the dwell runs from d1's kill, as with no kill rule.
   board.advance(t0 + 10_000 + config.clearDwellSeconds * 1000)
+  assert.ok(board.isWarned(ahead), 'the dwell counts from the kill, not from when d2 let go')
+  board.advance(t0 + 20_000 + config.clearDwellSeconds * 1000)
   assert.ok(!board.isWarned(ahead))
 })
 
