@@ -163,7 +163,8 @@ export class TrackBoard {
     }
     const changes = this.decide(now, [...this.covering.keys(), ...this.warned.keys()])
     // Past the dwell a kill holds nothing back: the tracks it held a hromada with let go at least that long ago.
-    for (const [id, kill] of this.kills) if (now - kill.at >= this.config.clearDwellSeconds * 1000) this.kills.delete(id)
+    for (const [id, kill] of this.kills)
+      if (now - kill.at >= this.config.clearDwellSeconds * 1000) this.kills.delete(id)
     for (const [id, t] of this.tracks) {
       if (this.counts(t, now)) continue
       this.setCorridor(id, t.corridor, undefined)
@@ -205,7 +206,6 @@ export class TrackBoard {
     }
     return any
   }
-
 
   private end(id: string, how: 'lost' | 'destroyed') {
     this.ended.delete(id)
