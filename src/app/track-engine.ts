@@ -1,16 +1,16 @@
-import type { Alert, CapStatus, LocalizedText } from '../core/alert.ts'
-import { defaultMessages } from '../core/alert.ts'
+import type { Alert, CapStatus } from '../core/alert.ts'
 import { isSirenaError, SirenaError } from '../core/errors.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { defaultThreatMessages } from '../core/threat.ts'
+import type { ThreatKind } from '../core/threat.ts'
 import { checkTrackReport, type Proposal, type TrackEngineConfig, type TrackReport } from '../core/track.ts'
 import { type BoardChanges, type HromadaWarning, TrackBoard } from '../core/track-board.ts'
 import type { HromadaSamples } from '../core/track-corridor.ts'
 import { Mutex } from './mutex.ts'
 import type { Sirena } from './sirena.ts'
-import type { TrackEta, TrackEtaReader } from './track-etas.ts'
+import { emptyDecisionOutcome, TrackAlerts, type TrackDecisionOutcome } from './track-alerts.ts'
 import { type TrackJournal, TrackJournalWriter } from './track-journal.ts'
-import { type BoardView, boardView, iso, regionEtas } from './track-view.ts'
+import { TrackReadModel } from './track-read-model.ts'
+import { iso } from './track-view.ts'
 
 /** Per oblast: raise and end alerts by itself, or propose them to a duty officer, or leave them be. */
 export type TrackMode = 'auto' | 'recommend' | 'off'
@@ -29,56 +29,53 @@ export interface TrackEngineOptions {
   journal?: TrackJournal
 }
 
-export interface NotRaised {
-  oblast: string
-  regions: string[]
-  code: string
-  message: string
-}
-
-export interface TrackReportOutcome {
+export interface TrackReportOutcome extends TrackDecisionOutcome {
   accepted: number
-  warned: string[]
-  allClear: string[]
-  alerts: Alert[]
-  ended: string[]
-  notRaised: NotRaised[]
-  proposals: Proposal[]
 }
 
 /**
  * Turns threat tracks into warnings: one `TrackBoard` (core) per CAP status, so that a drill's tracks never warn a
  * real hromada, fed by upstream reports and moved on by a timer.
  *
- * In an `auto` oblast, the hromadas newly warned by one decision get one air-raid alert (`source: "threat"`), raised
- * in the name of the upstream whose report led to it, through `Sirena.execute`, so policy, jurisdiction and audit are
- * those of any command. When the board gives a hromada the all-clear, it leaves the alert (the alert shrinks), and the
- * alert ends with its last hromada. A hromada already under an air-raid alert of that status is left to it. In a
- * `recommend` oblast the same decisions are kept as proposals until a duty officer accepts them.
+ * In an `auto` oblast, the hromadas newly warned by one decision get one air-raid alert (`source: "threat"`, see
+ * `TrackAlerts`); when the board gives a hromada the all-clear, it leaves the alert, which ends with its last hromada.
+ * A hromada already under an air-raid alert of that status is left to it. In a `recommend` oblast the same decisions
+ * are kept as proposals until a duty officer accepts them. What the map and the ETA readers see is `read`.
  *
  * The boards live in memory and in a journal (`TrackJournal`): after a restart they are rebuilt from it and the engine
  * takes its alerts back. Without the journal, alerts it raised stay on until the upstream's next reports or a person
  * end them (listed by `alertsWithoutTrack`), since an all-clear must never come from forgetting.
  */
-export class TrackEngine implements TrackEtaReader {
+export class TrackEngine {
   private readonly mutex = new Mutex()
   private readonly boards = new Map<CapStatus, TrackBoard>()
-  /** hromada → the alert the engine raised or a duty officer accepted for it, per status. */
-  private readonly alertOf = new Map<CapStatus, Map<string, string>>()
-  /** Who raised the track alerts (the upstream whose report led to them), by alert id, to end them in its name. */
-  private readonly raisedBy = new Map<string, string>()
+  /** The alerts the engine raised or a duty officer accepted, and the hromadas under each. */
+  private readonly alerts: TrackAlerts
   private readonly proposals = new Map<string, Proposal>()
   private readonly modes: Map<string, TrackMode>
   private timer: NodeJS.Timeout | null = null
   private samples: HromadaSamples | null = null
   /** Per status, each track's latest fix and its end: what rebuilds the board after a restart. */
   private readonly journal: TrackJournalWriter | null
+  /** The map's view and the per-region ETAs (the `TrackEtaReader` port), kept by the engine's changes. */
+  readonly read: TrackReadModel
 
   constructor(
     private readonly sirena: Sirena,
     private readonly options: TrackEngineOptions,
   ) {
     this.modes = new Map(options.modes)
+    this.alerts = new TrackAlerts(sirena)
+    this.read = new TrackReadModel(
+      {
+        board: (status) => this.boards.get(status),
+        modeOf: (oblast) => this.modeOf(oblast),
+        alertOf: (status, hromada) => this.alerts.alertOf(status, hromada) ?? null,
+      },
+      sirena.catalogue,
+      () => sirena.now(),
+      (err) => sirena.logger.error({ err }, 'a track ETA reader failed'),
+    )
     this.journal = options.journal
       ? new TrackJournalWriter(options.journal, (err) =>
           sirena.logger.error({ err }, 'could not write the track journal'),
@@ -93,7 +90,7 @@ export class TrackEngine implements TrackEtaReader {
       this.mutex
         .run(() => this.advance())
         .then(() => {
-          this.changed()
+          this.read.changed()
           this.persist()
         })
         .catch((err) => this.sirena.logger.error({ err }, 'track engine tick failed'))
@@ -120,14 +117,11 @@ export class TrackEngine implements TrackEtaReader {
     if (!snapshot) return
     const nowMs = Date.parse(this.sirena.now())
     await this.mutex.run(async () => {
-      this.version++
+      this.read.invalidate()
       this.lastReporter = snapshot.lastReporter
-      for (const [alertId, issuerId] of snapshot.raisedBy) {
-        if (this.sirena.state.active.has(alertId)) this.raisedBy.set(alertId, issuerId)
-      }
+      this.alerts.restoreRaisers(snapshot.raisedBy)
       for (const { status, reports, alertOf } of snapshot.boards) {
-        const byHromada = new Map(alertOf.filter(([, alertId]) => this.sirena.state.active.has(alertId)))
-        this.alertOf.set(status, byHromada)
+        const byHromada = this.alerts.restore(status, alertOf)
         const board = this.board(status)
         for (const r of reports) {
           try {
@@ -162,17 +156,16 @@ export class TrackEngine implements TrackEtaReader {
       { tracks: snapshot.boards.reduce((n, b) => n + b.reports.length, 0), savedAt: snapshot.savedAt },
       'threat tracks restored from the journal',
     )
-    this.changed()
+    this.read.changed()
     this.persist()
   }
 
   /** Writes the journal when it changed (see `TrackJournalWriter`). */
   private persist(): void {
-    const active = this.sirena.state.active
     this.journal?.save(Date.parse(this.sirena.now()), this.sirena.now(), {
       lastReporter: this.lastReporter,
-      alertOf: (status) => [...(this.alertOf.get(status) ?? [])].filter(([, alertId]) => active.has(alertId)),
-      raisedBy: [...this.raisedBy],
+      alertOf: (status) => this.alerts.journalled(status),
+      raisedBy: this.alerts.raisers(),
     })
   }
 
@@ -181,9 +174,9 @@ export class TrackEngine implements TrackEtaReader {
   }
 
   setMode(oblastId: string, mode: TrackMode): void {
-    this.version++
+    this.read.invalidate()
     this.modes.set(oblastId, mode)
-    this.changed()
+    this.read.changed()
   }
 
   private board(status: CapStatus): TrackBoard {
@@ -209,7 +202,7 @@ export class TrackEngine implements TrackEtaReader {
       if (at > nowMs + 60_000) throw new SirenaError('invalid_body', `track ${r.id}: a time more than a minute ahead`)
     }
     const outcome = await this.mutex.run(async () => {
-      this.version++
+      this.read.invalidate()
       this.lastReporter = issuer.id
       const board = this.board(status)
       const merged: BoardChanges = { warn: [], allClear: [] }
@@ -224,13 +217,13 @@ export class TrackEngine implements TrackEtaReader {
       merged.allClear.push(...advanced.allClear)
       return { accepted: reports.length, ...(await this.apply(status, merged, issuer)) }
     })
-    this.changed()
+    this.read.changed()
     this.persist()
     return outcome
   }
 
   private async advance(): Promise<void> {
-    this.version++
+    this.read.invalidate()
     const nowMs = Date.parse(this.sirena.now())
     for (const [status, board] of this.boards) {
       const out = await this.apply(status, board.advance(nowMs), null)
@@ -242,7 +235,7 @@ export class TrackEngine implements TrackEtaReader {
    * A warned hromada in an auto oblast that no air-raid alert covers any more (the oblast alert it sat under ended,
    * or a person ended the engine's alert) is warned again: while a track may reach it, it must be under an alert.
    */
-  private async rewarnUncovered(status: CapStatus, board: TrackBoard, out: Omit<TrackReportOutcome, 'accepted'>) {
+  private async rewarnUncovered(status: CapStatus, board: TrackBoard, out: TrackDecisionOutcome) {
     const coverage = this.sirena.coverage(status)
     const byOblast = new Map<string, HromadaWarning[]>()
     const nowMs = Date.parse(this.sirena.now())
@@ -256,12 +249,15 @@ export class TrackEngine implements TrackEtaReader {
     const raiser = await this.lastUpstream()
     if (!raiser) return
     for (const [oblast, warnings] of byOblast) {
-      await this.raise(raiser, status, oblast, warnings, out, { via: 'track-engine', rewarn: true })
+      await this.alerts.raise(raiser, status, oblast, warnings, this.kindOf(status), out, {
+        via: 'track-engine',
+        rewarn: true,
+      })
     }
   }
 
   private async apply(status: CapStatus, changes: BoardChanges, issuer: Issuer | null) {
-    const out: Omit<TrackReportOutcome, 'accepted'> = {
+    const out: TrackDecisionOutcome = {
       warned: changes.warn.map((w) => w.hromadaId),
       allClear: changes.allClear.map((w) => w.hromadaId),
       alerts: [],
@@ -279,16 +275,16 @@ export class TrackEngine implements TrackEtaReader {
     }
     for (const w of changes.allClear) {
       this.proposals.delete(proposalKey(status, 'warn', w.hromadaId))
-      const alertId = this.alertOf.get(status)?.get(w.hromadaId)
+      const alertId = this.alerts.alertOf(status, w.hromadaId)
       if (!alertId) continue
-      if (this.modeOf(w.oblastId) === 'auto') await this.release(status, [w.hromadaId], out)
+      if (this.modeOf(w.oblastId) === 'auto') await this.alerts.release(status, [w.hromadaId], out)
       else if (this.modeOf(w.oblastId) === 'recommend') out.proposals.push(this.propose(status, 'all_clear', w, now))
     }
     for (const [oblast, warnings] of autoWarn) {
       // A report from the upstream raises in its name; between reports, in the name of whoever reported last.
       const raiser = issuer ?? (await this.lastUpstream())
       if (!raiser) continue
-      await this.raise(raiser, status, oblast, warnings, out, { via: 'track-engine' })
+      await this.alerts.raise(raiser, status, oblast, warnings, this.kindOf(status), out, { via: 'track-engine' })
     }
     return out
   }
@@ -316,114 +312,17 @@ export class TrackEngine implements TrackEtaReader {
     return p
   }
 
-  /** One air-raid alert over the hromadas of one oblast that no air-raid alert of this status covers yet. */
-  private async raise(
-    issuer: Issuer,
-    status: CapStatus,
-    oblast: string,
-    warnings: Array<Pick<HromadaWarning, 'hromadaId' | 'trackIds' | 'earliestAt' | 'latestAt'>>,
-    out: Omit<TrackReportOutcome, 'accepted'>,
-    auditDetail: Record<string, unknown>,
-  ) {
-    const coverage = this.sirena.coverage(status)
-    const regions = warnings.map((w) => w.hromadaId).filter((id) => coverage.status(id, 'air_raid') !== 'active')
-    if (regions.length === 0) return
-    const threatWindow = windowOf(
-      warnings.filter((w) => regions.includes(w.hromadaId)),
-      Date.parse(this.sirena.now()),
-    )
-    const trackIds = [...new Set(warnings.flatMap((w) => w.trackIds))]
-    const board = this.boards.get(status)
-    // The alert's headline names a kind among the tracks behind it: anything red before a drone.
-    const kinds = trackIds
-      .flatMap((id) => board?.kindOf(id) ?? [])
-      .sort((a, b) => (a === 'drone' ? 1 : b === 'drone' ? -1 : 0))
-    const alertId = this.sirena.id()
-    try {
-      const result = await this.sirena.execute(
-        issuer,
-        {
-          kind: 'issue',
-          alertId,
-          type: 'air_raid',
-          status,
-          regions,
-          message: alertMessage(kinds[0]),
-          source: 'threat',
-          ...(threatWindow && { threatWindow }),
-        },
-        { auditDetail: { ...auditDetail, trackIds } },
-      )
-      if (result.outcome === 'pending') {
-        out.notRaised.push({ oblast, regions, code: 'confirmation_required', message: result.pending.reason })
-        return
-      }
-      const byHromada = this.alertOf.get(status) ?? new Map<string, string>()
-      this.alertOf.set(status, byHromada)
-      for (const r of regions) byHromada.set(r, alertId)
-      this.raisedBy.set(alertId, issuer.id)
-      const alert = this.sirena.alertById(alertId)
-      if (alert) out.alerts.push(alert)
-    } catch (err) {
-      if (!isSirenaError(err)) throw err
-      out.notRaised.push({ oblast, regions, code: err.code, message: err.message })
-      this.sirena.logger.warn({ oblast, code: err.code, message: err.message }, 'track engine could not raise an alert')
-    }
-  }
-
-  /** Takes hromadas out of the alerts raised for them: the alert shrinks, or ends with its last hromada. */
-  private async release(status: CapStatus, hromadas: string[], out: { ended: string[] }, by?: Issuer) {
-    const byHromada = this.alertOf.get(status)
-    if (!byHromada) return
-    const byAlert = new Map<string, string[]>()
-    for (const h of hromadas) {
-      const id = byHromada.get(h)
-      if (id) byAlert.set(id, [...(byAlert.get(id) ?? []), h])
-    }
-    for (const [alertId, gone] of byAlert) {
-      for (const h of gone) byHromada.delete(h)
-      const alert = this.sirena.state.active.get(alertId)
-      if (!alert) continue
-      const issuer = by ?? (await this.sirena.issuer(this.raisedBy.get(alertId) ?? alert.issuerId))
-      if (!issuer) continue
-      const left = alert.regions.filter((r) => !gone.includes(r))
-      try {
-        const command =
-          left.length === 0 ? { kind: 'end' as const, alertId } : { kind: 'update' as const, alertId, regions: left }
-        await this.sirena.execute(issuer, command, { auditDetail: { via: 'track-engine', allClear: gone } })
-        if (left.length === 0) {
-          out.ended.push(alertId)
-          this.raisedBy.delete(alertId)
-        }
-      } catch (err) {
-        if (isSirenaError(err) && err.code === 'alert_not_active') continue
-        if (!isSirenaError(err)) throw err
-        this.sirena.logger.warn(
-          { alertId, code: err.code, message: err.message },
-          'track engine could not give the all-clear; the alert stays on for a person to end',
-        )
-      }
-    }
-  }
-
   /**
    * A duty officer accepts the proposals of one oblast (or every oblast in their jurisdiction) with one call: the
    * warnings become one air-raid alert per oblast in the officer's name, the all-clears shrink or end those alerts.
    */
-  async accept(issuer: Issuer, status: CapStatus, oblast?: string): Promise<Omit<TrackReportOutcome, 'accepted'>> {
+  async accept(issuer: Issuer, status: CapStatus, oblast?: string): Promise<TrackDecisionOutcome> {
     if (issuer.role === 'upstream' || issuer.role === 'reader') {
       throw new SirenaError('forbidden', 'a duty officer accepts proposals, not an upstream or a reader')
     }
     const accepted = await this.mutex.run(async () => {
-      this.version++
-      const out: Omit<TrackReportOutcome, 'accepted'> = {
-        warned: [],
-        allClear: [],
-        alerts: [],
-        ended: [],
-        notRaised: [],
-        proposals: [],
-      }
+      this.read.invalidate()
+      const out = emptyDecisionOutcome()
       const chosen = [...this.proposals.values()].filter(
         (p) => p.status === status && (oblast === undefined || p.oblastId === oblast),
       )
@@ -434,7 +333,7 @@ export class TrackEngine implements TrackEtaReader {
       }
       for (const [ob, ps] of warnBy) {
         out.warned.push(...ps.map((p) => p.hromadaId))
-        await this.raise(
+        await this.alerts.raise(
           issuer,
           status,
           ob,
@@ -444,131 +343,38 @@ export class TrackEngine implements TrackEtaReader {
             earliestAt: p.earliestAt === null ? null : Date.parse(p.earliestAt),
             latestAt: p.latestAt === null ? null : Date.parse(p.latestAt),
           })),
+          this.kindOf(status),
           out,
           { via: 'track-proposal' },
         )
       }
       const clears = chosen.filter((p) => p.action === 'all_clear').map((p) => p.hromadaId)
       out.allClear.push(...clears)
-      await this.release(status, clears, out, issuer)
+      await this.alerts.release(status, clears, out, issuer)
       return out
     })
-    this.changed()
+    this.read.changed()
     this.persist()
     return accepted
+  }
+
+  /** The kind of a track on the board of one status, for an alert's headline. */
+  private kindOf(status: CapStatus): (trackId: string) => ThreatKind | undefined {
+    return (trackId) => this.boards.get(status)?.kindOf(trackId)
+  }
+
+  /**
+   * Active alerts raised from tracks that no track on the board stands behind (see `TrackAlerts.withoutTrack`): a
+   * duty officer is shown them to end by hand when safe.
+   */
+  alertsWithoutTrack(status: CapStatus): Alert[] {
+    return this.alerts.withoutTrack(status)
   }
 
   proposalsOf(status: CapStatus): Proposal[] {
     return [...this.proposals.values()].filter((p) => p.status === status)
   }
-
-  /**
-   * Active alerts raised from tracks (`source: "threat"` without a threat report) that no track on the board stands
-   * behind: after a restart, every one until the upstream's reports warn its hromadas again. Nothing ends them by
-   * itself (an all-clear never comes from forgetting), so a duty officer is shown them to end by hand when safe.
-   */
-  alertsWithoutTrack(status: CapStatus): Alert[] {
-    const backed = new Set(this.alertOf.get(status)?.values() ?? [])
-    return this.sirena
-      .activeAlerts(status)
-      .filter((a) => a.source === 'threat' && a.threatId === undefined && !backed.has(a.id))
-  }
-
-  /** Views computed within the last second, by status: public reads are not rate-limited and cost a board walk. */
-  private readonly viewCache = new Map<CapStatus, { at: number; version: number; view: BoardView }>()
-  private version = 0
-
-  /** Live tracks with their corridors, and every hromada they reach with its ETAs, of one status. */
-  view(status: CapStatus) {
-    const nowMs = Date.parse(this.sirena.now())
-    const cached = this.viewCache.get(status)
-    if (cached && cached.version === this.version && nowMs - cached.at < 1000) return cached.view
-    const view = this.computeView(status, nowMs)
-    this.viewCache.set(status, { at: nowMs, version: this.version, view })
-    return view
-  }
-
-  private computeView(status: CapStatus, nowMs: number): BoardView {
-    return boardView(this.boards.get(status), nowMs, {
-      modeOf: (oblast) => this.modeOf(oblast),
-      alertOf: (hromada) => this.alertOf.get(status)?.get(hromada) ?? null,
-    })
-  }
-
-  /** region → the tracks' ETA over it (hromadas, and their raions and oblasts), by status, made once per view. */
-  private readonly etaIndex = new Map<CapStatus, { view: unknown; byRegion: Map<string, TrackEta> }>()
-
-  /**
-   * The tracks' ETA over a region (a hromada, or any hromada inside a raion or oblast): the earliest and latest ETA,
-   * the highest level, and the kinds, or null when no live track reaches it.
-   */
-  etaOf(regionId: string, status: CapStatus = 'Actual'): TrackEta | null {
-    if (!this.boards.has(status)) return null
-    const view = this.view(status)
-    let index = this.etaIndex.get(status)
-    if (index?.view !== view) {
-      const board = this.boards.get(status)
-      index = {
-        view,
-        byRegion: regionEtas(
-          view.hromadas,
-          (id) => this.sirena.catalogue.withAncestors(id),
-          (t) => board?.kindOf(t),
-        ),
-      }
-      this.etaIndex.set(status, index)
-    }
-    return index.byRegion.get(regionId) ?? null
-  }
-
-  private readonly changeListeners = new Set<() => void>()
-
-  onChange(listener: () => void): () => void {
-    this.changeListeners.add(listener)
-    return () => this.changeListeners.delete(listener)
-  }
-
-  /** Tells the readers of the port (MQTT state) that ETAs may have moved; a reader's failure is not the engine's. */
-  private changed() {
-    for (const l of this.changeListeners) {
-      try {
-        l()
-      } catch (err) {
-        this.sirena.logger.error({ err }, 'a track ETA reader failed')
-      }
-    }
-  }
-}
-
-/**
- * After the latest ETA, how long the threat window of a track alert lasts (CAP `expires`): the time a hromada takes
- * to get the all-clear once a track has passed it (hold margin, dwell) with room to spare, since a late object is
- * likelier than an early one.
- */
-const windowMarginMs = 15 * 60_000
-
-/**
- * When the threat is expected over the hromadas of one alert: from the earliest ETA (not before now: an object
- * overhead is expected now) to the latest ETA plus the margin; null when no warning gives an ETA (a proposal accepted
- * from an older server, say).
- */
-function windowOf(warnings: Array<Pick<HromadaWarning, 'earliestAt' | 'latestAt'>>, nowMs: number) {
-  const earliest = warnings.flatMap((w) => (w.earliestAt === null ? [] : [w.earliestAt]))
-  if (earliest.length === 0) return null
-  const latest = warnings.flatMap((w) => [w.latestAt ?? w.earliestAt ?? nowMs])
-  const onset = Math.max(nowMs, Math.min(...earliest))
-  const expires = Math.max(onset, ...latest) + windowMarginMs
-  return { onset: new Date(onset).toISOString(), expires: new Date(expires).toISOString() }
 }
 
 const proposalKey = (status: CapStatus, action: Proposal['action'], hromadaId: string) =>
   `${status}|${action}|${hromadaId}`
-
-/** "Air raid alert! Attack drone threat." */
-function alertMessage(kind: keyof typeof defaultThreatMessages | undefined): LocalizedText {
-  const threat = kind ? defaultThreatMessages[kind] : { uk: '', en: '' }
-  return {
-    uk: `${defaultMessages.air_raid.uk} ${threat.uk}`.trim(),
-    en: `${defaultMessages.air_raid.en} ${threat.en}`.trim(),
-  }
-}

@@ -71,7 +71,7 @@ export const threatsFeature =
     })
     await tracks.restore()
     tracks.start()
-    trackEtas.provide(tracks)
+    trackEtas.provide(tracks.read)
     return {
       name: 'threats',
       routes: async ({ app }) => {

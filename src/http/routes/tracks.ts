@@ -136,7 +136,7 @@ export const trackRoutes =
       },
       async (request) => {
         const status = request.query.status ?? 'Actual'
-        return { now: sirena.now(), status, ...engine.view(status) }
+        return { now: sirena.now(), status, ...engine.read.view(status) }
       },
     )
 
@@ -153,7 +153,7 @@ export const trackRoutes =
       async (request) => {
         const [regionId] = sirena.resolveRegions([request.params.id])
         if (!regionId) throw new SirenaError('unknown_region', `unknown region ${request.params.id}`)
-        const eta = engine.etaOf(regionId, request.query.status ?? 'Actual')
+        const eta = engine.read.etaOf(regionId, request.query.status ?? 'Actual')
         return {
           region: regionId,
           eta: eta?.earliestEta ?? null,
