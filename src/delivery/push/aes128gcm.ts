@@ -50,6 +50,13 @@ export function newSenderKey(privateKey?: Buffer): SenderKey {
   return { ecdh, publicKey: ecdh.getPublicKey() }
 }
 
+/**
+ * The ECDH context fresh key pairs are generated in: `generateKeys` replaces its key pair with a new one each time,
+ * and `encryptPush` generates, derives and reads the public key in one synchronous run, so no two pushes share a key
+ * pair; only the object (whose construction costs about half a key generation) is kept.
+ */
+const ephemeral = createECDH('prime256v1')
+
 /** Salts are cut from one random block at a time: one call into the RNG per 1,024 pushes rather than per push. */
 let salts = Buffer.alloc(0)
 let saltAt = 0
@@ -87,19 +94,16 @@ export class PushEncryptionError extends Error {
 }
 
 /**
- * The body of one push: the `aes128gcm` header (salt, record size, `as_public` as the key id) and the single record.
+ * The body of one push, under a sender key pair made for it (or `fixed`, in tests): the `aes128gcm` header (salt, record size, `as_public` as the key id) and the single record.
  * Throws `invalid_subscription_keys` when the browser's key is not a point on P-256 (the ECDH checks it) or its auth
  * secret is not 16 octets.
  */
-export function encryptPush(
-  plaintext: Buffer,
-  to: PushRecipientKeys,
-  sender: SenderKey = newSenderKey(),
-  salt = freshSalt(),
-): Buffer {
+export function encryptPush(plaintext: Buffer, to: PushRecipientKeys, fixed?: SenderKey, salt = freshSalt()): Buffer {
   if (plaintext.length > maxPlaintextLength)
     throw new PushEncryptionError('payload_too_large', `${plaintext.length} octets; a push takes ${maxPlaintextLength}`)
   if (to.auth.length !== 16) throw new PushEncryptionError('invalid_subscription_keys', 'auth secret is not 16 octets')
+  // A key pair of its own for this push, unless a test fixes one (the RFC example).
+  const sender = fixed ?? { ecdh: ephemeral, publicKey: ephemeral.generateKeys() }
   let secret: Buffer
   try {
     secret = sender.ecdh.computeSecret(to.p256dh)
