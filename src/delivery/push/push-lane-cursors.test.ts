@@ -19,7 +19,9 @@ test('a push service is split into lanes where its old target stood, and re-spli
     // A release before lanes: one target per push service, behind the head (a push pending).
     await store.ensureCursor(`web-push:${fcm}`, 7)
     await store.ensureCursor('telegram:@kyiv', 3)
+    await store.recordPushed(`web-push:${fcm}`, 8, [`${fcm}/a`])
     assert.equal(await ensurePushLanes(store, fcm, 4, 20), true)
+    assert.deepEqual([...(await store.pushDone(`web-push:${fcm}`, 8))], [], 'the old target left no progress rows')
     assert.deepEqual(await positions(store), {
       'telegram:@kyiv': 3,
       ...Object.fromEntries(pushLaneTargetIds(fcm, 4).map((id) => [id, 7])),

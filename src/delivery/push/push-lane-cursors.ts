@@ -9,7 +9,7 @@ import { parsePushLane, pushLaneTargetIds } from '../../core/push-lanes.ts'
  * A service with no cursor at all starts at `headSeq`. Returns whether anything was created or retired.
  */
 export async function ensurePushLanes(
-  store: Pick<DeliveryStore, 'cursors' | 'ensureCursor' | 'removeCursor'>,
+  store: Pick<DeliveryStore, 'cursors' | 'ensureCursor' | 'removeCursor' | 'pushDone'>,
   origin: string,
   lanes: number,
   headSeq: number,
@@ -23,6 +23,10 @@ export async function ensurePushLanes(
   const startSeq = retired.length > 0 ? Math.min(...retired.map((c) => c.deliveredSeq)) : headSeq
   for (const id of missing) await store.ensureCursor(id, startSeq)
   // Retired only once the new lanes exist: a crash in between leaves both, never neither.
-  for (const c of retired) await store.removeCursor(c.targetId)
+  for (const c of retired) {
+    await store.removeCursor(c.targetId)
+    // Its progress rows go too: asking for an event past every other drops the rows of all before it.
+    await store.pushDone(c.targetId, Number.MAX_SAFE_INTEGER)
+  }
   return true
 }
