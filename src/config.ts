@@ -367,6 +367,13 @@ export const configSchema = Type.Object({
     default: 500_000,
     description: 'Most Web Push subscriptions stored; bounds what an anonymous caller can make the server keep.',
   }),
+  webPushLanes: Type.Integer({
+    minimum: 1,
+    maximum: 64,
+    default: 4,
+    description:
+      'Lanes per push service: its subscriptions are split by a hash of their endpoint into this many outbox targets, so up to this many edges send one alert to one push service together. Set the same value on every edge.',
+  }),
   webPushAllowInsecureEndpoints: Type.Boolean({
     default: false,
     description: 'Accept http:// and loopback push endpoints. Only for tests with a local fake push service.',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { PostgresDeliveryStore } from '../src/store/postgres-delivery-store.ts'
 import { FaultCluster, faultEnginesMissing, kyivCity } from './faults/cluster.ts'
-import { botToken, DeliverySinks, telegramChats } from './faults/delivery-sinks.ts'
+import { botToken, DeliverySinks, pushLanes, telegramChats } from './faults/delivery-sinks.ts'
 import { type Edge, get } from './faults/edges.ts'
 import { waitFor } from './faults/engines.ts'
 
@@ -18,8 +18,10 @@ const skip = await faultEnginesMissing()
 interface ChannelsView {
   edge: string
   edges: Array<{ id: string; delivering: boolean; sinks: Array<{ name: string; state: string }> }>
-  targets: Array<{ targetId: string; holder: string | null; lag: number }>
+  targets: Array<{ targetId: string; holder: string | null; lag: number; origin?: string }>
 }
+
+const targetCount = 4 + telegramChats.length + 2 * pushLanes
 
 const call = async (edge: Edge, token: string, method: string, path: string, body?: unknown) => {
   const res = await fetch(`${edge.url}${path}`, {
@@ -61,6 +63,7 @@ describe('delivery when the delivering edge is killed', { skip, timeout: 180_000
       SIRENA_CHANNELS_ENABLED: 'true',
       SIRENA_WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       SIRENA_WEB_PUSH_ALLOW_INSECURE_ENDPOINTS: 'true',
+      SIRENA_WEB_PUSH_LANES: String(pushLanes),
       SIRENA_TELEGRAM_BOT_TOKEN: botToken,
       SIRENA_TELEGRAM_API_ROOT: sinks.telegramUrl,
       SIRENA_TELEGRAM_CHANNELS: JSON.stringify([
@@ -97,14 +100,21 @@ describe('delivery when the delivering edge is killed', { skip, timeout: 180_000
       })
       assert.equal(res.status, 201, JSON.stringify(res.json))
     }
-    // Both edges hold a share of the 8 targets (4 webhooks, 2 Telegram chats, 2 push services).
+    // Both edges hold a share of the 10 targets (4 webhooks, 2 Telegram chats, 2 push services of 2 lanes each), and
+    // each edge holds a lane of the first push service: one push service's burst is sent by both.
     let view: ChannelsView | undefined
     await waitFor(
       'both edges to deliver a share',
       async () => {
         view = await channels(a)
         const holders = new Set(view.targets.map((t) => t.holder))
-        return view.targets.length === 8 && !holders.has(null) && holders.size === 2
+        const firstService = view.targets.filter((t) => t.origin === sinks.pushServices[0]!.url)
+        return (
+          view.targets.length === targetCount &&
+          !holders.has(null) &&
+          holders.size === 2 &&
+          new Set(firstService.map((t) => t.holder)).size === 2
+        )
       },
       20_000,
     )
@@ -138,7 +148,7 @@ describe('delivery when the delivering edge is killed', { skip, timeout: 180_000
       'the survivor to hold every target',
       async () => {
         const v = await channels(survivor)
-        const all = v.targets.length === 8 && v.targets.every((t) => t.holder === ids.get(survivor))
+        const all = v.targets.length === targetCount && v.targets.every((t) => t.holder === ids.get(survivor))
         if (all && !takenOverMs) takenOverMs = Date.now() - killedAt
         return all
       },

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { defaultPushLanes, laneOf } from '../src/core/push-lanes.ts'
 import { regions } from '../src/testdata/harness.ts'
 import { FakeBrowser, FakePushService } from '../src/web-server/testdata/fake-push-service.ts'
 
@@ -53,12 +54,23 @@ interface ChannelTarget {
   attempts: number
   lastError: string | null
   lag: number
+  description: string
+  origin?: string
+  lane?: number
+  lanes?: number
 }
 
-async function pushTarget(url: string, origin: string): Promise<ChannelTarget | undefined> {
+/** The lane of the push service that `endpoint` is in, as the channels view lists it. */
+async function pushTarget(url: string, origin: string, endpoint: string): Promise<ChannelTarget | undefined> {
   const res = await call(url, 'GET', '/api/v1/channels')
   assert.equal(res.status, 200)
-  return (res.json.targets as ChannelTarget[]).find((t) => t.targetId === `web-push:${origin}`)
+  const lanes = (res.json.targets as ChannelTarget[]).filter((t) => t.kind === 'web-push' && t.origin === origin)
+  // Every lane of the service is listed, each named by the service and its share.
+  assert.deepEqual(
+    lanes.map((t) => t.description).sort(),
+    Array.from({ length: defaultPushLanes }, (_, i) => `${origin} (lane ${i + 1} of ${defaultPushLanes})`),
+  )
+  return lanes.find((t) => t.lane === laneOf(endpoint, defaultPushLanes))
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
@@ -98,7 +110,7 @@ describe('Web Push across a crash', () => {
     assert.equal(issued.status, 201)
     // The push is pending: its push service's target is listed with the other channels, failing to connect.
     const pending = await until('a failed push attempt', async () => {
-      const t = await pushTarget(crashed.url, origin)
+      const t = await pushTarget(crashed.url, origin, browser.endpoint)
       return t && t.attempts >= 2 ? t : undefined
     })
     assert.equal(pending.kind, 'web-push')
@@ -122,7 +134,7 @@ describe('Web Push across a crash', () => {
     assert.equal(payload.tag, `alert-${issued.json.alert.id}`)
     assert.equal(payload.change, 'started')
     const caughtUp = await until('the push target to catch up', async () => {
-      const t = await pushTarget(restarted.url, origin)
+      const t = await pushTarget(restarted.url, origin, browser.endpoint)
       return t && t.lag === 0 ? t : undefined
     })
     assert.equal(caughtUp.state, 'ok')

@@ -12,6 +12,10 @@
  *
  *   node --import tsx bench/push/run.ts [--rounds 3] [--count 20000] [--naive-count 2000]
  *                                       [--subscriptions 100000] [--concurrency 256]
+ *                                       [--origins 4] [--lanes 4] [--cluster true]
+ *
+ * `--origins 1` puts every subscription at one push service, as FCM holds most in reality: with `--lanes 1` (one
+ * target per push service, as before lanes) one edge sends it all; with more lanes both edges share it.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
@@ -20,6 +24,7 @@ import { jetstreamManager } from '@nats-io/jetstream'
 import { connect } from '@nats-io/transport-node'
 import pg from 'pg'
 import webPush from 'web-push'
+import { defaultPushLanes } from '../../src/core/push-lanes.ts'
 import { encryptPush, newSenderKey } from '../../src/delivery/push/aes128gcm.ts'
 import { selfSignedCertificate } from '../../src/delivery/push/testdata/tls-push-service.ts'
 import { VapidTokens } from '../../src/delivery/push/vapid-token.ts'
@@ -40,10 +45,13 @@ const args = benchArgs(import.meta.url, {
   subscriptions: { type: 'string', default: '100000' },
   concurrency: { type: 'string', default: '256' },
   origins: { type: 'string', default: '4' },
+  lanes: { type: 'string', default: String(defaultPushLanes) },
   cluster: { type: 'string', default: 'true' },
 })
 const originCount = Number(args.origins)
 const clusterPhase = args.cluster !== 'false'
+const laneCount = Number(args.lanes)
+if (!Number.isInteger(laneCount) || laneCount < 1 || laneCount > 64) throw new Error('--lanes takes 1..64')
 if (!Number.isInteger(originCount) || originCount < 1 || originCount > 16) throw new Error('--origins takes 1..16')
 const postgresUrl = process.env.SIRENA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const natsUrl = process.env.SIRENA_BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'
@@ -134,7 +142,11 @@ const few = (await ask({ op: 'subscribe', count: 2000 }, 'subscribed')).subscrip
       'ECDH alone (node crypto, one per push by RFC 8291)',
       cpuMicros(4000, (i) => key.ecdh.computeSecret(subs[i % 500]!.p256dh)),
     ],
-    ['Sirena encryptPush (ECDH, 5 HMAC, AES-GCM)', cpuMicros(4000, (i) => encryptPush(payload, subs[i % 500]!, key))],
+    ['sender key pair alone (one per push by RFC 8291 §3.1)', cpuMicros(4000, () => newSenderKey())],
+    [
+      'Sirena encryptPush (key pair, ECDH, 5 HMAC, AES-GCM)',
+      cpuMicros(4000, (i) => encryptPush(payload, subs[i % 500]!)),
+    ],
     ['Sirena VAPID header (signed once per service)', cpuMicros(4000, () => tokens.authorization(service.url))],
     [
       'web-push generateRequestDetails (a key pair, ECDH, HKDF, AES-GCM, a new JWT)',
@@ -242,6 +254,7 @@ if (subscriptionCount > 0) {
   }))
   const env = {
     SIRENA_WEB_PUSH_ALLOW_INSECURE_ENDPOINTS: 'true',
+    SIRENA_WEB_PUSH_LANES: String(laneCount),
     SIRENA_WEB_PUSH_MAX_SUBSCRIPTIONS: String(subscriptionCount * 2),
   }
   const rows: Array<Array<string | number>> = []
@@ -372,7 +385,8 @@ if (subscriptionCount > 0) {
       const stop = Date.now() + 60_000
       for (;;) {
         const h = await holders().catch(() => [])
-        if (h.length === origins.length && new Set(h).size === 2) break
+        // Every lane of every push service held, the lanes split over both edges.
+        if (h.length === origins.length * laneCount && new Set(h).size === 2) break
         if (Date.now() > stop) {
           process.stderr.write(`push: the push services' leases did not split over both edges: ${JSON.stringify(h)}\n`)
           break

@@ -7,7 +7,7 @@
  * Takes one SenderJob over IPC, reports one SenderReport and exits.
  */
 import webPush from 'web-push'
-import { encryptPush, newSenderKey, type SenderKey } from '../../src/delivery/push/aes128gcm.ts'
+import { encryptPush } from '../../src/delivery/push/aes128gcm.ts'
 import type { Push, PushPayload } from '../../src/delivery/push/push-plan.ts'
 import { PushSender } from '../../src/delivery/push/push-request.ts'
 import type { VapidKeys } from '../../src/delivery/push/vapid.ts'
@@ -72,15 +72,13 @@ const payloadOf = (hromada: number): PushPayload => ({
 })
 
 const sender = new PushSender({ keys: job.keys, subject, timeoutMs: 30_000, allowPrivate: true })
-let key: SenderKey = newSenderKey()
 const signal = new AbortController().signal
 
 const first = job.subscriptions[0]!
-const fixedBody = encryptPush(
-  Buffer.from(JSON.stringify(payloadFor(0))),
-  { p256dh: Buffer.from(first.p256dh, 'base64url'), auth: Buffer.from(first.auth, 'base64url') },
-  key,
-)
+const fixedBody = encryptPush(Buffer.from(JSON.stringify(payloadFor(0))), {
+  p256dh: Buffer.from(first.p256dh, 'base64url'),
+  auth: Buffer.from(first.auth, 'base64url'),
+})
 const fixedHeaders = {
   'content-type': 'application/octet-stream',
   'content-encoding': 'aes128gcm',
@@ -98,8 +96,6 @@ async function sendOne(i: number): Promise<string | undefined> {
     return res.status === 201 ? undefined : `HTTP ${res.status}`
   }
   if (job.mode === 'sirena') {
-    // One sender key per message: a message here is one round over the subscriptions.
-    if (i % job.subscriptions.length === 0) key = newSenderKey()
     const push: Push = {
       endpoint: job.origin + s.path,
       p256dh: s.p256dh,
@@ -109,7 +105,7 @@ async function sendOne(i: number): Promise<string | undefined> {
       urgency: 'high',
       topic: 'alert-01JDX8Q6YV3M2K9Z7B4N5C8H1F'.slice(0, 32),
     }
-    const outcome = await sender.send(push, push.ttlSeconds, key, signal)
+    const outcome = await sender.send(push, push.ttlSeconds, signal)
     return outcome.kind === 'delivered' ? undefined : JSON.stringify(outcome)
   }
   try {

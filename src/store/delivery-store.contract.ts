@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { DeliveryStore, PushSubscriptionRecord, WebhookSubscription } from '../core/delivery-state.ts'
+import { parsePushLane, pushLaneTargetIds } from '../core/push-lanes.ts'
 
 /**
  * What every delivery store must do, SQLite and PostgreSQL alike. `open` gives two handles on one fresh store: in
@@ -83,6 +84,28 @@ export function runDeliveryStoreContract(name: string, open: () => Promise<Opene
         assert.deepEqual(await b.claim('edge-b', 100, 10_000), [], 'held targets are not claimed')
         const holders = new Map((await b.cursors()).map((c) => [c.targetId, c.holder]))
         for (const id of y) assert.equal(holders.get(id), 'edge-b')
+      }),
+    )
+
+    test(
+      'free targets are claimed in id order, so the lanes of one push service go to several edges',
+      withStores(async ({ a, b }) => {
+        const fcm = 'https://fcm.googleapis.com'
+        const moz = 'https://updates.push.services.mozilla.com'
+        const ids = ['telegram:@kyiv', 'webhook:w1', ...pushLaneTargetIds(fcm, 4), ...pushLaneTargetIds(moz, 4)]
+        for (const id of ids.reverse()) await a.ensureCursor(id, 0)
+        // Each edge takes its fair share (10 targets, 2 edges) one after the other, as two edges starting do.
+        const x = await a.claim('edge-a', 5, 10_000)
+        const y = await b.claim('edge-b', 5, 10_000)
+        const fcmLanes = (held: string[]) =>
+          held
+            .flatMap((id) => {
+              const lane = parsePushLane(id)
+              return lane?.origin === fcm ? [lane.lane] : []
+            })
+            .sort()
+        assert.deepEqual(fcmLanes(x), [0, 1], `edge-a took ${x.join(', ')}`)
+        assert.deepEqual(fcmLanes(y), [2, 3], `edge-b took ${y.join(', ')}`)
       }),
     )
 

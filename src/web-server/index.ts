@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { Sirena } from '../app/sirena.ts'
 import type { Config } from '../config.ts'
 import { PushDelivery, type PushDeliveryOptions } from '../delivery/push/push-delivery.ts'
+import { ensurePushLanes } from '../delivery/push/push-lane-cursors.ts'
 import { PushSubscriptionStore } from '../delivery/push/push-store.ts'
 import { sharedVapidKeys } from '../delivery/push/shared-vapid-keys.ts'
 import { outboxSinkStatus, type Sink } from '../delivery/sink.ts'
@@ -14,7 +15,7 @@ import { staticSite } from './static-site.ts'
 
 export type WebConfig = Pick<
   Config,
-  'data' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints'
+  'data' | 'webPushSubject' | 'webPushMaxSubscriptions' | 'webPushAllowInsecureEndpoints' | 'webPushLanes'
 >
 
 export interface WebExtensionOptions {
@@ -103,13 +104,17 @@ async function startPush(config: WebConfig, sirena: Sirena, delivery: Delivery, 
     keys,
     subject: config.webPushSubject,
     allowPrivateEndpoints: config.webPushAllowInsecureEndpoints,
+    lanes: config.webPushLanes,
     ...options.push,
   })
   options.onPushDelivery?.(pushDelivery, store)
   return { keys, store, delivery: pushDelivery }
 
-  /** A push service with subscriptions from before its cursor existed (imported) gets one at the head. */
+  /**
+   * A push service with subscriptions from before its cursors existed (imported) gets them at the head; one with
+   * another number of lanes (a release before lanes had one target per service) is split into this edge's lanes.
+   */
   async function push(origin: string) {
-    await delivery.store.ensureCursor(`web-push:${origin}`, sirena.state.seq)
+    await ensurePushLanes(delivery.store, origin, config.webPushLanes, sirena.state.seq)
   }
 }

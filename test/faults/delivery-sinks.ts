@@ -1,4 +1,5 @@
 import { TelegramServer } from 'telegram-test-api/lib/telegramServer.js'
+import { laneOf } from '../../src/core/push-lanes.ts'
 import { FakeBrowser, FakePushService } from '../../src/web-server/testdata/fake-push-service.ts'
 import { WebhookReceiver } from '../channels-webhook-receiver.ts'
 import { freePort } from './engines.ts'
@@ -11,6 +12,8 @@ import { freePort } from './engines.ts'
  */
 export const botToken = '123456:sirena-fault-bot'
 export const telegramChats = ['@kyiv_alerts', '@all_alerts']
+/** Lanes per push service the edges run with (`SIRENA_WEB_PUSH_LANES`): each service's browsers fill every lane. */
+export const pushLanes = 2
 
 export class DeliverySinks {
   readonly webhooks = new WebhookReceiver()
@@ -26,10 +29,25 @@ export class DeliverySinks {
     await this.webhooks.start()
     for (const p of this.pushServices) await p.start()
     for (const [i, p] of this.pushServices.entries())
-      for (const b of ['a', 'b']) this.browsers.push(new FakeBrowser(`${p.url}/push/${i}${b}`))
+      for (const b of this.browserNames(p.url, i)) this.browsers.push(new FakeBrowser(`${p.url}/push/${i}${b}`))
     this.telegramPort = await freePort()
     await this.startTelegram()
     return this
+  }
+
+  /**
+   * The browsers of push service `i`: at least two, and enough that every lane of the service has one (a lane is a
+   * hash of the endpoint, whose port changes from run to run), so a failover moves lanes that have pushes to send.
+   */
+  private browserNames(url: string, i: number): string[] {
+    const names: string[] = []
+    const lanes = new Set<number>()
+    for (let n = 0; names.length < 2 || lanes.size < pushLanes; n++) {
+      const name = n.toString(36).replace(/^\d/, (d) => 'abcdefghij'[Number(d)]!)
+      names.push(name)
+      lanes.add(laneOf(`${url}/push/${i}${name}`, pushLanes))
+    }
+    return names
   }
 
   get telegramUrl(): string {
@@ -56,7 +74,7 @@ export class DeliverySinks {
   /** Every push service answers 503 (`down`) or takes everything again. */
   pushDown(down: boolean): void {
     for (const [i, p] of this.pushServices.entries())
-      for (const b of ['a', 'b']) p.answers.set(`/push/${i}${b}`, down ? Array(100_000).fill(503) : [])
+      for (const b of this.browserNames(p.url, i)) p.answers.set(`/push/${i}${b}`, down ? Array(100_000).fill(503) : [])
   }
 
   /**
@@ -103,7 +121,8 @@ export class DeliverySinks {
       count(`telegram ${m.chat}`, numberIn(m.text), `${m.chat} ${m.text}`, seenTexts)
     const seenPushes = new Set<string>()
     for (const [i, p] of this.pushServices.entries()) {
-      for (const b of ['a', 'b']) out.set(`web-push /push/${i}${b}`, { got: new Set(), repeats: 0, repeatIds: [] })
+      for (const b of this.browserNames(p.url, i))
+        out.set(`web-push /push/${i}${b}`, { got: new Set(), repeats: 0, repeatIds: [] })
       for (const r of p.received) {
         if (r.status !== 201) continue
         const browser = this.browsers.find((b) => b.endpoint === `${p.url}${r.path}`)!

@@ -1,5 +1,6 @@
 import type { Cursor, DeliveryEdge, DeliveryStore } from '../../core/delivery-state.ts'
 import type { OutboxTarget } from './target.ts'
+import { groupShares, handBackOrder } from './target-groups.ts'
 import { OutboxWorker, type WorkerDeps } from './worker.ts'
 
 export type { Cursor } from '../../core/delivery-state.ts'
@@ -45,8 +46,9 @@ const kindOf = (targetId: string): TargetStatus['kind'] => {
  *
  * Work sharing: every `renewEveryMs` the edge beats (`delivery_edges`, with its own sinks' status for the cluster
  * view), renews its leases, and claims free targets (no holder, or a holder whose lease ran out) up to its fair share,
- * the targets divided by the live edges that deliver; one that
- * holds more than its share plus one hands the rest back once their delivery in flight is answered. In PostgreSQL the
+ * the targets divided by the live edges that deliver, and of each group of targets (the lanes of one push service) its
+ * part of the group; one that holds more than its share plus one, or more than its part of a group, hands the rest
+ * back once their delivery in flight is answered. In PostgreSQL the
  * claim skips rows another edge is claiming (`FOR UPDATE SKIP LOCKED`), so each target has one holder at a time. An
  * edge that dies stops renewing; within `ttlMs + renewEveryMs` another edge takes its targets and resumes each from its
  * cursor. The receiver may then get the event that was in flight a second time, with the same id.
@@ -238,19 +240,30 @@ export class Outbox {
     await Promise.all([...this.workers.values()].map((w) => w.persist().catch(() => {})))
     const cursors = await store.cursors()
     if (delivering && !this.closed) {
-      const share = Math.ceil(cursors.length / Math.max(1, edges.filter((e) => e.delivering).length))
+      const live = Math.max(1, edges.filter((e) => e.delivering).length)
+      const share = Math.ceil(cursors.length / live)
       const holding = this.workers.size + this.draining.size
-      if (holding > share + 1) this.handBack(holding - share)
-      else await this.claim(share - holding)
+      const held = [...this.workers.keys(), ...this.draining.keys()]
+      // Lanes of one push service are split like the total (src/delivery/outbox/target-groups.ts).
+      const groups = groupShares(
+        held,
+        cursors.map((c) => c.targetId),
+        live,
+      )
+      const overGroup = groups.over.filter((id) => this.workers.has(id))
+      if (holding > share + 1) this.handBack(handBackOrder([...this.workers.keys()], holding - share))
+      else if (overGroup.length > 0) this.handBack(overGroup)
+      else await this.claim(share - holding, groups.full)
     }
     this.snapshot = { cursors: new Map((await store.cursors()).map((c) => [c.targetId, c])), edges }
   }
 
-  private async claim(max: number): Promise<void> {
+  private async claim(max: number, notNow: readonly string[]): Promise<void> {
     if (max <= 0) return
     const now = Date.now()
     for (const [id, until] of this.unservable) if (until < now) this.unservable.delete(id)
-    const taken = await this.deps.store.claim(this.edge, max, this.lease.ttlMs, [...this.unservable.keys()])
+    const skip = [...this.unservable.keys(), ...notNow]
+    const taken = await this.deps.store.claim(this.edge, max, this.lease.ttlMs, skip)
     for (const id of taken) {
       const target = await Promise.resolve()
         .then(() => this.resolve(id))
@@ -269,14 +282,14 @@ export class Outbox {
   }
 
   /**
-   * Hands `n` targets back: each worker stops once its delivery in flight has its answer (a receiver may take up to
+   * Hands these targets back: each worker stops once its delivery in flight has its answer (a receiver may take up to
    * the webhook timeout), meanwhile its lease is renewed with the others, then the lease is released. The round does
    * not wait for it, so the other leases are renewed on time.
    */
-  private handBack(n: number): void {
-    const ids = [...this.workers.keys()].slice(-n)
+  private handBack(ids: readonly string[]): void {
     for (const id of ids) {
-      const w = this.workers.get(id)!
+      const w = this.workers.get(id)
+      if (!w) continue
       this.workers.delete(id)
       this.draining.set(id, w)
       void w

@@ -43,9 +43,17 @@ describe('aes128gcm push encryption (RFC 8291)', () => {
   test('a push it encrypts decrypts with http_ece, the decryptor web-push is built on', () => {
     const ua = browser()
     const text = JSON.stringify({ title: 'Повітряна тривога: Київ', body: 'Прямуйте до найближчого укриття.' })
-    const body = encryptPush(Buffer.from(text), ua, newSenderKey())
+    const body = encryptPush(Buffer.from(text), ua)
     const plain = ece.decrypt(body, { version: 'aes128gcm', privateKey: ua.ecdh, authSecret: ua.auth })
     assert.equal(plain.toString(), text)
+  })
+
+  test('every push has a sender key pair of its own (RFC 8291 §3.1), and each decrypts', () => {
+    const ua = browser()
+    const bodies = Array.from({ length: 50 }, (_, i) => encryptPush(Buffer.from(`push ${i}`), i % 2 ? ua : browser()))
+    const keyIds = new Set(bodies.map((b) => b.subarray(21, 86).toString('hex')))
+    assert.equal(keyIds.size, 50)
+    for (const [i, b] of bodies.entries()) if (i % 2) assert.equal(decryptPush(b, ua).toString(), `push ${i}`)
   })
 
   test('a push http_ece encrypts decrypts with it', () => {

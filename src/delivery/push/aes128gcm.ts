@@ -5,8 +5,9 @@ import { createCipheriv, createDecipheriv, createECDH, createHmac, type ECDH, ra
  * replaces `web-push`'s path (the `http_ece` package), which spends most of its time around the cryptography rather
  * than in it; the work left per push is the one ECDH the RFC requires, five HMACs and one AES-GCM record.
  *
- * One sender key pair serves every subscription of one message (one event's pushes to one push service), and is then
- * dropped; the salt is fresh for every push. See docs/web.md ("Web Push at national scale") for why that is sound.
+ * Every push message gets a sender key pair of its own (RFC 8291 §3.1), made for it and dropped after it, and a salt
+ * of its own: the work per push is a key generation and an ECDH (the two scalar multiplications the RFC implies), five
+ * HMACs and one AES-GCM record.
  */
 
 /** A subscription's keys as the browser gave them (`PushSubscription.toJSON().keys`), decoded. */
@@ -21,8 +22,6 @@ export interface PushRecipientKeys {
 export interface SenderKey {
   ecdh: ECDH
   publicKey: Buffer
-  /** `salt(16) || rs(4) || idlen(1) || keyid(65)` with the salt left blank: every push fills in its own. */
-  header: Buffer
 }
 
 /** RFC 8188 record size written in the header; a push is one record, so anything above its length will do. */
@@ -38,18 +37,25 @@ const one = Buffer.from([1])
 /** The padding delimiter of the last (only) record, with no padding after it. */
 const lastRecord = Buffer.from([2])
 
-/** A new sender key pair; `privateKey` fixes it (the RFC example's `as_private`, in tests). */
+/**
+ * A new sender key pair, for one message; `privateKey` fixes it (the RFC example's `as_private`, in tests). `createECDH`
+ * is the cheapest way node has: a key pair from `generateKeyPairSync` costs as much, and the browser's key would then
+ * have to become a KeyObject (`createPublicKey`, which validates the point again) before `diffieHellman`.
+ */
 export function newSenderKey(privateKey?: Buffer): SenderKey {
   const ecdh = createECDH('prime256v1')
-  if (privateKey) ecdh.setPrivateKey(privateKey)
-  else ecdh.generateKeys()
-  const publicKey = ecdh.getPublicKey()
-  const header = Buffer.alloc(headerLength)
-  header.writeUInt32BE(recordSize, 16)
-  header[20] = publicKey.length
-  publicKey.copy(header, 21)
-  return { ecdh, publicKey, header }
+  // generateKeys returns the public key already: asking for it again would encode the point a second time.
+  if (!privateKey) return { ecdh, publicKey: ecdh.generateKeys() }
+  ecdh.setPrivateKey(privateKey)
+  return { ecdh, publicKey: ecdh.getPublicKey() }
 }
+
+/**
+ * The ECDH context fresh key pairs are generated in: `generateKeys` replaces its key pair with a new one each time,
+ * and `encryptPush` generates, derives and reads the public key in one synchronous run, so no two pushes share a key
+ * pair; only the object (whose construction costs about half a key generation) is kept.
+ */
+const ephemeral = createECDH('prime256v1')
 
 /** Salts are cut from one random block at a time: one call into the RNG per 1,024 pushes rather than per push. */
 let salts = Buffer.alloc(0)
@@ -88,14 +94,16 @@ export class PushEncryptionError extends Error {
 }
 
 /**
- * The body of one push: the `aes128gcm` header (salt, record size, `as_public` as the key id) and the single record.
+ * The body of one push, under a sender key pair made for it (or `fixed`, in tests): the `aes128gcm` header (salt, record size, `as_public` as the key id) and the single record.
  * Throws `invalid_subscription_keys` when the browser's key is not a point on P-256 (the ECDH checks it) or its auth
  * secret is not 16 octets.
  */
-export function encryptPush(plaintext: Buffer, to: PushRecipientKeys, sender: SenderKey, salt = freshSalt()): Buffer {
+export function encryptPush(plaintext: Buffer, to: PushRecipientKeys, fixed?: SenderKey, salt = freshSalt()): Buffer {
   if (plaintext.length > maxPlaintextLength)
     throw new PushEncryptionError('payload_too_large', `${plaintext.length} octets; a push takes ${maxPlaintextLength}`)
   if (to.auth.length !== 16) throw new PushEncryptionError('invalid_subscription_keys', 'auth secret is not 16 octets')
+  // A key pair of its own for this push, unless a test fixes one (the RFC example).
+  const sender = fixed ?? { ecdh: ephemeral, publicKey: ephemeral.generateKeys() }
   let secret: Buffer
   try {
     secret = sender.ecdh.computeSecret(to.p256dh)
@@ -105,8 +113,10 @@ export function encryptPush(plaintext: Buffer, to: PushRecipientKeys, sender: Se
   const { cek, nonce } = contentKeys(secret, to.auth, to.p256dh, sender.publicKey, salt)
   const cipher = createCipheriv('aes-128-gcm', cek, nonce)
   const body = Buffer.allocUnsafe(headerLength + plaintext.length + 1 + 16)
-  sender.header.copy(body, 0)
   salt.copy(body, 0)
+  body.writeUInt32BE(recordSize, 16)
+  body[20] = sender.publicKey.length
+  sender.publicKey.copy(body, 21)
   let at = headerLength
   at += cipher.update(plaintext).copy(body, at)
   at += cipher.update(lastRecord).copy(body, at)

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import webPush from 'web-push'
 import { FakeBrowser } from '../../web-server/testdata/fake-push-service.ts'
-import { newSenderKey } from './aes128gcm.ts'
 import type { Push } from './push-plan.ts'
 import { PushSender } from './push-request.ts'
 import { selfSignedCertificate, TlsPushService } from './testdata/tls-push-service.ts'
@@ -31,7 +30,7 @@ describe('Web Push connections', () => {
     services.push(s)
     return s
   }
-  const send = (p: Push, signal = new AbortController().signal) => sender.send(p, 60, newSenderKey(), signal)
+  const send = (p: Push, signal = new AbortController().signal) => sender.send(p, 60, signal)
 
   before(() => {
     sender = new PushSender({
@@ -155,7 +154,6 @@ describe('Web Push connections', () => {
       const outcome = await guarded.send(
         pushTo(new FakeBrowser(`${s.url.replace('127.0.0.1', 'localhost')}/push/x`)),
         60,
-        newSenderKey(),
         new AbortController().signal,
       )
       assert.equal(outcome.kind, 'refused')

@@ -236,7 +236,10 @@ export class PushConnections {
         else resolve(res!)
       }
       streams.add(stream)
-      stream.once('close', () => finish(new Error(`stream closed without an answer (code ${stream.rstCode})`)))
+      // Every stream closes, answered or not: the error (and its stack trace) is made only for one that was not.
+      stream.once('close', () => {
+        if (!settled) finish(new Error(`stream closed without an answer (code ${stream.rstCode})`))
+      })
       stream.setTimeout(this.o.timeoutMs, () => {
         finish(new Error(`no answer within ${this.o.timeoutMs} ms`))
         stream.close(h2.NGHTTP2_CANCEL)

@@ -1,13 +1,23 @@
 import type { Logger } from 'pino'
 import type { Sirena } from '../../app/sirena.ts'
 import type { DeliveryStore } from '../../core/delivery-state.ts'
-import type { Outbox } from '../outbox/outbox.ts'
+import {
+  defaultPushLanes,
+  describePushLane,
+  laneOf,
+  type PushLane,
+  parsePushLane,
+  pushLaneTargetId,
+} from '../../core/push-lanes.ts'
+import type { Outbox, TargetStatus } from '../outbox/outbox.ts'
 import type { RetryPolicy } from '../outbox/worker.ts'
+import { ensurePushLanes } from './push-lane-cursors.ts'
+import { PushLanePlanner } from './push-lane-plan.ts'
 import { PushPlanner } from './push-plan.ts'
 import { PushProgress } from './push-progress.ts'
 import { PushSender } from './push-request.ts'
 import { type PushSubscriptionStore, pushOrigin } from './push-store.ts'
-import { PushTarget, pushTargetId } from './push-target.ts'
+import { PushTarget } from './push-target.ts'
 import type { VapidKeys } from './vapid.ts'
 
 export interface PushDeliveryOptions {
@@ -21,6 +31,11 @@ export interface PushDeliveryOptions {
    * is at most this many per round trip (256 at 50 ms: 5,000 a second), about what one edge's CPU can encrypt.
    */
   concurrency?: number
+  /**
+   * Lanes per push service (`src/core/push-lanes.ts`, 4 by default): each is an outbox target of its own, so up to
+   * this many edges share one service's burst. Every edge should be given the same number.
+   */
+  lanes?: number
   /** Attempts at one subscription's push while its service takes the others; then that push is given up. */
   attemptsPerSubscription?: number
   timeoutMs?: number
@@ -33,14 +48,19 @@ export interface PushDeliveryOptions {
 const defaultConcurrency = 256
 const prefix = 'web-push:'
 
+/** A push lane's row in `GET /api/v1/channels`: the target, with the push service and the share of it. */
+export type PushTargetStatus = TargetStatus & { origin: string; lane: number; lanes: number }
+
 /**
  * Web Push (RFC 8030, payload encrypted per RFC 8291, VAPID per RFC 8292) through the durable outbox, like Telegram
- * and webhooks: one target per push service origin, with its cursor in the delivery store, so a push not yet taken by
- * its service when the edge stops, crashes or hands the service to another edge is sent by whichever edge goes on.
+ * and webhooks: one target per lane of each push service origin, with its cursor in the delivery store, so a push not
+ * yet taken by its service when the edge stops, crashes or hands the lane to another edge is sent by whichever edge
+ * goes on.
  * What an event pushes is in `PushPlanner`; how one push service's share is delivered is in `PushTarget`.
  */
 export class PushDelivery {
-  private readonly planner: PushPlanner
+  private readonly planner: PushLanePlanner
+  readonly lanes: number
   private readonly progress: PushProgress
   /** Kept-alive connections per push service and cached VAPID tokens, shared by every target this edge runs. */
   private readonly sender: PushSender
@@ -57,11 +77,14 @@ export class PushDelivery {
   ) {
     this.log = sirena.logger.child({ channel: 'web-push' })
     this.progress = new PushProgress(delivery)
-    this.planner = new PushPlanner({
-      catalogue: sirena.catalogue,
-      coverage: () => sirena.coverage('Actual'),
-      subscriptions: store,
-    })
+    this.planner = new PushLanePlanner(
+      new PushPlanner({
+        catalogue: sirena.catalogue,
+        coverage: () => sirena.coverage('Actual'),
+        subscriptions: store,
+      }),
+    )
+    this.lanes = o.lanes ?? defaultPushLanes
     this.sender = new PushSender({
       keys: o.keys,
       subject: o.subject,
@@ -72,35 +95,48 @@ export class PushDelivery {
     })
   }
 
-  /** Lets the outbox build a push service's target when it takes its lease. */
+  /**
+   * Lets the outbox build a push lane's target when it takes its lease. The lane's id says its share, so an edge
+   * builds any lane it is handed, whatever number of lanes it was configured with.
+   */
   start(): void {
-    this.outbox.register(prefix, (targetId) => this.target(targetId.slice(prefix.length)))
+    this.outbox.register(prefix, (targetId) => {
+      const lane = parsePushLane(targetId)
+      return lane ? this.target(lane) : null
+    })
   }
 
-  /** The push targets, for the sink's status. */
-  list() {
-    return this.outbox.list([prefix])
+  /** The push lanes, for the sink's status: each with its push service and which share of it. */
+  list(): PushTargetStatus[] {
+    return this.outbox.list([prefix]).flatMap((t) => {
+      const lane = parsePushLane(t.targetId)
+      return lane ? [{ ...t, description: describePushLane(lane), ...lane }] : []
+    })
   }
 
-  /** A subscription at `endpoint` was stored: its push service gets a target (at the log head) if it has none. */
+  /**
+   * A subscription at `endpoint` was stored: its push service gets its lanes (at the log head) if it has none, or
+   * this edge's number of lanes if it has another.
+   */
   async watch(endpoint: string): Promise<void> {
     if (this.closed) return
-    const id = pushTargetId(pushOrigin(endpoint))
+    const origin = pushOrigin(endpoint)
+    const id = pushLaneTargetId({ origin, lane: laneOf(endpoint, this.lanes), lanes: this.lanes })
     if (await this.delivery.cursor(id)) return
-    await this.delivery.ensureCursor(id, this.sirena.state.seq)
-    this.outbox.poke()
+    if (await ensurePushLanes(this.delivery, origin, this.lanes, this.sirena.state.seq)) this.outbox.poke()
   }
 
-  private target(origin: string): PushTarget {
+  private target(lane: PushLane): PushTarget {
     const o = this.o
-    return new PushTarget(origin, {
+    return new PushTarget(lane, {
       planner: this.planner,
       progress: this.progress,
-      send: (push, ttlSeconds, key, signal) => this.sender.send(push, ttlSeconds, key, signal),
+      send: (push, ttlSeconds, signal) => this.sender.send(push, ttlSeconds, signal),
       onGone: async (endpoint) => {
         await this.store.remove(endpoint)
       },
       subscribed: (endpoints) => this.store.subscribed(endpoints),
+      serviceTookAt: (origin) => this.sender.lastTook(origin),
       logger: this.log,
       concurrency: o.concurrency ?? defaultConcurrency,
       attemptsPerSubscription: o.attemptsPerSubscription ?? 4,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { laneOf, pushLaneTargetId } from '../../core/push-lanes.ts'
 import { FakeBrowser, FakePushService } from '../../web-server/testdata/fake-push-service.ts'
 import { startWebServer, type WebTestServer } from '../../web-server/testdata/web-server.ts'
 import { selfSignedCertificate, TlsPushService } from './testdata/tls-push-service.ts'
@@ -85,7 +86,9 @@ describe('Web Push through the outbox', () => {
     await down.close()
 
     const alert = await issue()
-    const target = `web-push:${down.url}`
+    // The lane of its push service that the leaving browser is in.
+    const { lanes } = server.delivery
+    const target = pushLaneTargetId({ origin: down.url, lane: laneOf(leaving.endpoint, lanes), lanes })
     while ((server.delivery.outbox.status(target)?.attempts ?? 0) < 1) await new Promise((r) => setTimeout(r, 10))
     await unsubscribe(leaving)
     const back = await service(port)
@@ -134,8 +137,10 @@ describe('Web Push through the outbox', () => {
     for (const b of fine)
       assert.deepEqual(titles(b, s), ['Air raid alert: Bucha Urban Hromada', 'All clear: Bucha Urban Hromada'])
     const attempts = s.received.filter((p) => p.path === '/push/broken').length
-    // Four attempts per event (the default), then given up: the all-clear was not stuck behind the alarm.
-    assert.equal(attempts, 8)
+    // Four attempts per event (the default), then given up: the all-clear was not stuck behind the alarm. With lanes,
+    // the broken subscription may be alone in its lane; its first attempt may come before any other lane's push is
+    // taken, and only attempts while the service is seen to take others count: four or five per event.
+    assert.ok(attempts >= 8 && attempts <= 10, `${attempts} attempts at the broken subscription`)
     await unsubscribe(broken, ...fine)
   })
 })
@@ -183,10 +188,10 @@ describe('Web Push to a push service over HTTP/2', () => {
       const push = service.received.find((p) => p.path === `/push/${i}`)!
       assert.equal((b.decrypt(push.body) as { title: string }).title, 'Air raid alert: Bucha Urban Hromada')
     }
-    // The pushes of one alert share one sender key (the `keyid` after the salt) and no salt.
+    // Every push has a sender key (the `keyid` after the salt) and a salt of its own (RFC 8291 §3.1).
     const keyIds = new Set(service.received.map((p) => p.body.subarray(21, 86).toString('hex')))
     const salts = new Set(service.received.map((p) => p.body.subarray(0, 16).toString('hex')))
-    assert.equal(keyIds.size, 1)
+    assert.equal(keyIds.size, 200)
     assert.equal(salts.size, 200)
     assert.equal(new Set(service.received.map((p) => p.headers.authorization)).size, 1, 'one VAPID token')
   })

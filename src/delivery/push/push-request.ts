@@ -1,4 +1,4 @@
-import { encryptPush, PushEncryptionError, type SenderKey } from './aes128gcm.ts'
+import { encryptPush, PushEncryptionError } from './aes128gcm.ts'
 import { type PushConnectionOptions, PushConnections, type PushResponse } from './push-connections.ts'
 import type { Push, PushPayload } from './push-plan.ts'
 import type { VapidKeys } from './vapid.ts'
@@ -33,11 +33,23 @@ export interface PushSenderOptions extends PushConnectionOptions {
 export class PushSender {
   private readonly vapid: VapidTokens
   private readonly services = new Map<string, PushConnections>()
+  /** When each push service last took a push (answered 2xx or a final 4xx), whichever lane sent it. */
+  private readonly tookAt = new Map<string, number>()
+  private readonly now: () => number
   /** One event's pushes share payload objects between browsers of a place and language: each is serialised once. */
   private readonly serialised = new WeakMap<PushPayload, Buffer>()
 
   constructor(private readonly o: PushSenderOptions) {
     this.vapid = new VapidTokens(o.keys, o.subject, o.now)
+    this.now = o.now ?? Date.now
+  }
+
+  /**
+   * When `origin` last took a push from this edge: the lanes of one push service tell by it that the service works,
+   * when the pushes of their own that fail are few (see `PushTarget`).
+   */
+  lastTook(origin: string): number | undefined {
+    return this.tookAt.get(origin)
   }
 
   /** The connections to one push service (one per origin, kept until `close`). */
@@ -51,20 +63,20 @@ export class PushSender {
   }
 
   /**
-   * Encrypts one push under `key` (the message's sender key, see `newSenderKey`), POSTs it and says how it went.
+   * Encrypts one push (under a sender key pair made for it), POSTs it and says how it went.
    */
-  async send(push: Push, ttlSeconds: number, key: SenderKey, signal: AbortSignal): Promise<PushOutcome> {
+  async send(push: Push, ttlSeconds: number, signal: AbortSignal): Promise<PushOutcome> {
     let res: PushResponse
+    let origin = ''
     try {
       // Endpoints are stored normalised (the route keeps `URL.href`), so the origin ends at the first slash after it.
       const slash = push.endpoint.indexOf('/', push.endpoint.indexOf('//') + 2)
-      const origin = slash < 0 ? push.endpoint : push.endpoint.slice(0, slash)
+      origin = slash < 0 ? push.endpoint : push.endpoint.slice(0, slash)
       const path = slash < 0 ? '/' : push.endpoint.slice(slash)
-      const body = encryptPush(
-        this.payload(push.payload),
-        { p256dh: Buffer.from(push.p256dh, 'base64url'), auth: Buffer.from(push.auth, 'base64url') },
-        key,
-      )
+      const body = encryptPush(this.payload(push.payload), {
+        p256dh: Buffer.from(push.p256dh, 'base64url'),
+        auth: Buffer.from(push.auth, 'base64url'),
+      })
       const headers = {
         'content-type': 'application/octet-stream',
         'content-encoding': 'aes128gcm',
@@ -80,6 +92,7 @@ export class PushSender {
       return { kind: 'failed', error: e.code && !e.message.includes(e.code) ? `${e.code}: ${e.message}` : e.message }
     }
     const { status } = res
+    if (status < 500 && status !== 429) this.tookAt.set(origin, this.now())
     if (status >= 200 && status < 300) return { kind: 'delivered' }
     if (status === 404 || status === 410) return { kind: 'gone', status }
     if (status === 429) {

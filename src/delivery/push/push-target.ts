@@ -1,20 +1,26 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
+import { describePushLane, type PushLane, pushLaneTargetId } from '../../core/push-lanes.ts'
 import type { DeliveryResult, OutboxEvent, OutboxTarget } from '../outbox/target.ts'
-import { newSenderKey, type SenderKey } from './aes128gcm.ts'
-import type { Push, PushBatch, PushPlanner } from './push-plan.ts'
+import type { PushLanePlanner } from './push-lane-plan.ts'
+import type { Push, PushBatch } from './push-plan.ts'
 import type { PushProgress } from './push-progress.ts'
 import type { PushOutcome } from './push-request.ts'
 
 export interface PushTargetDeps {
-  planner: PushPlanner
+  planner: Pick<PushLanePlanner, 'plan'>
   progress: PushProgress
-  /** Sends one push, encrypted under `key`: the sender key of the event's pushes to this service. */
-  send(push: Push, ttlSeconds: number, key: SenderKey, signal: AbortSignal): Promise<PushOutcome>
+  /** Sends one push (encrypted for its browser under a sender key of its own). */
+  send(push: Push, ttlSeconds: number, signal: AbortSignal): Promise<PushOutcome>
   /** The push service said the subscription is gone (404/410): it is removed. */
   onGone(endpoint: string): void | Promise<void>
   /** Which of these browsers are still subscribed: one that unsubscribed while its push was retried gets no more. */
   subscribed(endpoints: readonly string[]): Promise<Set<string>>
+  /**
+   * When this edge's pushes to the service (any lane's) were last taken. A lane may hold a single subscription: that
+   * its own push fails while the service takes the other lanes' is what tells the subscription fails, not the service.
+   */
+  serviceTookAt?(origin: string): number | undefined
   logger: Logger
   /** Requests in flight at once to this push service. */
   concurrency: number
@@ -31,12 +37,11 @@ const recordEvery = 256
  */
 const fewSubscriptions = 10
 
-export const pushTargetId = (origin: string) => `web-push:${origin}`
-
 /**
- * Every Web Push subscription at one push service (FCM, Mozilla autopush, Apple) as one outbox target: the cursor of
- * the origin walks the log, and each event fans out to that origin's subscriptions. A push service that is down or
- * throttling (429, `Retry-After`) holds up only its own target.
+ * The Web Push subscriptions of one lane of one push service (FCM, Mozilla autopush, Apple; `src/core/push-lanes.ts`)
+ * as one outbox target: the lane's cursor walks the log, and each event fans out to the lane's subscriptions. Lanes
+ * are leased apart, so the lanes of one service are sent by several edges at once. A push service that is down or
+ * throttling (429, `Retry-After`) holds up only its own lanes; each lane honours the `Retry-After` it is given.
  *
  * Within an event, the subscriptions already pushed are recorded (`PushProgress`), so a retry or a restart resumes
  * with the rest instead of pushing everyone twice. When the service takes nothing, it is down: the rest wait, with the
@@ -49,20 +54,23 @@ export class PushTarget implements OutboxTarget<PushBatch> {
   readonly id: string
   readonly description: string
   /** Failed attempts per endpoint at the event the target is on (kept in memory: a restart starts them over). */
-  private failures = { seq: -1, counts: new Map<string, number>() }
+  private failures = { seq: -1, since: 0, counts: new Map<string, number>() }
   private readonly now: () => number
 
+  readonly origin: string
+
   constructor(
-    readonly origin: string,
+    readonly lane: PushLane,
     private readonly deps: PushTargetDeps,
   ) {
-    this.id = pushTargetId(origin)
-    this.description = origin
+    this.origin = lane.origin
+    this.id = pushLaneTargetId(lane)
+    this.description = describePushLane(lane)
     this.now = deps.now ?? Date.now
   }
 
   prepare(e: OutboxEvent): Promise<PushBatch | null> {
-    return this.deps.planner.plan(e, this.origin)
+    return this.deps.planner.plan(e, this.lane)
   }
 
   async deliver(batch: PushBatch, signal: AbortSignal): Promise<DeliveryResult> {
@@ -70,15 +78,12 @@ export class PushTarget implements OutboxTarget<PushBatch> {
     const done = await progress.doneFor(this.id, batch.seq)
     // The batch was planned from the subscriptions at the first attempt; a retry leaves out those removed since.
     const retrying = this.failures.seq === batch.seq
-    if (!retrying) this.failures = { seq: batch.seq, counts: new Map() }
+    if (!retrying) this.failures = { seq: batch.seq, since: this.now(), counts: new Map() }
     const ageSeconds = Math.max(0, Math.floor((this.now() - Date.parse(batch.time)) / 1000))
     const notDone = batch.pushes.filter((p) => !done.has(p.endpoint))
     const still = retrying ? await this.deps.subscribed(notDone.map((p) => p.endpoint)) : undefined
     const pending = still ? notDone.filter((p) => still.has(p.endpoint)) : notDone
 
-    // One ephemeral ECDH key for this event's pushes to this service, each with its own salt, then dropped: the one
-    // ECDH per browser is the cost RFC 8291 sets; a key pair per push would add a second (see docs/web.md).
-    const key = newSenderKey()
     // Every request in flight listens on the worker's signal, to be aborted with it.
     setMaxListeners(this.deps.concurrency + 10, signal)
     let unrecorded: string[] = []
@@ -107,7 +112,7 @@ export class PushTarget implements OutboxTarget<PushBatch> {
         }
         let outcome: PushOutcome
         try {
-          outcome = await this.deps.send(push, ttlSeconds, key, signal)
+          outcome = await this.deps.send(push, ttlSeconds, signal)
         } catch (err) {
           outcome = { kind: 'failed', error: (err as Error).message }
         }
@@ -145,7 +150,9 @@ export class PushTarget implements OutboxTarget<PushBatch> {
 
     const counts = this.failures.counts
     const few = failed.length <= Math.max(fewSubscriptions, Math.ceil(batch.pushes.length / 100))
-    const serviceWorks = answered > 0 || (few && failed.every((f) => counts.has(f.endpoint)))
+    // The service took pushes since this event's first attempt: this lane's others, or another lane's on this edge.
+    const tookOthers = answered > 0 || (this.deps.serviceTookAt?.(this.origin) ?? -1) >= this.failures.since
+    const serviceWorks = answered > 0 || (few && (tookOthers || failed.every((f) => counts.has(f.endpoint))))
     let remaining = failed
     if (serviceWorks) {
       const givenUp: string[] = []

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { defaultPushLanes } from '../../core/push-lanes.ts'
 import type { PushDelivery } from '../../delivery/push/push-delivery.ts'
 import type { PushSubscriptionStore } from '../../delivery/push/push-store.ts'
 import type { FeatureFactory } from '../../runtime/feature.ts'
@@ -17,6 +18,8 @@ export async function startWebServer(
   o: WebExtensionOptions & {
     allowInsecureEndpoints?: boolean
     maxSubscriptions?: number
+    /** Lanes per push service; the production default unless a test needs one target per service. */
+    pushLanes?: number
     dataDir?: string
     channelsEnabled?: boolean
     /** Features to run beside the web one (the threats feature, to push alerts that tracks raise). */
@@ -32,6 +35,7 @@ export async function startWebServer(
       webPushSubject: 'mailto:duty@sirena.test',
       webPushMaxSubscriptions: o.maxSubscriptions ?? 1000,
       webPushAllowInsecureEndpoints: o.allowInsecureEndpoints ?? true,
+      webPushLanes: o.pushLanes ?? defaultPushLanes,
     },
     {
       webDir: o.webDir,
