@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Sirena } from '../../app/sirena.ts'
 import { SirenaError } from '../../core/errors.ts'
-import type { FleetSupervisor, SirenState } from '../../delivery/mqtt/fleet.ts'
+import type { SirenState } from '../../core/siren-fleet.ts'
+import type { FleetSupervisor } from '../../delivery/mqtt/fleet.ts'
 import type { SirenCommander } from '../../delivery/mqtt/siren-commander.ts'
 import { requireIssuer } from '../auth.ts'
 

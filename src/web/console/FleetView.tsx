@@ -1,8 +1,8 @@
+import { type SirenState, sirenStates } from '../../core/siren-fleet.ts'
 import { formatTime, useNow } from '../shared/format.ts'
 import { useLang, useText } from '../shared/i18n.tsx'
 import { formatDuration, nameIn } from '../shared/labels.ts'
-import type { Fleet, FleetLoad, SirenRow, SirenState } from './fleet.ts'
-import { sirenStates } from './fleet.ts'
+import type { Fleet, FleetLoad, SirenRow } from './fleet.ts'
 import { consoleText } from './strings.ts'
 
 /**

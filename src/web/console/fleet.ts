@@ -1,25 +1,16 @@
 import { useEffect, useState } from 'preact/hooks'
+import type { SirenState, SirenView } from '../../core/siren-fleet.ts'
 import { ApiError } from '../shared/api.ts'
 import type { Named } from '../shared/labels.ts'
 import type { Session } from './session.ts'
 
-/** Mirrors `src/delivery/mqtt/fleet.ts`: the web bundle does not import server code. */
-export type SirenState = 'ok' | 'unacked' | 'offline' | 'wrong-state'
-export const sirenStates: readonly SirenState[] = ['ok', 'unacked', 'offline', 'wrong-state']
-
-export interface SirenRow {
+/** A row of `GET /api/v1/sirens/fleet`: the siren's view, with its name and region. */
+export interface SirenRow extends SirenView {
   id: string
   name: string
   region: string
   regionName: Named | null
   oblast: string | null
-  state: SirenState
-  since: string | null
-  wanted: 'on' | 'off'
-  reported: string | null
-  lastSeen: string | null
-  lastAck: string | null
-  lastHeartbeat: string | null
 }
 
 /** `GET /api/v1/sirens/fleet`. */
