@@ -36,6 +36,7 @@ import { deadline, nextMessage, spawnTs, startChildServer, stopChild } from '../
 import { type BenchSirena, startSirena } from '../lib/sirena.ts'
 import { printTable, ratio } from '../lib/table.ts'
 import type { BenchSubscription, PushServiceCommand, PushServiceReport } from './push-service.ts'
+import { samplePushPayload } from './sample-payload.ts'
 import type { SenderJob, SenderReport } from './sender.ts'
 
 const args = benchArgs(import.meta.url, {
@@ -114,20 +115,7 @@ const few = (await ask({ op: 'subscribe', count: 2000 }, 'subscribed')).subscrip
 // What each push costs in cryptography alone, in this process, before any HTTP.
 {
   const subs = few.slice(0, 500).map((s) => ({ p256dh: b64(s.p256dh), auth: b64(s.auth) }))
-  const payload = Buffer.from(
-    JSON.stringify({
-      title: 'Повітряна тривога: Бучанська міська громада',
-      body: 'Прямуйте до найближчого укриття. Не нехтуйте сигналом тривоги.',
-      tag: 'alert-01JDX8Q6YV3M2K9Z7B4N5C8H1F',
-      url: '/#/region/UA32080070000050759',
-      kind: 'alert',
-      change: 'started',
-      region: 'UA32080070000050759',
-      lang: 'uk',
-      time: new Date().toISOString(),
-      requireInteraction: true,
-    }),
-  )
+  const payload = Buffer.from(JSON.stringify(samplePushPayload()))
   const key = newSenderKey()
   const tokens = new VapidTokens(keys, 'mailto:bench@sirena.invalid')
   const cpuMicros = (n: number, fn: (i: number) => void) => {

@@ -13,6 +13,7 @@ import { PushSender } from '../../src/delivery/push/push-request.ts'
 import type { VapidKeys } from '../../src/delivery/push/vapid.ts'
 import { VapidTokens } from '../../src/delivery/push/vapid-token.ts'
 import type { BenchSubscription } from './push-service.ts'
+import { samplePushPayload } from './sample-payload.ts'
 
 export interface SenderJob {
   /**
@@ -58,18 +59,8 @@ const payloadFor = (i: number): PushPayload => {
   }
   return p
 }
-const payloadOf = (hromada: number): PushPayload => ({
-  title: 'Повітряна тривога: Бучанська міська громада',
-  body: 'Прямуйте до найближчого укриття. Не нехтуйте сигналом тривоги.',
-  tag: 'alert-01JDX8Q6YV3M2K9Z7B4N5C8H1F',
-  url: '/#/region/UA32080070000050759',
-  kind: 'alert',
-  change: 'started',
-  region: `UA32080070000${String(hromada).padStart(6, '0')}`,
-  lang: 'uk',
-  time: new Date().toISOString(),
-  requireInteraction: true,
-})
+const payloadOf = (hromada: number): PushPayload =>
+  samplePushPayload(`UA32080070000${String(hromada).padStart(6, '0')}`)
 
 const sender = new PushSender({ keys: job.keys, subject, timeoutMs: 30_000, allowPrivate: true })
 const signal = new AbortController().signal
