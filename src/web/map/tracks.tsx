@@ -17,14 +17,18 @@ export interface TracksView {
   hromadas: Array<{ id: string; warned: boolean; earliestEta: string | null }>
 }
 
-/** Polls the live tracks every few seconds; a failed poll keeps the last answer (the alerts stay the source of truth). */
-export function useTracks(everyMs = 5000): TracksView | null {
-  const [view, setView] = useState<TracksView | null>(null)
+/**
+ * GETs `url` now and every `everyMs`, keeping the last answer when a poll fails (the alerts stay the source of truth);
+ * null until the first answer, and again when `url` changes.
+ */
+function usePolledJson<T>(url: string, everyMs: number): T | null {
+  const [value, setValue] = useState<T | null>(null)
   useEffect(() => {
     let stopped = false
+    setValue(null)
     const poll = () =>
-      getJson<TracksView>('/api/v1/threats/tracks').then(
-        (v) => !stopped && setView(v),
+      getJson<T>(url).then(
+        (v) => !stopped && setValue(v),
         () => {},
       )
     poll()
@@ -33,8 +37,13 @@ export function useTracks(everyMs = 5000): TracksView | null {
       stopped = true
       clearInterval(timer)
     }
-  }, [everyMs])
-  return view
+  }, [url, everyMs])
+  return value
+}
+
+/** Polls the live tracks every few seconds. */
+export function useTracks(everyMs = 5000): TracksView | null {
+  return usePolledJson<TracksView>('/api/v1/threats/tracks', everyMs)
 }
 
 /** Each track's predicted corridor, its last position and a heading tick, drawn over the map. */
@@ -76,21 +85,9 @@ export function countdownOf(view: TracksView | null, id: string, nowMs = Date.no
  * the threat reports' ETA and the live tracks'), or null.
  */
 export function useShelterEta(regionId: string, everyMs = 5000): string | null {
-  const [eta, setEta] = useState<string | null>(null)
-  useEffect(() => {
-    let stopped = false
-    setEta(null)
-    const poll = () =>
-      getJson<{ shelterEta: string | null }>(`/api/v1/regions/${encodeURIComponent(regionId)}`).then(
-        (v) => !stopped && setEta(v.shelterEta),
-        () => {},
-      )
-    poll()
-    const timer = setInterval(poll, everyMs)
-    return () => {
-      stopped = true
-      clearInterval(timer)
-    }
-  }, [regionId, everyMs])
-  return eta
+  const region = usePolledJson<{ shelterEta: string | null }>(
+    `/api/v1/regions/${encodeURIComponent(regionId)}`,
+    everyMs,
+  )
+  return region?.shelterEta ?? null
 }
