@@ -24,6 +24,20 @@ const drone = (over: Partial<Extract<TrackReport, { type: 'observed' }>> = {}): 
   ...over,
 })
 
+/** A ballistic missile from the east with its predicted impact 3 km CEP to the north-west. */
+const ballistic: TrackReport = {
+  type: 'observed',
+  id: 'b1',
+  kind: 'ballistic_missile',
+  lon: 34,
+  lat: 49,
+  headingDeg: 300,
+  speedMps: 2000,
+  uncertaintyM: 1000,
+  observedAt: t0,
+  impact: { lon: 32, lat: 50, cepM: 3000 },
+}
+
 test('a drone flying east warns the hromadas ahead within its lead time, not those behind it or far ahead', () => {
   const board = new TrackBoard(samples, config)
   const { warn } = board.report(drone(), t0)
@@ -45,21 +59,7 @@ test('every warned hromada carries an earliest ETA no later than its latest, and
 
 test('a ballistic missile with a predicted impact warns the impact ellipse at once, however far the impact is', () => {
   const board = new TrackBoard(samples, config)
-  const { warn } = board.report(
-    {
-      type: 'observed',
-      id: 'b1',
-      kind: 'ballistic_missile',
-      lon: 34,
-      lat: 49,
-      headingDeg: 300,
-      speedMps: 2000,
-      uncertaintyM: 1000,
-      observedAt: t0,
-      impact: { lon: 32, lat: 50, cepM: 3000 },
-    },
-    t0,
-  )
+  const { warn } = board.report(ballistic, t0)
   const warned = new Set(warn.map((w) => w.hromadaId))
   assert.ok(warned.has(idOf(32, 50)))
   assert.ok(!warned.has(idOf(34, 49)), 'not where it is now')
@@ -153,19 +153,7 @@ test('a kill reported long after the last fix keeps the dwell as far as the obje
 
 test('a destroyed ballistic missile keeps the dwell over its whole impact area', () => {
   const board = new TrackBoard(samples, config)
-  const bm: TrackReport = {
-    type: 'observed',
-    id: 'b1',
-    kind: 'ballistic_missile',
-    lon: 34,
-    lat: 49,
-    headingDeg: 300,
-    speedMps: 2000,
-    uncertaintyM: 1000,
-    observedAt: t0,
-    impact: { lon: 32, lat: 50, cepM: 3000 },
-  }
-  assert.ok(board.report(bm, t0).warn.length > 0)
+  assert.ok(board.report(ballistic, t0).warn.length > 0)
   assert.deepEqual(board.report({ type: 'destroyed', id: 'b1', at: t0 + 5_000 }, t0 + 5_000).allClear, [])
   assert.ok(board.advance(t0 + 5_000 + config.clearDwellSeconds * 1000).allClear.length > 0)
 })
