@@ -11,8 +11,8 @@ import type {
   WebhookSubscription,
 } from '../core/delivery-state.ts'
 import { pushOrigin } from '../core/delivery-state.ts'
+import { noReport, toCursor, toRegistration, toWebhook, webhookRow } from './delivery-rows.ts'
 import type { ISql, Sql } from './pg-sql.ts'
-import { noReport, toCursor, toRegistration, toWebhook, webhookRow } from './sqlite-delivery-store.ts'
 
 type CursorRow = Parameters<typeof toCursor>[0]
 type WebhookRow = Parameters<typeof toWebhook>[0]

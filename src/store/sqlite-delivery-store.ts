@@ -12,92 +12,19 @@ import type {
   WebhookSubscription,
 } from '../core/delivery-state.ts'
 import { pushOrigin } from '../core/delivery-state.ts'
+import {
+  type CursorRow,
+  iso,
+  noReport,
+  type RegistrationRow,
+  toCursor,
+  toRegistration,
+  toWebhook,
+  type WebhookRow,
+  webhookRow,
+} from './delivery-rows.ts'
 import { privateDatabaseFile } from './private-files.ts'
-
-interface CursorRow {
-  target_id: string
-  delivered_seq: number
-  attempts: number
-  failing_since: string | null
-  last_error: string | null
-  last_attempt_at: string | null
-  next_attempt_at: string | null
-  holder: string | null
-  lease_until: number | null
-}
-
-interface WebhookRow {
-  id: string
-  issuer_id: string
-  url: string
-  secret: string
-  regions: string | null
-  types: string | null
-  alert_types: string | null
-  include_exercises: number
-  created_at: string
-  disabled_at: string | null
-  disabled_reason: string | null
-}
-
-interface RegistrationRow {
-  issuer_id: string
-  url: string
-  created_at: string
-  updated_at: string
-}
-
-export const noReport: EdgeReport = { delivering: true, sinks: '[]' }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-const parse = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T))
-
-export const toCursor = (r: Omit<CursorRow, 'lease_until'> & { lease_until: number | string | null }): Cursor => ({
-  targetId: r.target_id,
-  deliveredSeq: Number(r.delivered_seq),
-  attempts: r.attempts,
-  failingSince: r.failing_since,
-  lastError: r.last_error,
-  lastAttemptAt: r.last_attempt_at,
-  nextAttemptAt: r.next_attempt_at,
-  holder: r.holder,
-  leaseUntil: typeof r.lease_until === 'number' ? iso(r.lease_until) : r.lease_until,
-})
-
-export const toWebhook = (r: WebhookRow): WebhookSubscription => ({
-  id: r.id,
-  issuerId: r.issuer_id,
-  url: r.url,
-  secret: r.secret,
-  regions: parse(r.regions),
-  types: parse(r.types),
-  alertTypes: parse(r.alert_types),
-  includeExercises: r.include_exercises === 1 || (r.include_exercises as unknown) === true,
-  createdAt: r.created_at,
-  disabledAt: r.disabled_at,
-  disabledReason: r.disabled_reason,
-})
-
-export const webhookRow = (s: WebhookSubscription): WebhookRow => ({
-  id: s.id,
-  issuer_id: s.issuerId,
-  url: s.url,
-  secret: s.secret,
-  regions: s.regions ? JSON.stringify(s.regions) : null,
-  types: s.types ? JSON.stringify(s.types) : null,
-  alert_types: s.alertTypes ? JSON.stringify(s.alertTypes) : null,
-  include_exercises: s.includeExercises ? 1 : 0,
-  created_at: s.createdAt,
-  disabled_at: s.disabledAt,
-  disabled_reason: s.disabledReason,
-})
-
-export const toRegistration = (r: RegistrationRow): UkraineAlarmRegistration => ({
-  issuerId: r.issuer_id,
-  url: r.url,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-})
+import { migrateDeliveryStore } from './sqlite-delivery-schema.ts'
 
 const pushColumns = 'endpoint, p256dh, auth, region, lang, created_at AS "createdAt", since_seq AS "sinceSeq"'
 
@@ -128,7 +55,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.db.pragma('synchronous = FULL')
     // The log appends on another connection; wait for its short write transactions instead of failing.
     this.db.pragma('busy_timeout = 5000')
-    migrate(this.db)
+    migrateDeliveryStore(this.db)
     // One process delivers from this file: a lease left by the process before it (a crash) is void.
     this.db.exec('UPDATE channel_cursors SET holder = NULL, lease_until = NULL; DELETE FROM delivery_edges')
     this.progressDb = new Database(file)
@@ -457,79 +384,4 @@ export class SqliteDeliveryStore implements DeliveryStore {
       return v
     })
   }
-}
-
-/**
- * The tables, created where missing. The cursor, webhook and progress tables keep the names and shapes the channels
- * created before this store existed, so a data directory from then goes on where it stood.
- */
-function migrate(db: Database.Database): void {
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS channel_cursors (
-      target_id       TEXT PRIMARY KEY,
-      delivered_seq   INTEGER NOT NULL,
-      attempts        INTEGER NOT NULL DEFAULT 0,
-      failing_since   TEXT,
-      last_error      TEXT,
-      last_attempt_at TEXT,
-      next_attempt_at TEXT
-    );
-    CREATE TABLE IF NOT EXISTS channel_webhooks (
-      id                TEXT PRIMARY KEY,
-      issuer_id         TEXT NOT NULL,
-      url               TEXT NOT NULL,
-      secret            TEXT NOT NULL,
-      regions           TEXT,
-      types             TEXT,
-      alert_types       TEXT,
-      include_exercises INTEGER NOT NULL,
-      created_at        TEXT NOT NULL,
-      disabled_at       TEXT,
-      disabled_reason   TEXT
-    );
-    CREATE INDEX IF NOT EXISTS channel_webhooks_issuer ON channel_webhooks (issuer_id);
-    CREATE TABLE IF NOT EXISTS compat_webhooks (
-      issuer_id  TEXT PRIMARY KEY,
-      url        TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS channel_push_sent (
-      target_id TEXT NOT NULL,
-      seq       INTEGER NOT NULL,
-      endpoint  TEXT NOT NULL,
-      PRIMARY KEY (target_id, seq, endpoint)
-    );
-    CREATE TABLE IF NOT EXISTS push_subscriptions (
-      endpoint   TEXT PRIMARY KEY,
-      origin     TEXT NOT NULL,
-      p256dh     TEXT NOT NULL,
-      auth       TEXT NOT NULL,
-      region     TEXT NOT NULL,
-      lang       TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      since_seq  INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE INDEX IF NOT EXISTS push_subscriptions_origin_region ON push_subscriptions (origin, region);
-    CREATE TABLE IF NOT EXISTS telegram_sent (
-      target_id  TEXT NOT NULL,
-      seq        INTEGER NOT NULL,
-      message_id INTEGER NOT NULL,
-      edge       TEXT NOT NULL,
-      PRIMARY KEY (target_id, seq, message_id)
-    );
-    CREATE TABLE IF NOT EXISTS delivery_edges (
-      id         TEXT PRIMARY KEY,
-      seen_until INTEGER NOT NULL,
-      delivering INTEGER NOT NULL DEFAULT 1,
-      sinks      TEXT NOT NULL DEFAULT '[]'
-    );
-    CREATE TABLE IF NOT EXISTS delivery_meta (
-      key   TEXT PRIMARY KEY,
-      value TEXT NOT NULL
-    );
-  `)
-  const columns = new Set((db.pragma('table_info(channel_cursors)') as Array<{ name: string }>).map((c) => c.name))
-  if (!columns.has('holder')) db.exec('ALTER TABLE channel_cursors ADD COLUMN holder TEXT')
-  if (!columns.has('lease_until')) db.exec('ALTER TABLE channel_cursors ADD COLUMN lease_until INTEGER')
 }
