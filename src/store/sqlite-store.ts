@@ -19,9 +19,10 @@ import type {
 import { chainForStorage, rowToEvent } from './event-rows.ts'
 import type { AppendExtras, EventStore, LogHead, StateSnapshot } from './event-store.ts'
 import { ensurePrivateDir, privateDatabaseFile } from './private-files.ts'
-import { normaliseTime, toAlert, toDevice, toIdempotency, toInterval, toIssuer, toPending } from './rows.ts'
+import { normaliseTime, toAlert, toInterval } from './rows.ts'
 import { verificationStart, verifyStoredChain } from './sqlite-chain.ts'
 import { IntervalProjection, projectionTables, projectionVersion } from './sqlite-projection.ts'
+import { decidePending, insertAudit, insertPending, SqliteRecords } from './sqlite-records.ts'
 import { migrate } from './sqlite-schema.ts'
 import { prepare, type Statements } from './sqlite-statements.ts'
 
@@ -170,8 +171,8 @@ export class SqliteEventStore implements EventStore {
       const cp = s.lastCheckpoint.get()
       if (seq - (cp?.seq ?? 0) >= this.#checkpointEvery) s.writeCheckpoint.run(seq, hash)
     }
-    if (extras?.addPending) this.#insertPending(extras.addPending)
-    for (const a of extras?.audit ?? []) this.#insertAudit(a)
+    if (extras?.addPending) insertPending(s, extras.addPending)
+    for (const a of extras?.audit ?? []) insertAudit(s, a)
     const idem = extras?.idempotency
     if (idem) {
       const existing = s.idempotency.get(idem.issuerId, idem.key)
@@ -184,7 +185,7 @@ export class SqliteEventStore implements EventStore {
       s.insertIdempotency.run(idem.issuerId, idem.key, idem.requestHash, statusCode, body, idem.createdAt)
     }
     const r = extras?.resolvePending
-    if (r) this.#decidePending(r.id, r.state, r.decidedBy, r.decidedAt)
+    if (r) decidePending(s, r.id, r.state, r.decidedBy, r.decidedAt)
     return events
   }
 
@@ -266,136 +267,70 @@ export class SqliteEventStore implements EventStore {
     return this.#s.alertEvents.all({ id: alertId }).map(rowToEvent)
   }
 
-  async recordAudit(entry: AuditEntry): Promise<void> {
-    this.#insertAudit(entry)
+  readonly #records = new SqliteRecords(() => this.#s)
+
+  recordAudit(entry: AuditEntry): Promise<void> {
+    return this.#records.recordAudit(entry)
   }
 
-  #insertAudit(a: AuditEntry): void {
-    this.#s.insertAudit.run(a.time, a.actor, a.action, a.outcome, a.code, a.reason, JSON.stringify(a.detail ?? {}))
+  listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
+    return this.#records.listAudit(options)
   }
 
-  async listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
-    return this.#s.listAudit
-      .all({ afterId: options.afterId ?? 0, actor: options.actor ?? null, limit: options.limit })
-      .map((r) => ({ ...r, detail: JSON.parse(r.detail) }))
+  addIssuer(i: IssuerRecord): Promise<void> {
+    return this.#records.addIssuer(i)
   }
 
-  async addIssuer(i: IssuerRecord): Promise<void> {
-    try {
-      this.#s.insertIssuer.run(
-        i.id,
-        i.name,
-        i.role,
-        JSON.stringify(i.jurisdiction),
-        JSON.stringify(i.allowedTypes),
-        i.tokenHash,
-        i.createdAt,
-        i.revokedAt,
-      )
-    } catch (err) {
-      if (String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) {
-        throw new SirenaError('conflict', `issuer ${i.id} or its token already exists`)
-      }
-      throw err
-    }
+  getIssuer(id: string): Promise<IssuerRecord | undefined> {
+    return this.#records.getIssuer(id)
   }
 
-  async getIssuer(id: string): Promise<IssuerRecord | undefined> {
-    const r = this.#s.issuerById.get(id)
-    return r && toIssuer(r)
+  issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
+    return this.#records.issuerByTokenHash(tokenHash)
   }
 
-  async issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
-    const r = this.#s.issuerByToken.get(tokenHash)
-    return r && toIssuer(r)
+  listIssuers(): Promise<IssuerRecord[]> {
+    return this.#records.listIssuers()
   }
 
-  async listIssuers(): Promise<IssuerRecord[]> {
-    return this.#s.listIssuers.all().map(toIssuer)
+  revokeIssuer(id: string, at: string): Promise<boolean> {
+    return this.#records.revokeIssuer(id, at)
   }
 
-  async revokeIssuer(id: string, at: string): Promise<boolean> {
-    return this.#s.revokeIssuer.run(at, id).changes > 0
+  addDevice(d: DeviceRecord): Promise<void> {
+    return this.#records.addDevice(d)
   }
 
-  async addDevice(d: DeviceRecord): Promise<void> {
-    try {
-      this.#s.insertDevice.run(
-        d.id,
-        d.kind,
-        d.name,
-        d.region,
-        d.drills ? 1 : 0,
-        d.passwordHash,
-        d.createdAt,
-        d.revokedAt,
-      )
-    } catch (err) {
-      if (String((err as { code?: unknown }).code).startsWith('SQLITE_CONSTRAINT')) {
-        throw new SirenaError('conflict', `device ${d.id} already exists`)
-      }
-      throw err
-    }
+  getDevice(id: string): Promise<DeviceRecord | undefined> {
+    return this.#records.getDevice(id)
   }
 
-  async getDevice(id: string): Promise<DeviceRecord | undefined> {
-    const r = this.#s.deviceById.get(id)
-    return r && toDevice(r)
+  listDevices(): Promise<DeviceRecord[]> {
+    return this.#records.listDevices()
   }
 
-  async listDevices(): Promise<DeviceRecord[]> {
-    return this.#s.listDevices.all().map(toDevice)
+  revokeDevice(id: string, at: string): Promise<boolean> {
+    return this.#records.revokeDevice(id, at)
   }
 
-  async revokeDevice(id: string, at: string): Promise<boolean> {
-    return this.#s.revokeDevice.run(at, id).changes > 0
+  addPending(p: PendingCommand): Promise<void> {
+    return this.#records.addPending(p)
   }
 
-  async addPending(p: PendingCommand): Promise<void> {
-    this.#insertPending(p)
+  getPending(id: string): Promise<PendingCommand | undefined> {
+    return this.#records.getPending(id)
   }
 
-  #insertPending(p: PendingCommand): void {
-    this.#s.insertPending.run(
-      p.id,
-      JSON.stringify(p.command),
-      p.requestedBy,
-      p.reason,
-      p.createdAt,
-      p.expiresAt,
-      p.state,
-      p.decidedBy,
-      p.decidedAt,
-    )
+  listPending(state?: PendingState): Promise<PendingCommand[]> {
+    return this.#records.listPending(state)
   }
 
-  async getPending(id: string): Promise<PendingCommand | undefined> {
-    const r = this.#s.pendingById.get(id)
-    return r && toPending(r)
+  resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
+    return this.#records.resolvePending(id, state, decidedBy, decidedAt)
   }
 
-  async listPending(state?: PendingState): Promise<PendingCommand[]> {
-    return (state ? this.#s.listPendingIn.all(state) : this.#s.listPending.all()).map(toPending)
-  }
-
-  async resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
-    this.#decidePending(id, state, decidedBy, decidedAt)
-  }
-
-  /**
-   * Only a pending command can be decided, exactly once: two supervisors confirming at the same moment must not
-   * append the alert twice, so the loser's whole append fails here.
-   */
-  #decidePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): void {
-    if (this.#s.decidePending.run(state, decidedBy, decidedAt, id).changes > 0) return
-    const current = this.#s.pendingById.get(id)
-    if (!current) throw new SirenaError('not_found', `no pending command ${id}`)
-    throw new SirenaError('conflict', `pending command ${id} is already ${current.state}`)
-  }
-
-  async getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const r = this.#s.idempotency.get(issuerId, key)
-    return r && toIdempotency(r)
+  getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    return this.#records.getIdempotency(issuerId, key)
   }
 
   async saveSnapshot(snapshot: StateSnapshot): Promise<void> {
