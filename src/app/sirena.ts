@@ -7,7 +7,6 @@ import { CoverageIndex } from '../core/coverage.ts'
 import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import type { Issuer } from '../core/issuer.ts'
-import { authoriseConfirm } from '../core/policy.ts'
 import type { AuditEntry, IssuerRecord, PendingCommand } from '../core/records.ts'
 import type { RegionCatalogue } from '../core/regions.ts'
 import { applyEvent, emptyState, type SirenaState } from '../core/state.ts'
@@ -20,7 +19,7 @@ import { IssuerDirectory } from './issuer-directory.ts'
 import { decisionState, forgetKnownAlertIds } from './known-alerts.ts'
 import { LogFollower } from './log-follower.ts'
 import { Mutex } from './mutex.ts'
-import { pendingCommand } from './pending.ts'
+import { checkRejectable, confirmableBy, findPending, listPending, pendingAppend, pendingCommand } from './pending.ts'
 import type {
   AuditPort,
   CommandPort,
@@ -291,23 +290,7 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
       }
       if (decision.kind === 'needs_confirmation') {
         const pending = pendingCommand(command, issuer.id, decision.reason, this.clock(), this.ttlMs, this.newId)
-        // One write for the pending command, its audit entry and the key's answer: a retry finds this pending
-        // command instead of making another one (and a second alert once both are confirmed).
-        await this.store.append([], {
-          addPending: pending,
-          audit: [
-            {
-              time: this.now(),
-              actor: issuer.id,
-              action,
-              outcome: 'pending',
-              code: 'confirmation_required',
-              reason: decision.reason,
-              detail: { ...detail, pending: pending.id },
-            },
-          ],
-          idempotency: idempotencyToStore(issuer.id, opts, this.now(), 202, () => ({ pendingId: pending.id })),
-        })
+        await this.store.append([], pendingAppend(pending, action, detail, this.now(), opts))
         this.logger.info(
           { issuer: issuer.id, pending: pending.id, reason: decision.reason },
           'command awaits confirmation',
@@ -321,32 +304,11 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
   /** The second person confirms a pending command; it is re-decided against the current state. */
   async confirm(confirmer: Issuer, idOrAlertId: string, opts: ExecuteOptions = {}): Promise<CommandResult> {
     return this.serialised(async () => {
-      const pending = await this.findPending(idOrAlertId)
+      const pending = await findPending(this.store, idOrAlertId)
       const detail = { ...opts.auditDetail, pending: pending.id }
+      let requester: IssuerRecord
       try {
-        if (pending.state !== 'pending')
-          throw new SirenaError('conflict', `the pending action is already ${pending.state}`)
-        if (this.clock().toISOString() > pending.expiresAt) {
-          await this.store.resolvePending(pending.id, 'expired', null, this.now())
-          throw new SirenaError('confirmation_expired')
-        }
-        const scope = commandScope(this.state, pending.command)
-        authoriseConfirm(this.catalogue, confirmer, pending.requestedBy, scope.type ?? 'air_raid', scope.regions)
-      } catch (err) {
-        await this.refuse(confirmer.id, 'alert.confirm', err, detail)
-        throw err
-      }
-      const requester = await this.store.getIssuer(pending.requestedBy)
-      try {
-        if (!requester) throw new SirenaError('conflict', 'the requesting issuer no longer exists')
-        // The command is re-decided as the requester's; a revoked requester would make that an `unauthorized` aimed at
-        // the confirmer, whose own credentials are fine.
-        if (requester.revokedAt) {
-          throw new SirenaError(
-            'requester_revoked',
-            `the issuer who requested this action (${requester.id}) was revoked at ${requester.revokedAt}; it can only be rejected`,
-          )
-        }
+        requester = await confirmableBy(this.store, this.catalogue, this.state, this.clock(), confirmer, pending)
       } catch (err) {
         await this.refuse(confirmer.id, 'alert.confirm', err, detail)
         throw err
@@ -381,13 +343,8 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
 
   async reject(issuer: Issuer, idOrAlertId: string): Promise<PendingCommand> {
     return this.mutex.run(async () => {
-      const pending = await this.findPending(idOrAlertId)
-      if (pending.state !== 'pending')
-        throw new SirenaError('conflict', `the pending action is already ${pending.state}`)
-      if (issuer.id !== pending.requestedBy && issuer.role === 'upstream') throw new SirenaError('forbidden')
-      const scope = commandScope(this.state, pending.command)
-      if (issuer.id !== pending.requestedBy)
-        authoriseConfirm(this.catalogue, issuer, pending.requestedBy, scope.type ?? 'air_raid', scope.regions)
+      const pending = await findPending(this.store, idOrAlertId)
+      checkRejectable(this.catalogue, this.state, issuer, pending)
       const at = this.now()
       await this.store.resolvePending(pending.id, 'rejected', issuer.id, at)
       await this.audit({
@@ -402,21 +359,8 @@ export class Sirena extends StoreReads implements CommandPort, ReadPort, EventSu
     })
   }
 
-  async listPending(): Promise<PendingCommand[]> {
-    const now = this.now()
-    return (await this.store.listPending('pending')).map((p) =>
-      p.expiresAt < now ? { ...p, state: 'expired' as const } : p,
-    )
-  }
-
-  private async findPending(idOrAlertId: string): Promise<PendingCommand> {
-    const direct = await this.store.getPending(idOrAlertId)
-    if (direct) return direct
-    const byAlert = (await this.store.listPending('pending')).find(
-      (p) => 'alertId' in p.command && p.command.alertId === idOrAlertId,
-    )
-    if (!byAlert) throw new SirenaError('not_found', `nothing awaits confirmation under ${idOrAlertId}`)
-    return byAlert
+  listPending(): Promise<PendingCommand[]> {
+    return listPending(this.store, this.now())
   }
 
   private async commit(
