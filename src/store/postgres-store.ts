@@ -2,18 +2,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
-import type {
-  AuditEntry,
-  DeviceRecord,
-  HistoryQuery,
-  IdempotencyRecord,
-  IssuerRecord,
-  PendingCommand,
-  PendingState,
-  RegionInterval,
-  StoredAlert,
-  StoredAuditEntry,
-} from '../core/records.ts'
+import type { HistoryQuery, RegionInterval, StoredAlert } from '../core/records.ts'
 import { redactUrl } from '../core/redact-url.ts'
 import { chainForStorage, type EventRow, rowToEvent } from './event-rows.ts'
 import type { AppendExtras, EventStore, LogHead, StateSnapshot } from './event-store.ts'
@@ -23,6 +12,7 @@ import { projectEvents, projectionStale, rebuildProjection } from './postgres-pr
 import { decidePending, insertAudit, insertPending, PostgresRecords, pgCode } from './postgres-records.ts'
 import { migrate, schemaNamePattern } from './postgres-schema.ts'
 import { type AlertRow, type IntervalRow, normaliseTime, toAlert, toInterval } from './rows.ts'
+import { StoreRecords } from './store-records.ts'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` */
@@ -63,7 +53,7 @@ const isLockTimeout = (err: unknown) => pgCode(err) === '55P03'
  * transaction. `exclusive` adds a session advisory lock around a whole decide-and-append, which the head lock alone
  * cannot give: the decision is made before the append's transaction begins.
  */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore extends StoreRecords implements EventStore {
   readonly kind = 'postgres' as const
   readonly schema: string
   readonly #url: string
@@ -77,6 +67,7 @@ export class PostgresEventStore implements EventStore {
   #opening: Promise<void> | undefined
 
   constructor(options: PostgresStoreOptions) {
+    super()
     this.#url = options.url
     this.schema = options.schema
     this.#checkpointEvery = options.checkpointEvery ?? 1000
@@ -297,56 +288,7 @@ export class PostgresEventStore implements EventStore {
     return rows.map(rowToEvent)
   }
 
-  readonly #records = new PostgresRecords(() => this.sql)
-
-  recordAudit(entry: AuditEntry): Promise<void> {
-    return this.#records.recordAudit(entry)
-  }
-  listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
-    return this.#records.listAudit(options)
-  }
-  addIssuer(i: IssuerRecord): Promise<void> {
-    return this.#records.addIssuer(i)
-  }
-  getIssuer(id: string): Promise<IssuerRecord | undefined> {
-    return this.#records.getIssuer(id)
-  }
-  issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
-    return this.#records.issuerByTokenHash(tokenHash)
-  }
-  listIssuers(): Promise<IssuerRecord[]> {
-    return this.#records.listIssuers()
-  }
-  revokeIssuer(id: string, at: string): Promise<boolean> {
-    return this.#records.revokeIssuer(id, at)
-  }
-  addDevice(d: DeviceRecord): Promise<void> {
-    return this.#records.addDevice(d)
-  }
-  getDevice(id: string): Promise<DeviceRecord | undefined> {
-    return this.#records.getDevice(id)
-  }
-  listDevices(): Promise<DeviceRecord[]> {
-    return this.#records.listDevices()
-  }
-  revokeDevice(id: string, at: string): Promise<boolean> {
-    return this.#records.revokeDevice(id, at)
-  }
-  addPending(p: PendingCommand): Promise<void> {
-    return this.#records.addPending(p)
-  }
-  getPending(id: string): Promise<PendingCommand | undefined> {
-    return this.#records.getPending(id)
-  }
-  listPending(state?: PendingState): Promise<PendingCommand[]> {
-    return this.#records.listPending(state)
-  }
-  resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
-    return this.#records.resolvePending(id, state, decidedBy, decidedAt)
-  }
-  getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    return this.#records.getIdempotency(issuerId, key)
-  }
+  protected readonly records = new PostgresRecords(() => this.sql)
 
   // ---- the outbox: which events have reached the bus ------------------------------------------------
 

@@ -4,18 +4,7 @@ import { SirenaError } from '../core/errors.ts'
 import type { EventDraft, LogEvent } from '../core/events.ts'
 import { genesisHash } from '../core/events.ts'
 import type { ChainCheck } from '../core/hash-chain.ts'
-import type {
-  AuditEntry,
-  DeviceRecord,
-  HistoryQuery,
-  IdempotencyRecord,
-  IssuerRecord,
-  PendingCommand,
-  PendingState,
-  RegionInterval,
-  StoredAlert,
-  StoredAuditEntry,
-} from '../core/records.ts'
+import type { HistoryQuery, RegionInterval, StoredAlert } from '../core/records.ts'
 import { chainForStorage, rowToEvent } from './event-rows.ts'
 import type { AppendExtras, EventStore, LogHead, StateSnapshot } from './event-store.ts'
 import { ensurePrivateDir, privateDatabaseFile } from './private-files.ts'
@@ -25,6 +14,7 @@ import { IntervalProjection, projectionTables, projectionVersion } from './sqlit
 import { decidePending, insertAudit, insertPending, SqliteRecords } from './sqlite-records.ts'
 import { migrate } from './sqlite-schema.ts'
 import { prepare, type Statements } from './sqlite-statements.ts'
+import { StoreRecords } from './store-records.ts'
 
 export interface SqliteStoreOptions {
   /** Events between checkpoints: the most `open()` has to re-verify after a crash. Default 1000. */
@@ -38,7 +28,7 @@ type AppendTx = (drafts: readonly EventDraft[], extras: AppendExtras | undefined
  * promise resolves. better-sqlite3 is synchronous, so every method runs to completion without interleaving; appends
  * from one process are therefore serialised, and BEGIN IMMEDIATE serialises them against other processes.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore extends StoreRecords implements EventStore {
   readonly kind = 'sqlite' as const
   readonly path: string
   readonly #checkpointEvery: number
@@ -50,6 +40,7 @@ export class SqliteEventStore implements EventStore {
   #opening: Promise<void> | undefined
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
+    super()
     this.path = path
     this.#checkpointEvery = options.checkpointEvery ?? 1000
     if (!Number.isSafeInteger(this.#checkpointEvery) || this.#checkpointEvery < 1) {
@@ -267,71 +258,7 @@ export class SqliteEventStore implements EventStore {
     return this.#s.alertEvents.all({ id: alertId }).map(rowToEvent)
   }
 
-  readonly #records = new SqliteRecords(() => this.#s)
-
-  recordAudit(entry: AuditEntry): Promise<void> {
-    return this.#records.recordAudit(entry)
-  }
-
-  listAudit(options: { afterId?: number; limit: number; actor?: string }): Promise<StoredAuditEntry[]> {
-    return this.#records.listAudit(options)
-  }
-
-  addIssuer(i: IssuerRecord): Promise<void> {
-    return this.#records.addIssuer(i)
-  }
-
-  getIssuer(id: string): Promise<IssuerRecord | undefined> {
-    return this.#records.getIssuer(id)
-  }
-
-  issuerByTokenHash(tokenHash: string): Promise<IssuerRecord | undefined> {
-    return this.#records.issuerByTokenHash(tokenHash)
-  }
-
-  listIssuers(): Promise<IssuerRecord[]> {
-    return this.#records.listIssuers()
-  }
-
-  revokeIssuer(id: string, at: string): Promise<boolean> {
-    return this.#records.revokeIssuer(id, at)
-  }
-
-  addDevice(d: DeviceRecord): Promise<void> {
-    return this.#records.addDevice(d)
-  }
-
-  getDevice(id: string): Promise<DeviceRecord | undefined> {
-    return this.#records.getDevice(id)
-  }
-
-  listDevices(): Promise<DeviceRecord[]> {
-    return this.#records.listDevices()
-  }
-
-  revokeDevice(id: string, at: string): Promise<boolean> {
-    return this.#records.revokeDevice(id, at)
-  }
-
-  addPending(p: PendingCommand): Promise<void> {
-    return this.#records.addPending(p)
-  }
-
-  getPending(id: string): Promise<PendingCommand | undefined> {
-    return this.#records.getPending(id)
-  }
-
-  listPending(state?: PendingState): Promise<PendingCommand[]> {
-    return this.#records.listPending(state)
-  }
-
-  resolvePending(id: string, state: PendingState, decidedBy: string | null, decidedAt: string): Promise<void> {
-    return this.#records.resolvePending(id, state, decidedBy, decidedAt)
-  }
-
-  getIdempotency(issuerId: string, key: string): Promise<IdempotencyRecord | undefined> {
-    return this.#records.getIdempotency(issuerId, key)
-  }
+  protected readonly records = new SqliteRecords(() => this.#s)
 
   async saveSnapshot(snapshot: StateSnapshot): Promise<void> {
     this.#s.saveSnapshot.run(snapshot)
